@@ -1,0 +1,31 @@
+//! Wire protocol between an NCCallEngine implementation and the nccall simulator.
+//!
+//! Every frame is one JSON text message on a WebSocket. The client sends
+//! [`ClientFrame`]s (requests with ids); the server answers each with a
+//! [`ServerFrame::Response`] carrying a numeric code, and pushes
+//! [`ServerFrame::Event`]s with a per-user sequence number. `docs/protocol.md`
+//! describes the same thing for implementers in other languages.
+//!
+//! The enums here are the spec's enums (`NCCallType`, `NCCallMediaType`,
+//! `NCCallState`, `NCCallUserState`, `NCCallLogOrder`) plus the end-reason and
+//! error-code tables; the engine re-exports them as its public types.
+
+mod coded;
+mod codes;
+mod enums;
+mod frames;
+
+pub use codes::ErrorCode;
+pub use enums::{CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState};
+pub use frames::{
+    AcceptCallParams, ClientFrame, EndCallParams, HeartbeatResult, HelloParams, HelloResult,
+    Participant, PushConfig, Request, Response, ServerEvent, ServerFrame, StartCallParams,
+    StartCallResult, UserStateEntry,
+};
+
+/// Version of this protocol. A client names it in `hello`; the server refuses
+/// versions it does not speak with [`ErrorCode::ProtocolVersionUnsupported`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest text frame the simulator accepts, in bytes.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
