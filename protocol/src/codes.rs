@@ -78,6 +78,9 @@ mod tests {
         assert_eq!(ErrorCode::Success.code(), 0);
         assert_eq!(ErrorCode::SessionExist.code(), 80002);
         assert_eq!(ErrorCode::SignalDisconnected.code(), 80012);
-        assert_eq!(ErrorCode::SignalDisconnected.to_string(), "SIGNAL_DISCONNECTED(80012)");
+        assert_eq!(
+            ErrorCode::SignalDisconnected.to_string(),
+            "SIGNAL_DISCONNECTED(80012)"
+        );
     }
 }

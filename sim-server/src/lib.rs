@@ -1,1 +1,22 @@
+//! nccall-sim: a simulator of the calling cloud that NCCallEngine talks to.
+//!
+//! - `core/`    — the sans-IO server: authentication, requests, event delivery.
+//! - `calls/`   — authoritative call state: who rings, connects, ends, and why.
+//! - `server/`  — the tokio shell: WebSocket listener, connections, the hub task
+//!   that drives the core with a (possibly virtual) clock.
+//! - `fixtures` — apps and users from YAML; `clock` — system or virtual time.
+//!
+//! Start one in-process with [`Simulator::start`]; the `nccall-sim` binary
+//! runs one standalone.
 
+mod calls;
+mod clock;
+mod core;
+mod fixtures;
+mod server;
+
+pub use calls::{Call, CallTable, Member, UserKey};
+pub use clock::{Millis, SimClock, VIRTUAL_EPOCH_MS};
+pub use core::{ConnId, CoreStats, HEARTBEAT_INTERVAL_MS, Input, Output, ServerCore};
+pub use fixtures::{AppFixture, DEFAULT_RING_TIMEOUT_SECS, FixtureError, Fixtures, UserFixture};
+pub use server::{SimConfig, SimError, SimHandle, Simulator};

@@ -1,0 +1,262 @@
+//! Unit tests of the call table alone: no sockets, no clock.
+
+use nccall_protocol::{
+    CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams,
+};
+
+use super::{CallTable, Note, UserKey};
+use crate::fixtures::Fixtures;
+
+const T0: i64 = 1_000_000;
+
+fn app() -> crate::fixtures::AppFixture {
+    Fixtures::from_yaml(
+        "apps:\n  - app_key: a\n    ring_timeout_secs: 30\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n      - { user_id: carol, token: tc }\n",
+    )
+    .unwrap()
+    .apps
+    .remove(0)
+}
+
+fn params(callees: &[&str]) -> StartCallParams {
+    StartCallParams {
+        callee_ids: callees.iter().map(|s| s.to_string()).collect(),
+        call_type: CallType::Single,
+        media_type: CallMediaType::Audio,
+        extra: Some("x".into()),
+        target_id: None,
+        push_config: None,
+    }
+}
+
+fn key(u: &str) -> UserKey {
+    UserKey::new("a", u)
+}
+
+fn events_for(notes: &[Note], user: &str) -> Vec<ServerEvent> {
+    notes
+        .iter()
+        .filter(|n| n.to.user == user)
+        .map(|n| n.event.clone())
+        .collect()
+}
+
+fn ended_reason(notes: &[Note], user: &str) -> Option<CallEndReason> {
+    events_for(notes, user).into_iter().find_map(|e| match e {
+        ServerEvent::CallEnded { reason, .. } => Some(reason),
+        _ => None,
+    })
+}
+
+fn placed(table: &mut CallTable) -> String {
+    let r = table
+        .start(T0, &app(), "alice", params(&["bob"]), &|_| true)
+        .unwrap();
+    table.drain_notes();
+    r.call_id
+}
+
+#[test]
+fn start_rings_an_online_callee_and_tells_the_caller() {
+    let mut t = CallTable::new();
+    let r = t
+        .start(T0, &app(), "alice", params(&["bob"]), &|_| true)
+        .unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert!(matches!(&events_for(&notes, "bob")[..],
+        [ServerEvent::CallReceived { call_id, caller_user_id, extra, .. }]
+        if *call_id == r.call_id && caller_user_id == "alice" && extra.as_deref() == Some("x")));
+    assert!(matches!(
+        &events_for(&notes, "alice")[..],
+        [ServerEvent::RemoteUserStateChanged {
+            user_state: CallUserState::Ringing,
+            ..
+        }]
+    ));
+    assert_eq!(t.next_deadline(), Some(T0 + 30_000));
+}
+
+#[test]
+fn offline_callee_is_invited_not_ringing() {
+    let mut t = CallTable::new();
+    let r = t
+        .start(T0, &app(), "alice", params(&["bob"]), &|_| false)
+        .unwrap();
+    let call = t.get(&r.call_id).unwrap();
+    assert_eq!(call.member("bob").unwrap().state, CallUserState::Invited);
+}
+
+#[test]
+fn refusals_leave_no_call_behind() {
+    let mut t = CallTable::new();
+    let cases: Vec<(Vec<&str>, CallType, ErrorCode)> = vec![
+        (vec![], CallType::Single, ErrorCode::UserListInvalid),
+        (
+            vec!["bob", "bob"],
+            CallType::Single,
+            ErrorCode::UserListInvalid,
+        ),
+        (vec![""], CallType::Single, ErrorCode::UserListInvalid),
+        (
+            vec!["bob", "carol"],
+            CallType::Single,
+            ErrorCode::SingleCallNotSupportMultiPerson,
+        ),
+        (vec!["alice"], CallType::Single, ErrorCode::UserIdInvalid),
+        (vec!["zed"], CallType::Single, ErrorCode::UserIdInvalid),
+        (
+            vec!["bob", "carol"],
+            CallType::Group,
+            ErrorCode::Unsupported,
+        ),
+    ];
+    for (callees, call_type, code) in cases {
+        let mut p = params(&callees);
+        p.call_type = call_type;
+        let err = t.start(T0, &app(), "alice", p, &|_| true).unwrap_err();
+        assert_eq!(err.0, code, "{callees:?}");
+    }
+    assert!(t.is_empty());
+    assert_eq!(t.drain_notes().count(), 0);
+}
+
+#[test]
+fn second_call_while_in_one_is_session_exist() {
+    let mut t = CallTable::new();
+    placed(&mut t);
+    let err = t
+        .start(T0, &app(), "alice", params(&["carol"]), &|_| true)
+        .unwrap_err();
+    assert_eq!(err.0, ErrorCode::SessionExist);
+}
+
+#[test]
+fn accept_connects_both_with_one_start_time() {
+    let mut t = CallTable::new();
+    let id = placed(&mut t);
+    t.accept(T0 + 500, &key("bob"), &id).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    for user in ["alice", "bob"] {
+        let starts: Vec<i64> = events_for(&notes, user)
+            .into_iter()
+            .filter_map(|e| match e {
+                ServerEvent::StartTimeReceived { start_time, .. } => Some(start_time),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(starts, vec![T0 + 500], "{user}");
+    }
+    assert_eq!(
+        t.next_deadline(),
+        None,
+        "a connected call has no ring deadline"
+    );
+}
+
+#[test]
+fn accept_refusals() {
+    let mut t = CallTable::new();
+    let id = placed(&mut t);
+    assert_eq!(
+        t.accept(T0, &key("alice"), &id).unwrap_err().0,
+        ErrorCode::CallStateInvalid
+    );
+    assert_eq!(
+        t.accept(T0, &key("carol"), &id).unwrap_err().0,
+        ErrorCode::CallIdInvalid
+    );
+    assert_eq!(
+        t.accept(T0, &key("bob"), "nope").unwrap_err().0,
+        ErrorCode::CallIdInvalid
+    );
+    t.accept(T0, &key("bob"), &id).unwrap();
+    assert_eq!(
+        t.accept(T0, &key("bob"), &id).unwrap_err().0,
+        ErrorCode::CallStateInvalid
+    );
+}
+
+#[test]
+fn each_side_gets_its_own_end_reason() {
+    // (who ends, connected first?, reason for alice, reason for bob)
+    let cases = [
+        (
+            "alice",
+            false,
+            CallEndReason::Cancel,
+            CallEndReason::RemoteCancel,
+        ),
+        (
+            "bob",
+            false,
+            CallEndReason::RemoteReject,
+            CallEndReason::Reject,
+        ),
+        (
+            "alice",
+            true,
+            CallEndReason::Hangup,
+            CallEndReason::RemoteHangup,
+        ),
+        (
+            "bob",
+            true,
+            CallEndReason::RemoteHangup,
+            CallEndReason::Hangup,
+        ),
+    ];
+    for (who, connect, for_alice, for_bob) in cases {
+        let mut t = CallTable::new();
+        let id = placed(&mut t);
+        if connect {
+            t.accept(T0, &key("bob"), &id).unwrap();
+            t.drain_notes();
+        }
+        t.end(T0 + 1, &key(who), &id, None).unwrap();
+        let notes: Vec<Note> = t.drain_notes().collect();
+        assert_eq!(
+            ended_reason(&notes, "alice"),
+            Some(for_alice),
+            "{who} {connect}"
+        );
+        assert_eq!(
+            ended_reason(&notes, "bob"),
+            Some(for_bob),
+            "{who} {connect}"
+        );
+        assert!(t.is_empty());
+        assert_eq!(t.calls_of(&key("alice")).count(), 0);
+        assert_eq!(
+            t.end(T0, &key(who), &id, None).unwrap_err().0,
+            ErrorCode::CallIdInvalid
+        );
+    }
+}
+
+#[test]
+fn ring_timeout_fires_at_the_deadline_and_not_before() {
+    let mut t = CallTable::new();
+    placed(&mut t);
+    t.handle_timeout(T0 + 29_999);
+    assert_eq!(t.drain_notes().count(), 0);
+    t.handle_timeout(T0 + 45_000);
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert_eq!(
+        ended_reason(&notes, "alice"),
+        Some(CallEndReason::RemoteNoResponse)
+    );
+    assert_eq!(ended_reason(&notes, "bob"), Some(CallEndReason::NoResponse));
+    let end_times: Vec<i64> = notes
+        .iter()
+        .filter_map(|n| match n.event {
+            ServerEvent::CallEnded { end_time, .. } => Some(end_time),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        end_times,
+        vec![T0 + 30_000; 2],
+        "ends at the deadline, not at the tick"
+    );
+    assert_eq!(t.next_deadline(), None);
+}

@@ -1,0 +1,238 @@
+//! The server core: a sans-IO state machine for the whole simulated cloud.
+//!
+//! Feed it [`Input`]s (a connection opened, a frame arrived, a connection
+//! closed) with the current time, tell it when time passes
+//! ([`ServerCore::handle_timeout`]), and drain [`Output`]s (frames to send,
+//! connections to close). It owns no socket and reads no clock; the tokio
+//! shell in `server/` does that. Authentication is in `auth.rs`, delivery of
+//! events to a user's devices in `delivery.rs`, the call rules in `calls/`.
+
+mod auth;
+mod delivery;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use nccall_protocol::{ClientFrame, ErrorCode, HeartbeatResult, Request, Response, ServerFrame};
+use serde::Serialize;
+
+use crate::calls::{CallTable, Refusal, UserKey};
+use crate::clock::Millis;
+use crate::fixtures::Fixtures;
+
+/// Identifies one client connection, chosen by the shell.
+pub type ConnId = u64;
+
+/// How often clients are asked to send `heartbeat`.
+pub const HEARTBEAT_INTERVAL_MS: u64 = 20_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Opened { conn: ConnId },
+    Frame { conn: ConnId, frame: ClientFrame },
+    Closed { conn: ConnId },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Send {
+        conn: ConnId,
+        frame: ServerFrame,
+    },
+    /// Close the connection after sending what was queued before.
+    Close {
+        conn: ConnId,
+    },
+}
+
+/// One connection's identity once `hello` succeeded.
+#[derive(Debug, Clone)]
+struct Session {
+    user: UserKey,
+    #[allow(dead_code)] // kept for multi-device rules and diagnostics
+    device_id: String,
+}
+
+#[derive(Debug, Default)]
+struct Conn {
+    session: Option<Session>,
+}
+
+/// Counters for diagnostics and load reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoreStats {
+    pub connections: usize,
+    pub online_users: usize,
+    pub active_calls: usize,
+}
+
+pub struct ServerCore {
+    fixtures: Fixtures,
+    conns: HashMap<ConnId, Conn>,
+    /// Live connections of each online user.
+    online: HashMap<UserKey, BTreeSet<ConnId>>,
+    /// Events sent to each user so far (the `seq` of the last one).
+    event_seq: HashMap<UserKey, u64>,
+    calls: CallTable,
+    outputs: VecDeque<Output>,
+}
+
+impl ServerCore {
+    pub fn new(fixtures: Fixtures) -> Self {
+        ServerCore {
+            fixtures,
+            conns: HashMap::new(),
+            online: HashMap::new(),
+            event_seq: HashMap::new(),
+            calls: CallTable::new(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    pub fn handle_input(&mut self, now: Millis, input: Input) {
+        match input {
+            Input::Opened { conn } => {
+                self.conns.insert(conn, Conn::default());
+            }
+            Input::Closed { conn } => self.drop_conn(conn),
+            Input::Frame { conn, frame } => self.handle_frame(now, conn, frame),
+        }
+    }
+
+    /// Fires every deadline at or before `now`.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        self.calls.handle_timeout(now);
+        self.deliver_notes();
+    }
+
+    /// When the core next needs [`ServerCore::handle_timeout`], if ever.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.calls.next_deadline()
+    }
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    pub fn stats(&self) -> CoreStats {
+        CoreStats {
+            connections: self.conns.len(),
+            online_users: self.online.len(),
+            active_calls: self.calls.len(),
+        }
+    }
+
+    fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: ClientFrame) {
+        let ClientFrame { id, request } = frame;
+        let outcome = match (self.user_of(conn), request) {
+            (None, Request::Hello(hello)) => return self.hello(now, conn, id, hello),
+            (None, other) => Err((
+                ErrorCode::NotAuthenticated,
+                format!("send hello before {}", other.kind()),
+            )),
+            (Some(user), request) => self.dispatch(now, &user, request),
+        };
+        // The answer goes out before the events it caused, so a client always
+        // knows a call id before it sees an event about it.
+        match outcome {
+            Ok(result) => self.respond_ok(conn, id, result),
+            Err(refusal) => self.respond_err(conn, id, refusal),
+        }
+        self.deliver_notes();
+    }
+
+    /// A request from an authenticated user.
+    fn dispatch(
+        &mut self,
+        now: Millis,
+        user: &UserKey,
+        request: Request,
+    ) -> Result<Option<serde_json::Value>, Refusal> {
+        match request {
+            Request::Hello(_) => Err((ErrorCode::BadFrame, "already authenticated".into())),
+            Request::Heartbeat => to_value(&HeartbeatResult { server_time: now }),
+            Request::StartCall(params) => self.start_call(now, user, params),
+            Request::AcceptCall(p) => self.calls.accept(now, user, &p.call_id).map(|()| None),
+            Request::EndCall(p) => self
+                .calls
+                .end(now, user, &p.call_id, p.push_config)
+                .map(|()| None),
+        }
+    }
+
+    fn start_call(
+        &mut self,
+        now: Millis,
+        user: &UserKey,
+        params: nccall_protocol::StartCallParams,
+    ) -> Result<Option<serde_json::Value>, Refusal> {
+        let Some(app) = self.fixtures.app(&user.app) else {
+            return Err((
+                ErrorCode::AppKeyInvalid,
+                format!("app {} is gone", user.app),
+            ));
+        };
+        let online = &self.online;
+        let app_key = user.app.clone();
+        let is_online = |u: &str| online.contains_key(&UserKey::new(&app_key, u));
+        let result = self.calls.start(now, app, &user.user, params, &is_online)?;
+        to_value(&result)
+    }
+
+    fn user_of(&self, conn: ConnId) -> Option<UserKey> {
+        self.conns
+            .get(&conn)
+            .and_then(|c| c.session.as_ref())
+            .map(|s| s.user.clone())
+    }
+
+    fn drop_conn(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        if let Some(session) = c.session
+            && let Some(set) = self.online.get_mut(&session.user)
+        {
+            set.remove(&conn);
+            if set.is_empty() {
+                self.online.remove(&session.user);
+            }
+        }
+    }
+
+    fn respond_ok(&mut self, conn: ConnId, id: u64, result: Option<serde_json::Value>) {
+        self.send(
+            conn,
+            ServerFrame::Response(Response {
+                id,
+                code: ErrorCode::Success.code(),
+                message: None,
+                result,
+            }),
+        );
+    }
+
+    fn respond_err(&mut self, conn: ConnId, id: u64, (code, message): Refusal) {
+        self.send(
+            conn,
+            ServerFrame::Response(Response {
+                id,
+                code: code.code(),
+                message: Some(message),
+                result: None,
+            }),
+        );
+    }
+
+    fn send(&mut self, conn: ConnId, frame: ServerFrame) {
+        self.outputs.push_back(Output::Send { conn, frame });
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> Result<Option<serde_json::Value>, Refusal> {
+    serde_json::to_value(value)
+        .map(Some)
+        .map_err(|e| (ErrorCode::ParamError, format!("cannot encode result: {e}")))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+//! Fixtures: the apps and users the simulated cloud knows, loaded from YAML.
+//!
+//! ```yaml
+//! apps:
+//!   - app_key: conformance
+//!     calling_enabled: true      # the spec's prerequisite: audio/video calling enabled for the key
+//!     ring_timeout_secs: 60      # optional; 60 s is the ancestor's default
+//!     users:
+//!       - { user_id: alice, token: alice-token }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Ring timeout when a fixture does not set one: RongCloud's documented 60 s
+/// (the spec gives no value).
+pub const DEFAULT_RING_TIMEOUT_SECS: u64 = 60;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    pub apps: Vec<AppFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppFixture {
+    pub app_key: String,
+    #[serde(default = "yes")]
+    pub calling_enabled: bool,
+    #[serde(default = "default_ring_timeout")]
+    pub ring_timeout_secs: u64,
+    #[serde(default)]
+    pub users: Vec<UserFixture>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFixture {
+    pub user_id: String,
+    pub token: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_ring_timeout() -> u64 {
+    DEFAULT_RING_TIMEOUT_SECS
+}
+
+/// A fixture file that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("cannot read fixtures file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("invalid fixtures YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+    #[error("invalid fixtures: {0}")]
+    Invalid(String),
+}
+
+impl Fixtures {
+    pub fn from_yaml(text: &str) -> Result<Self, FixtureError> {
+        let fixtures: Fixtures = serde_norway::from_str(text)?;
+        fixtures.validate()?;
+        Ok(fixtures)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, FixtureError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml(&text)
+    }
+
+    /// Rejects what would make authentication ambiguous: repeated app keys,
+    /// repeated user ids or tokens within an app, empty ids.
+    fn validate(&self) -> Result<(), FixtureError> {
+        let mut keys = BTreeMap::new();
+        for app in &self.apps {
+            if app.app_key.is_empty() {
+                return Err(FixtureError::Invalid("an app has an empty app_key".into()));
+            }
+            if keys.insert(app.app_key.as_str(), ()).is_some() {
+                return Err(FixtureError::Invalid(format!(
+                    "app_key {} appears twice",
+                    app.app_key
+                )));
+            }
+            let mut ids = BTreeMap::new();
+            let mut tokens = BTreeMap::new();
+            for user in &app.users {
+                if user.user_id.is_empty() || user.token.is_empty() {
+                    return Err(FixtureError::Invalid(format!(
+                        "app {}: a user has an empty user_id or token",
+                        app.app_key
+                    )));
+                }
+                if ids.insert(user.user_id.as_str(), ()).is_some()
+                    || tokens.insert(user.token.as_str(), ()).is_some()
+                {
+                    return Err(FixtureError::Invalid(format!(
+                        "app {}: user {} or its token appears twice",
+                        app.app_key, user.user_id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn app(&self, app_key: &str) -> Option<&AppFixture> {
+        self.apps.iter().find(|a| a.app_key == app_key)
+    }
+}
+
+impl AppFixture {
+    /// The user a token authenticates, if any.
+    pub fn user_for_token(&self, token: &str) -> Option<&UserFixture> {
+        self.users.iter().find(|u| u.token == token)
+    }
+
+    pub fn has_user(&self, user_id: &str) -> bool {
+        self.users.iter().any(|u| u.user_id == user_id)
+    }
+
+    pub fn ring_timeout_ms(&self) -> i64 {
+        i64::try_from(self.ring_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        let f = Fixtures::from_yaml(
+            "apps:\n  - app_key: a\n    users:\n      - { user_id: u, token: t }\n",
+        )
+        .unwrap();
+        let app = f.app("a").unwrap();
+        assert!(app.calling_enabled);
+        assert_eq!(app.ring_timeout_secs, 60);
+        assert_eq!(app.user_for_token("t").unwrap().user_id, "u");
+        assert!(app.user_for_token("x").is_none());
+
+        let dup = "apps:\n  - app_key: a\n    users:\n      - { user_id: u, token: t }\n      - { user_id: u, token: t2 }\n";
+        assert!(matches!(
+            Fixtures::from_yaml(dup),
+            Err(FixtureError::Invalid(_))
+        ));
+        assert!(matches!(
+            Fixtures::from_yaml("apps: 3"),
+            Err(FixtureError::Yaml(_))
+        ));
+        assert!(Fixtures::from_yaml("apps: []\nextra: 1").is_err());
+    }
+}

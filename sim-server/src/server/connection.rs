@@ -1,0 +1,132 @@
+//! One client connection: decode frames for the hub, encode what the hub
+//! sends back. Frames that are not valid protocol are answered here, with
+//! BAD_FRAME, without bothering the hub; the connection stays open.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use nccall_protocol::{ClientFrame, ErrorCode, MAX_FRAME_BYTES, Response, ServerFrame};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::hub::HubMsg;
+use crate::core::ConnId;
+
+pub(super) enum ConnCmd {
+    Frame(ServerFrame),
+    Close,
+}
+
+pub(super) async fn serve(
+    stream: TcpStream,
+    conn: ConnId,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    idle: Duration,
+) {
+    let _ = stream.set_nodelay(true);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let ws = match tokio_tungstenite::accept_async_with_config(stream, Some(config)).await {
+        Ok(ws) => ws,
+        Err(e) => {
+            tracing::debug!(conn, "WebSocket handshake failed: {e}");
+            return;
+        }
+    };
+    let (mut sink, mut source) = ws.split();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    if hub
+        .send(HubMsg::Open {
+            conn,
+            tx: tx.clone(),
+        })
+        .is_err()
+    {
+        return;
+    }
+
+    let writer = tokio::spawn(async move {
+        while let Some(cmd) = rx.recv().await {
+            match cmd {
+                ConnCmd::Frame(frame) => {
+                    let Ok(text) = serde_json::to_string(&frame) else {
+                        continue;
+                    };
+                    if sink.send(Message::text(text)).await.is_err() {
+                        break;
+                    }
+                }
+                ConnCmd::Close => break,
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    loop {
+        let next = match tokio::time::timeout(idle, source.next()).await {
+            Ok(next) => next,
+            Err(_) => {
+                tracing::debug!(conn, "closing idle connection");
+                break;
+            }
+        };
+        match next {
+            Some(Ok(Message::Text(text))) => match decode(text.as_str()) {
+                Ok(frame) => {
+                    if hub.send(HubMsg::Frame { conn, frame }).is_err() {
+                        break;
+                    }
+                }
+                Err(reply) => {
+                    let _ = tx.send(ConnCmd::Frame(reply));
+                }
+            },
+            Some(Ok(Message::Binary(_))) => {
+                let _ = tx.send(ConnCmd::Frame(ServerFrame::Error {
+                    code: ErrorCode::BadFrame.code(),
+                    message: "binary frames are not part of the protocol; send JSON text".into(),
+                }));
+            }
+            Some(Ok(Message::Close(_))) | None => break,
+            Some(Ok(_)) => {} // ping/pong: answered by the WebSocket layer
+            Some(Err(e)) => {
+                tracing::debug!(conn, "connection error: {e}");
+                let _ = tx.send(ConnCmd::Frame(ServerFrame::Error {
+                    code: ErrorCode::BadFrame.code(),
+                    message: format!("{e} (frames are limited to {MAX_FRAME_BYTES} bytes)"),
+                }));
+                break;
+            }
+        }
+    }
+    let _ = hub.send(HubMsg::Closed { conn });
+    let _ = tx.send(ConnCmd::Close);
+    drop(tx);
+    let _ = writer.await;
+}
+
+/// Parses a client frame; on failure builds the answer: a response to the
+/// request's id when one can be read, an error frame otherwise.
+fn decode(text: &str) -> Result<ClientFrame, ServerFrame> {
+    serde_json::from_str::<ClientFrame>(text).map_err(|e| {
+        let id = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
+        let message = format!("not a valid request: {e}");
+        match id {
+            Some(id) => ServerFrame::Response(Response {
+                id,
+                code: ErrorCode::BadFrame.code(),
+                message: Some(message),
+                result: None,
+            }),
+            None => ServerFrame::Error {
+                code: ErrorCode::BadFrame.code(),
+                message,
+            },
+        }
+    })
+}

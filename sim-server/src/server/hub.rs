@@ -1,0 +1,109 @@
+//! The hub: the one task that owns the server core. Inputs arrive on one
+//! channel and are applied in order; the core's outputs are routed to the
+//! connection tasks; its timers run on the system clock or, with a virtual
+//! clock, only when `Advance` moves time.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use nccall_protocol::ClientFrame;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::{Millis, SimClock};
+use crate::core::{ConnId, CoreStats, Input, Output, ServerCore};
+
+use super::connection::ConnCmd;
+
+pub(super) enum HubMsg {
+    Open {
+        conn: ConnId,
+        tx: mpsc::UnboundedSender<ConnCmd>,
+    },
+    Frame {
+        conn: ConnId,
+        frame: ClientFrame,
+    },
+    Closed {
+        conn: ConnId,
+    },
+    Advance {
+        by_ms: Millis,
+        ack: oneshot::Sender<Millis>,
+    },
+    Stats {
+        ack: oneshot::Sender<CoreStats>,
+    },
+}
+
+pub(super) async fn run(
+    mut core: ServerCore,
+    clock: SimClock,
+    mut rx: mpsc::UnboundedReceiver<HubMsg>,
+) {
+    let mut conns: HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>> = HashMap::new();
+    loop {
+        let deadline = if clock.is_virtual() {
+            None
+        } else {
+            core.poll_timeout()
+        };
+        tokio::select! {
+            msg = rx.recv() => {
+                let Some(msg) = msg else { break };
+                match msg {
+                    HubMsg::Open { conn, tx } => {
+                        conns.insert(conn, tx);
+                        core.handle_input(clock.now(), Input::Opened { conn });
+                    }
+                    HubMsg::Frame { conn, frame } => {
+                        core.handle_input(clock.now(), Input::Frame { conn, frame });
+                    }
+                    HubMsg::Closed { conn } => {
+                        conns.remove(&conn);
+                        core.handle_input(clock.now(), Input::Closed { conn });
+                    }
+                    HubMsg::Advance { by_ms, ack } => {
+                        let now = clock.advance(by_ms);
+                        core.handle_timeout(now);
+                        route(&mut core, &mut conns);
+                        let _ = ack.send(now);
+                    }
+                    HubMsg::Stats { ack } => {
+                        let _ = ack.send(core.stats());
+                    }
+                }
+            }
+            () = sleep_until(&clock, deadline) => core.handle_timeout(clock.now()),
+        }
+        route(&mut core, &mut conns);
+    }
+}
+
+/// Hands every queued output to its connection. A connection that has gone
+/// away simply misses it; its `Closed` input is on the way.
+fn route(core: &mut ServerCore, conns: &mut HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>>) {
+    while let Some(output) = core.poll_output() {
+        match output {
+            Output::Send { conn, frame } => {
+                if let Some(tx) = conns.get(&conn) {
+                    let _ = tx.send(ConnCmd::Frame(frame));
+                }
+            }
+            Output::Close { conn } => {
+                if let Some(tx) = conns.get(&conn) {
+                    let _ = tx.send(ConnCmd::Close);
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(clock: &SimClock, deadline: Option<Millis>) {
+    match deadline {
+        None => std::future::pending().await,
+        Some(at) => {
+            let wait = u64::try_from(at.saturating_sub(clock.now())).unwrap_or(0);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+    }
+}

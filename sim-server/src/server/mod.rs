@@ -1,0 +1,177 @@
+//! The tokio shell around [`crate::ServerCore`]: a WebSocket listener, one
+//! task per connection (`connection.rs`), and one hub task (`hub.rs`) that
+//! owns the core, feeds it inputs in arrival order and fires its timers.
+
+mod connection;
+mod hub;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::clock::{Millis, SimClock};
+use crate::core::{CoreStats, ServerCore};
+use crate::fixtures::Fixtures;
+use hub::HubMsg;
+
+/// How to run a simulator.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub listen: SocketAddr,
+    pub fixtures: Fixtures,
+    pub clock: SimClock,
+    /// A connection silent for this long (no frame, no heartbeat) is closed.
+    pub idle_timeout: Duration,
+}
+
+impl SimConfig {
+    /// Loopback on a free port, system clock, 60 s idle timeout.
+    pub fn new(fixtures: Fixtures) -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fixtures,
+            clock: SimClock::System,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// Uses a virtual clock: timers fire only through [`SimHandle::advance`].
+    pub fn with_virtual_clock(mut self) -> Self {
+        self.clock = SimClock::virtual_at_epoch();
+        self
+    }
+
+    pub fn with_listen(mut self, listen: SocketAddr) -> Self {
+        self.listen = listen;
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the simulator has stopped")]
+    Stopped,
+    #[error("only a virtual clock can be advanced; this simulator runs on the system clock")]
+    NotVirtual,
+}
+
+pub struct Simulator;
+
+impl Simulator {
+    /// Binds the listener and starts the hub and accept tasks on the current
+    /// tokio runtime. The returned handle stops everything when dropped.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let (hub_tx, hub_rx) = mpsc::unbounded_channel();
+        let core = ServerCore::new(config.fixtures);
+        let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), hub_rx));
+        let accept_task = tokio::spawn(accept_loop(listener, hub_tx.clone(), config.idle_timeout));
+        tracing::info!(%addr, "nccall-sim listening on ws://{addr}");
+        Ok(SimHandle {
+            addr,
+            clock: config.clock,
+            hub: hub_tx,
+            tasks: vec![hub_task, accept_task],
+        })
+    }
+}
+
+async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, idle: Duration) {
+    let next_conn = Arc::new(AtomicU64::new(1));
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let conn = next_conn.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(conn, %peer, "connection accepted");
+                tokio::spawn(connection::serve(stream, conn, hub.clone(), idle));
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: keep serving the others.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    addr: SocketAddr,
+    clock: SimClock,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL engines connect to.
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    /// Server time now.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// Moves the virtual clock forward and returns once every timer due by
+    /// then has fired and its events have been handed to the connections.
+    pub async fn advance(&self, by: Duration) -> Result<Millis, SimError> {
+        if !self.clock.is_virtual() {
+            return Err(SimError::NotVirtual);
+        }
+        let by_ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let (ack, done) = oneshot::channel();
+        self.hub
+            .send(HubMsg::Advance { by_ms, ack })
+            .map_err(|_| SimError::Stopped)?;
+        done.await.map_err(|_| SimError::Stopped)
+    }
+
+    pub async fn stats(&self) -> Result<CoreStats, SimError> {
+        let (ack, done) = oneshot::channel();
+        self.hub
+            .send(HubMsg::Stats { ack })
+            .map_err(|_| SimError::Stopped)?;
+        done.await.map_err(|_| SimError::Stopped)
+    }
+
+    /// Stops accepting, closes every connection and stops the hub.
+    pub fn shutdown(&mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
