@@ -1,1 +1,33 @@
+//! nccall: a reference Rust implementation of the NCCallEngine calling SDK.
+//!
+//! - [`CallEngine`] (`NCCallEngine`) — connect, place, answer and end calls.
+//! - [`CallSession`] (`NCCallSession`) — a call as this device sees it.
+//! - [`CallEventHandler`] (`NCCallEventHandler`) and [`CallEvent`] — every
+//!   callback of the spec, as a trait and as values on an [`EventStream`].
+//! - [`CallMachine`] — the sans-IO core the engine wraps, usable on its own.
+//!
+//! `docs/api-mapping.md` maps every TypeScript name of the spec to its Rust name.
 
+mod call;
+mod call_log;
+mod engine;
+mod error;
+mod events;
+mod session;
+mod signaling;
+
+pub use call::{CallMachine, Completion, RequestId};
+pub use call_log::{CallDirection, CallLog, CallLogParticipant};
+pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream};
+pub use error::{CallError, CallResult};
+pub use events::{
+    CallConnectedEvent, CallEndedEvent, CallEvent, CallEventHandler, CallLogEvent,
+    CallReceivedEvent, CallTypeChangedEvent, MediaTypeChangeRequestEvent,
+    MediaTypeChangeResultEvent, RemoteDeviceStateEvent, RemoteUserInvitedEvent,
+    RemoteUserStateChangedEvent, StartTimeReceivedEvent,
+};
+pub use nccall_protocol::{
+    CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState, ErrorCode,
+    MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult, UserStateEntry,
+};
+pub use session::{CallSession, RemoteParticipant};

@@ -218,3 +218,19 @@ mod tests {
         assert!(!CallState::OnCall.is_terminal());
     }
 }
+
+coded_enum! {
+    /// Outcome of a media-type change request (`onMediaTypeChangeResultReceived`'s
+    /// `result`). The spec names the outcomes but gives no values; these are
+    /// defined by this project.
+    pub enum MediaTypeChangeResult, wire = name {
+        /// The server allowed the change; the call now has the new media type.
+        Allowed = 0, "ALLOWED";
+        /// The requester cancelled the request.
+        Canceled = 1, "CANCELED";
+        /// The responder rejected the request.
+        Rejected = 2, "REJECTED";
+        /// Nobody answered the request in time.
+        Timeout = 3, "TIMEOUT";
+    }
+}

@@ -97,6 +97,20 @@ pub struct StartCallParams {
     pub push_config: Option<PushConfig>,
 }
 
+impl StartCallParams {
+    /// A one-to-one call to `callee` with no extras.
+    pub fn single(callee: impl Into<String>, media_type: CallMediaType) -> Self {
+        StartCallParams {
+            callee_ids: vec![callee.into()],
+            call_type: CallType::Single,
+            media_type,
+            extra: None,
+            target_id: None,
+            push_config: None,
+        }
+    }
+}
+
 /// A callee who could not be rung because they are in another call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

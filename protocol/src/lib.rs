@@ -16,7 +16,10 @@ mod enums;
 mod frames;
 
 pub use codes::ErrorCode;
-pub use enums::{CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState};
+pub use enums::{
+    CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState,
+    MediaTypeChangeResult,
+};
 pub use frames::{
     AcceptCallParams, ClientFrame, EndCallParams, HeartbeatResult, HelloParams, HelloResult,
     Participant, PushConfig, Request, Response, ServerEvent, ServerFrame, StartCallParams,

@@ -1,0 +1,469 @@
+//! [`CallMachine`]: the engine's state, with no sockets and no clock.
+//!
+//! The shell feeds it API calls (`start_call`, ...) and server frames
+//! (`handle_frame`), then drains `poll_transmit` (frames to send),
+//! `poll_event` (events for the app) and `poll_completion` (results of API
+//! calls). An API call that fails local checks returns its error at once and
+//! changes nothing; one that passes returns the id of the request it queued.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use nccall_protocol::{
+    AcceptCallParams, CallEndReason, CallState, CallType, ClientFrame, ErrorCode, HelloParams,
+    HelloResult, PROTOCOL_VERSION, Request, Response, ServerEvent, ServerFrame, StartCallParams,
+    StartCallResult,
+};
+
+use super::final_state::final_state;
+use crate::error::CallError;
+use crate::events::*;
+use crate::session::{CallSession, RemoteParticipant};
+
+pub type RequestId = u64;
+
+/// The result of a request, once the server answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    Hello(HelloResult),
+    StartCall(StartCallResult),
+    /// Server time from a heartbeat answer.
+    Heartbeat(i64),
+    Done,
+}
+
+/// What an in-flight request was, to interpret its answer.
+#[derive(Debug, Clone)]
+enum Pending {
+    Hello,
+    Heartbeat,
+    StartCall(StartCallParams),
+    AcceptCall(String),
+    EndCall,
+}
+
+#[derive(Debug, Default)]
+pub struct CallMachine {
+    /// Set once `hello` succeeded on the current connection.
+    user_id: Option<String>,
+    /// Calls this device knows and that have not ended, by id.
+    sessions: BTreeMap<String, CallSession>,
+    /// The primary call: the one `end_call` without an id ends.
+    current: Option<String>,
+    next_request: RequestId,
+    pending: HashMap<RequestId, Pending>,
+    transmit: VecDeque<ClientFrame>,
+    events: VecDeque<CallEvent>,
+    completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
+}
+
+impl CallMachine {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.user_id.is_some()
+    }
+
+    pub fn current_session(&self) -> Option<CallSession> {
+        self.current
+            .as_ref()
+            .and_then(|id| self.sessions.get(id))
+            .cloned()
+    }
+
+    pub fn session(&self, call_id: &str) -> Option<&CallSession> {
+        self.sessions.get(call_id)
+    }
+
+    // ---- API calls -------------------------------------------------------
+
+    /// Queues the `hello` of a freshly opened connection.
+    pub fn hello(&mut self, app_key: &str, token: &str, device_id: &str) -> RequestId {
+        self.user_id = None;
+        self.queue(
+            Request::Hello(HelloParams {
+                protocol_version: PROTOCOL_VERSION,
+                app_key: app_key.to_string(),
+                token: token.to_string(),
+                device_id: device_id.to_string(),
+            }),
+            Pending::Hello,
+        )
+    }
+
+    pub fn heartbeat(&mut self) -> Option<RequestId> {
+        self.is_connected()
+            .then(|| self.queue(Request::Heartbeat, Pending::Heartbeat))
+    }
+
+    pub fn start_call(&mut self, params: StartCallParams) -> Result<RequestId, CallError> {
+        let me = self.require_connection()?;
+        check_callees(&me, &params)?;
+        if let Some(id) = self.sessions.keys().next() {
+            return Err(CallError::new(
+                ErrorCode::SessionExist,
+                format!("already in call {id}; end it before starting another"),
+            ));
+        }
+        if self
+            .pending
+            .values()
+            .any(|p| matches!(p, Pending::StartCall(_)))
+        {
+            return Err(CallError::new(
+                ErrorCode::SessionExist,
+                "a call is already being started",
+            ));
+        }
+        let request = Request::StartCall(params.clone());
+        Ok(self.queue(request, Pending::StartCall(params)))
+    }
+
+    pub fn accept_call(&mut self, call_id: &str) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        let session = self.known_session(call_id)?;
+        if session.call_state != CallState::Ringing {
+            return Err(CallError::new(
+                ErrorCode::CallStateInvalid,
+                format!(
+                    "call {call_id} is {}, not an incoming call that rings",
+                    session.call_state.name()
+                ),
+            ));
+        }
+        if let Some(other) = self
+            .sessions
+            .values()
+            .find(|s| s.call_id != call_id && s.call_state == CallState::OnCall)
+        {
+            return Err(CallError::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "answering while in call {} (preemption) is not implemented yet",
+                    other.call_id
+                ),
+            ));
+        }
+        let request = Request::AcceptCall(AcceptCallParams {
+            call_id: call_id.to_string(),
+        });
+        Ok(self.queue(request, Pending::AcceptCall(call_id.to_string())))
+    }
+
+    /// Ends `call_id`, or the current call when `call_id` is `None`.
+    pub fn end_call(
+        &mut self,
+        call_id: Option<&str>,
+        push_config: Option<nccall_protocol::PushConfig>,
+    ) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        let call_id = match call_id {
+            Some(id) => self.known_session(id)?.call_id.clone(),
+            None => self.current.clone().ok_or_else(|| {
+                CallError::new(ErrorCode::NotInCall, "there is no current call to end")
+            })?,
+        };
+        let request = Request::EndCall(nccall_protocol::EndCallParams {
+            call_id,
+            push_config,
+        });
+        Ok(self.queue(request, Pending::EndCall))
+    }
+
+    // ---- connection ------------------------------------------------------
+
+    /// The signaling connection is gone: every request in flight fails with
+    /// SIGNAL_DISCONNECTED. Calls stay as they are; the server keeps them.
+    pub fn handle_disconnect(&mut self) {
+        self.user_id = None;
+        self.transmit.clear();
+        let mut ids: Vec<RequestId> = self.pending.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.completions.push_back((
+                id,
+                Err(CallError::new(
+                    ErrorCode::SignalDisconnected,
+                    "the signaling connection closed before the server answered",
+                )),
+            ));
+        }
+    }
+
+    /// Forgets a request whose caller stopped waiting (a timeout in the shell).
+    pub fn abandon(&mut self, id: RequestId) {
+        self.pending.remove(&id);
+    }
+
+    pub fn handle_frame(&mut self, frame: ServerFrame) {
+        match frame {
+            ServerFrame::Response(response) => self.handle_response(response),
+            ServerFrame::Event { event, .. } => self.handle_event(event),
+            ServerFrame::Error { code, message } => {
+                tracing::warn!(code, "server reported a bad frame: {message}");
+            }
+        }
+    }
+
+    // ---- outputs ---------------------------------------------------------
+
+    pub fn poll_transmit(&mut self) -> Option<ClientFrame> {
+        self.transmit.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<CallEvent> {
+        self.events.pop_front()
+    }
+
+    pub fn poll_completion(&mut self) -> Option<(RequestId, Result<Completion, CallError>)> {
+        self.completions.pop_front()
+    }
+
+    // ---- internals -------------------------------------------------------
+
+    fn queue(&mut self, request: Request, pending: Pending) -> RequestId {
+        self.next_request += 1;
+        let id = self.next_request;
+        self.pending.insert(id, pending);
+        self.transmit.push_back(ClientFrame { id, request });
+        id
+    }
+
+    fn require_connection(&self) -> Result<String, CallError> {
+        self.user_id.clone().ok_or_else(|| {
+            CallError::new(
+                ErrorCode::SignalDisconnected,
+                "not connected: call connect first",
+            )
+        })
+    }
+
+    fn known_session(&self, call_id: &str) -> Result<&CallSession, CallError> {
+        if call_id.is_empty() {
+            return Err(CallError::new(ErrorCode::CallIdInvalid, "call id is empty"));
+        }
+        self.sessions
+            .get(call_id)
+            .ok_or_else(|| CallError::new(ErrorCode::CallIdInvalid, format!("no call {call_id}")))
+    }
+
+    fn handle_response(&mut self, response: Response) {
+        let Some(pending) = self.pending.remove(&response.id) else {
+            return; // answer to an abandoned request
+        };
+        if response.code != ErrorCode::Success.code() {
+            let error = CallError::from_server(response.code, response.message);
+            self.completions.push_back((response.id, Err(error)));
+            return;
+        }
+        let result = match pending {
+            Pending::Hello => decode::<HelloResult>(response.result).map(|hello| {
+                self.user_id = Some(hello.user_id.clone());
+                Completion::Hello(hello)
+            }),
+            Pending::Heartbeat => decode::<nccall_protocol::HeartbeatResult>(response.result)
+                .map(|hb| Completion::Heartbeat(hb.server_time)),
+            Pending::StartCall(params) => {
+                decode::<StartCallResult>(response.result).map(|started| {
+                    self.begin_outgoing(&params, &started);
+                    Completion::StartCall(started)
+                })
+            }
+            Pending::AcceptCall(call_id) => {
+                if let Some(s) = self.sessions.get_mut(&call_id)
+                    && s.call_state == CallState::Ringing
+                {
+                    s.call_state = CallState::Connecting;
+                }
+                self.current = Some(call_id);
+                Ok(Completion::Done)
+            }
+            Pending::EndCall => Ok(Completion::Done),
+        };
+        self.completions.push_back((response.id, result));
+    }
+
+    fn begin_outgoing(&mut self, params: &StartCallParams, started: &StartCallResult) {
+        let me = self.user_id.clone().unwrap_or_default();
+        let busy: HashSet<&str> = started
+            .busy_line_user_list
+            .iter()
+            .map(|b| b.user_id.as_str())
+            .collect();
+        let session = CallSession {
+            call_id: started.call_id.clone(),
+            call_state: CallState::Calling,
+            call_type: params.call_type,
+            media_type: params.media_type,
+            remote_participants: params
+                .callee_ids
+                .iter()
+                .filter(|id| !busy.contains(id.as_str()))
+                .map(|id| RemoteParticipant {
+                    user_id: id.clone(),
+                    user_state: nccall_protocol::CallUserState::Invited,
+                    camera_enabled: params.media_type == nccall_protocol::CallMediaType::AudioVideo,
+                    microphone_enabled: true,
+                })
+                .collect(),
+            caller_user_id: me.clone(),
+            inviter_user_id: me,
+            start_time: None,
+        };
+        self.current = Some(session.call_id.clone());
+        self.sessions.insert(session.call_id.clone(), session);
+    }
+
+    fn handle_event(&mut self, event: ServerEvent) {
+        let me = self.user_id.clone().unwrap_or_default();
+        match event {
+            ServerEvent::CallReceived {
+                call_id,
+                call_type,
+                media_type,
+                caller_user_id,
+                inviter_user_id,
+                participants,
+                extra,
+                target_id: _,
+            } => {
+                let mut session = CallSession {
+                    call_id: call_id.clone(),
+                    call_state: CallState::Ringing,
+                    call_type,
+                    media_type,
+                    remote_participants: Vec::new(),
+                    caller_user_id,
+                    inviter_user_id,
+                    start_time: None,
+                };
+                session.set_participants(&me, &participants);
+                if self.current.is_none() {
+                    self.current = Some(call_id.clone());
+                }
+                self.sessions.insert(call_id, session.clone());
+                self.emit(CallEvent::CallReceived(CallReceivedEvent {
+                    session,
+                    extra,
+                }));
+            }
+            ServerEvent::RemoteUserStateChanged {
+                call_id,
+                user_id,
+                user_state,
+                reason,
+            } => {
+                let Some(session) = self.sessions.get_mut(&call_id) else {
+                    return;
+                };
+                if let Some(p) = session.participant_mut(&user_id) {
+                    p.user_state = user_state;
+                }
+                self.emit(CallEvent::RemoteUserStateChanged(
+                    RemoteUserStateChangedEvent {
+                        call_id,
+                        user_id,
+                        user_state,
+                        reason,
+                    },
+                ));
+            }
+            ServerEvent::CallConnected {
+                call_id,
+                participants,
+            } => {
+                let Some(session) = self.sessions.get_mut(&call_id) else {
+                    return;
+                };
+                session.call_state = CallState::OnCall;
+                session.set_participants(&me, &participants);
+                let session = session.clone();
+                self.current = Some(call_id);
+                self.emit(CallEvent::CallConnected(CallConnectedEvent { session }));
+            }
+            ServerEvent::StartTimeReceived {
+                call_id,
+                start_time,
+            } => {
+                let Some(session) = self.sessions.get_mut(&call_id) else {
+                    return;
+                };
+                session.start_time = Some(start_time);
+                self.emit(CallEvent::StartTimeReceived(StartTimeReceivedEvent {
+                    start_time,
+                }));
+            }
+            ServerEvent::CallEnded {
+                call_id, reason, ..
+            } => self.end_session(&call_id, reason),
+        }
+    }
+
+    fn end_session(&mut self, call_id: &str, reason: CallEndReason) {
+        let Some(mut session) = self.sessions.remove(call_id) else {
+            return;
+        };
+        session.call_state = final_state(reason, session.start_time.is_some());
+        if self.current.as_deref() == Some(call_id) {
+            // A call still ringing becomes the current one.
+            self.current = self.sessions.keys().next().cloned();
+        }
+        self.emit(CallEvent::CallEnded(CallEndedEvent { session, reason }));
+    }
+
+    fn emit(&mut self, event: CallEvent) {
+        self.events.push_back(event);
+    }
+}
+
+/// Local checks of a call request, mirroring the server's (an SDK answers
+/// these without a round trip, as the ancestor does).
+fn check_callees(me: &str, params: &StartCallParams) -> Result<(), CallError> {
+    let callees = &params.callee_ids;
+    if callees.is_empty() {
+        return Err(CallError::new(
+            ErrorCode::UserListInvalid,
+            "calleeIds is empty",
+        ));
+    }
+    let mut seen = HashSet::new();
+    if callees
+        .iter()
+        .any(|id| id.is_empty() || !seen.insert(id.as_str()))
+    {
+        return Err(CallError::new(
+            ErrorCode::UserListInvalid,
+            format!("calleeIds holds an empty or repeated id: {callees:?}"),
+        ));
+    }
+    if params.call_type == CallType::Single && callees.len() > 1 {
+        return Err(CallError::new(
+            ErrorCode::SingleCallNotSupportMultiPerson,
+            format!("a SINGLE call takes one callee, got {}", callees.len()),
+        ));
+    }
+    if callees.iter().any(|id| id == me) {
+        return Err(CallError::new(
+            ErrorCode::UserIdInvalid,
+            format!("{me} cannot call themselves"),
+        ));
+    }
+    Ok(())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    result: Option<serde_json::Value>,
+) -> Result<T, CallError> {
+    let value = result.unwrap_or(serde_json::Value::Null);
+    serde_json::from_value(value).map_err(|e| {
+        CallError::new(
+            ErrorCode::UnknownServerCode,
+            format!("the server's answer could not be read: {e}"),
+        )
+    })
+}

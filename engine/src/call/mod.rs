@@ -1,0 +1,12 @@
+//! The engine's call logic, sans-IO: [`CallMachine`] takes API calls and
+//! server frames and produces frames to send, events for the app, and
+//! results for pending API calls. `final_state.rs` decides the state a
+//! session ends in.
+
+mod final_state;
+mod machine;
+
+pub use machine::{CallMachine, Completion, RequestId};
+
+#[cfg(test)]
+mod tests;

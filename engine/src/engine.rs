@@ -1,0 +1,381 @@
+//! [`CallEngine`] (`NCCallEngine`): the public API, a thin async shell around
+//! the sans-IO [`CallMachine`]. API calls run the machine's checks and queue
+//! a request; the signaling reader feeds server frames to the machine and
+//! delivers the resulting events, in order, to the handler and the streams.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use nccall_protocol::{ErrorCode, PushConfig, ServerFrame, StartCallParams, StartCallResult};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::call::{CallMachine, Completion, RequestId};
+use crate::error::{CallError, CallResult};
+use crate::events::{CallEvent, CallEventHandler};
+use crate::session::CallSession;
+use crate::signaling::{Link, LinkEvents};
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How long an API call waits for the server before REQUEST_TIMEOUT.
+    pub request_timeout: Duration,
+    /// Names this device among the user's devices.
+    pub device_id: String,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            request_timeout: Duration::from_secs(10),
+            device_id: "rust-engine".into(),
+        }
+    }
+}
+
+/// Where and as whom to connect (the analogue of the spec's chat connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectParams {
+    /// `ws://host:port` of the simulator.
+    pub url: String,
+    pub app_key: String,
+    pub token: String,
+}
+
+/// `endCall`'s parameters: no call id means the current (primary) call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndCallParams {
+    pub call_id: Option<String>,
+    pub push_config: Option<PushConfig>,
+}
+
+impl EndCallParams {
+    /// Ends the given call (the current one, or one that rings beside it).
+    pub fn call(call_id: impl Into<String>) -> Self {
+        EndCallParams {
+            call_id: Some(call_id.into()),
+            push_config: None,
+        }
+    }
+}
+
+/// A stream of every event of one engine, in order, from the moment it was
+/// created.
+pub struct EventStream {
+    rx: mpsc::UnboundedReceiver<CallEvent>,
+}
+
+impl EventStream {
+    /// The next event; `None` once the engine is gone.
+    pub async fn recv(&mut self) -> Option<CallEvent> {
+        self.rx.recv().await
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<CallEvent> {
+        self.rx.try_recv().ok()
+    }
+}
+
+/// `NCCallEngine`. Cheap to clone; clones share one engine.
+#[derive(Clone)]
+pub struct CallEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: EngineConfig,
+    state: Mutex<State>,
+    handler: Mutex<Option<Arc<dyn CallEventHandler>>>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<CallEvent>>>,
+}
+
+#[derive(Default)]
+struct State {
+    machine: CallMachine,
+    waiters: HashMap<RequestId, oneshot::Sender<CallResult<Completion>>>,
+    link: Option<Link>,
+    link_generation: u64,
+}
+
+impl Default for CallEngine {
+    fn default() -> Self {
+        Self::new(EngineConfig::default())
+    }
+}
+
+impl CallEngine {
+    pub fn new(config: EngineConfig) -> Self {
+        CallEngine {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(State::default()),
+                handler: Mutex::new(None),
+                subscribers: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// `getVersion`: the engine's version.
+    pub fn get_version() -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    /// `setCallEventHandler`: replaces the handler. Register it before
+    /// `connect` so that no incoming call is missed.
+    pub fn set_call_event_handler(&self, handler: Arc<dyn CallEventHandler>) {
+        *lock(&self.inner.handler) = Some(handler);
+    }
+
+    /// A new stream that receives every event from now on.
+    pub fn events(&self) -> EventStream {
+        let (tx, rx) = mpsc::unbounded_channel();
+        lock(&self.inner.subscribers).push(tx);
+        EventStream { rx }
+    }
+
+    /// Connects to the server and authenticates; returns the user id the
+    /// token belongs to. A previous connection is closed first.
+    pub async fn connect(&self, params: ConnectParams) -> CallResult<String> {
+        for (name, value) in [
+            ("url", &params.url),
+            ("app key", &params.app_key),
+            ("token", &params.token),
+        ] {
+            if value.is_empty() {
+                return Err(CallError::new(
+                    ErrorCode::ParamError,
+                    format!("the {name} is empty"),
+                ));
+            }
+        }
+        let generation = {
+            let mut st = self.inner.lock_state();
+            st.link = None;
+            st.machine.handle_disconnect();
+            self.inner.pump(&mut st);
+            st.link_generation += 1;
+            st.link_generation
+        };
+        let link = Link::open(&params.url, generation, Arc::downgrade(&self.inner))
+            .await
+            .map_err(|e| CallError::new(ErrorCode::SignalDisconnected, e))?;
+        {
+            let mut st = self.inner.lock_state();
+            if st.link_generation != generation {
+                return Err(CallError::new(
+                    ErrorCode::SignalDisconnected,
+                    "superseded by another connect",
+                ));
+            }
+            st.link = Some(link);
+        }
+        let device = self.inner.config.device_id.clone();
+        let outcome = self
+            .request(|m| Ok(m.hello(&params.app_key, &params.token, &device)))
+            .await;
+        let mut st = self.inner.lock_state();
+        match outcome {
+            Ok(Completion::Hello(hello)) => {
+                if let Some(link) = st.link.as_mut().filter(|l| l.generation == generation) {
+                    link.start_heartbeat(
+                        Duration::from_millis(hello.heartbeat_interval_ms),
+                        Arc::downgrade(&self.inner),
+                    );
+                }
+                Ok(hello.user_id)
+            }
+            Ok(other) => Err(CallError::new(
+                ErrorCode::UnknownServerCode,
+                format!("unexpected answer to hello: {other:?}"),
+            )),
+            Err(e) => {
+                if st.link_generation == generation {
+                    st.link = None;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the signaling connection. Requests in flight fail with
+    /// SIGNAL_DISCONNECTED.
+    pub fn disconnect(&self) {
+        let mut st = self.inner.lock_state();
+        st.link = None;
+        st.machine.handle_disconnect();
+        self.inner.pump(&mut st);
+    }
+
+    /// The user this engine is connected as.
+    pub fn user_id(&self) -> Option<String> {
+        self.inner
+            .lock_state()
+            .machine
+            .user_id()
+            .map(str::to_string)
+    }
+
+    /// `startCall`: places a call; the result holds the call id.
+    pub async fn start_call(&self, params: StartCallParams) -> CallResult<StartCallResult> {
+        match self.request(|m| m.start_call(params)).await? {
+            Completion::StartCall(result) => Ok(result),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `acceptCall`: answers an incoming call.
+    pub async fn accept_call(&self, call_id: &str) -> CallResult<()> {
+        self.request(|m| m.accept_call(call_id)).await.map(drop)
+    }
+
+    /// `endCall`: hangs up, cancels or rejects a call.
+    pub async fn end_call(&self, params: EndCallParams) -> CallResult<()> {
+        self.request(|m| m.end_call(params.call_id.as_deref(), params.push_config))
+            .await
+            .map(drop)
+    }
+
+    /// Sends a heartbeat and waits for its answer; returns the server time.
+    /// Not in the spec: when it returns, every event the server sent this
+    /// device before answering has been delivered, which makes it a barrier
+    /// for tests and tools.
+    pub async fn heartbeat(&self) -> CallResult<i64> {
+        let op = |m: &mut CallMachine| {
+            m.heartbeat().ok_or_else(|| {
+                CallError::new(
+                    ErrorCode::SignalDisconnected,
+                    "not connected: call connect first",
+                )
+            })
+        };
+        match self.request(op).await? {
+            Completion::Heartbeat(server_time) => Ok(server_time),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `getCurrentCallSession`: the current (primary) call, if any.
+    pub fn get_current_call_session(&self) -> Option<CallSession> {
+        self.inner.lock_state().machine.current_session()
+    }
+
+    /// Runs `op` on the machine, sends what it queued and waits for the answer.
+    async fn request(
+        &self,
+        op: impl FnOnce(&mut CallMachine) -> CallResult<RequestId>,
+    ) -> CallResult<Completion> {
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut st = self.inner.lock_state();
+            let id = op(&mut st.machine)?;
+            st.waiters.insert(id, tx);
+            self.inner.pump(&mut st);
+            id
+        };
+        match tokio::time::timeout(self.inner.config.request_timeout, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(CallError::new(
+                ErrorCode::SignalDisconnected,
+                "the engine stopped",
+            )),
+            Err(_) => {
+                let mut st = self.inner.lock_state();
+                st.waiters.remove(&id);
+                st.machine.abandon(id);
+                Err(CallError::new(
+                    ErrorCode::RequestTimeout,
+                    format!(
+                        "no answer from the server within {:?}",
+                        self.inner.config.request_timeout
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+fn unexpected(c: Completion) -> CallError {
+    CallError::new(
+        ErrorCode::UnknownServerCode,
+        format!("unexpected answer: {c:?}"),
+    )
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking handler must not take the engine down with it.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Inner {
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Moves the machine's outputs where they go: frames to the link, results
+    /// to waiting API calls. Returns the events, to be delivered by the caller
+    /// once the state lock is released.
+    fn pump(&self, st: &mut State) -> Vec<CallEvent> {
+        while let Some(frame) = st.machine.poll_transmit() {
+            let sent = st.link.as_ref().is_some_and(|l| l.send(frame));
+            if !sent {
+                st.link = None;
+                st.machine.handle_disconnect();
+            }
+        }
+        while let Some((id, result)) = st.machine.poll_completion() {
+            if let Some(waiter) = st.waiters.remove(&id) {
+                let _ = waiter.send(result);
+            }
+        }
+        std::iter::from_fn(|| st.machine.poll_event()).collect()
+    }
+
+    fn deliver(&self, events: Vec<CallEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        let handler = lock(&self.handler).clone();
+        for event in events {
+            if let Some(h) = &handler {
+                event.dispatch(h.as_ref());
+            }
+            lock(&self.subscribers).retain(|tx| tx.send(event.clone()).is_ok());
+        }
+    }
+}
+
+impl LinkEvents for Inner {
+    fn on_frame(&self, generation: u64, frame: ServerFrame) {
+        let events = {
+            let mut st = self.lock_state();
+            if st.link_generation != generation {
+                return;
+            }
+            st.machine.handle_frame(frame);
+            self.pump(&mut st)
+        };
+        self.deliver(events);
+    }
+
+    fn on_closed(&self, generation: u64) {
+        let events = {
+            let mut st = self.lock_state();
+            if st.link_generation != generation {
+                return;
+            }
+            st.link = None;
+            st.machine.handle_disconnect();
+            self.pump(&mut st)
+        };
+        self.deliver(events);
+    }
+
+    fn on_heartbeat_due(&self, generation: u64) {
+        let mut st = self.lock_state();
+        if st.link_generation == generation && st.machine.heartbeat().is_some() {
+            self.pump(&mut st);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! `NCCallEventHandler`: every callback of the spec, as a trait with default
+//! no-op methods, and the same events as values ([`CallEvent`]) for apps and
+//! tools that prefer a stream.
+//!
+//! Callbacks run on the engine's signaling task, one at a time and in the
+//! order the server sent them. Keep them short; to call back into the engine
+//! (e.g. accept in `on_call_received`), clone the engine and spawn a task.
+
+use nccall_protocol::{
+    CallEndReason, CallMediaType, CallType, CallUserState, MediaTypeChangeResult,
+};
+
+use crate::call_log::CallLog;
+use crate::session::CallSession;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallReceivedEvent {
+    pub session: CallSession,
+    /// What the caller passed as `extra` in `start_call`.
+    pub extra: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallEndedEvent {
+    /// The session in its final state.
+    pub session: CallSession,
+    pub reason: CallEndReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallConnectedEvent {
+    pub session: CallSession,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallLogEvent {
+    pub call_log: CallLog,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaTypeChangeRequestEvent {
+    pub user_id: String,
+    pub transaction_id: String,
+    pub media_type: CallMediaType,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaTypeChangeResultEvent {
+    pub user_id: String,
+    pub transaction_id: String,
+    pub media_type: CallMediaType,
+    pub result: MediaTypeChangeResult,
+}
+
+/// A remote camera or microphone was switched; `disabled == true` means off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteDeviceStateEvent {
+    pub call_id: String,
+    pub user_id: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteUserInvitedEvent {
+    pub call_id: String,
+    pub invitee_user_list: Vec<String>,
+    pub inviter_user_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteUserStateChangedEvent {
+    pub call_id: String,
+    pub user_id: String,
+    pub user_state: CallUserState,
+    /// Set when the user left: why, from the local user's point of view.
+    pub reason: Option<CallEndReason>,
+}
+
+/// The call's billing start time. As in the spec, it carries only the time;
+/// it is always about the current call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartTimeReceivedEvent {
+    pub start_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTypeChangedEvent {
+    pub call_id: String,
+    pub call_type: CallType,
+}
+
+/// Every event the engine reports, one variant per spec callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallEvent {
+    CallReceived(CallReceivedEvent),
+    CallEnded(CallEndedEvent),
+    CallConnected(CallConnectedEvent),
+    LocalCallLogReceived(CallLogEvent),
+    ServerCallLogReceived(CallLogEvent),
+    MediaTypeChangeRequestReceived(MediaTypeChangeRequestEvent),
+    MediaTypeChangeResultReceived(MediaTypeChangeResultEvent),
+    RemoteCameraStateChanged(RemoteDeviceStateEvent),
+    RemoteMicrophoneStateChanged(RemoteDeviceStateEvent),
+    RemoteUserInvited(RemoteUserInvitedEvent),
+    RemoteUserStateChanged(RemoteUserStateChangedEvent),
+    StartTimeReceived(StartTimeReceivedEvent),
+    CallTypeChanged(CallTypeChangedEvent),
+}
+
+impl CallEvent {
+    /// The spec's name of the callback (`onCallReceived`, ...).
+    pub fn callback_name(&self) -> &'static str {
+        match self {
+            CallEvent::CallReceived(_) => "onCallReceived",
+            CallEvent::CallEnded(_) => "onCallEnded",
+            CallEvent::CallConnected(_) => "onCallConnected",
+            CallEvent::LocalCallLogReceived(_) => "onLocalCallLogReceived",
+            CallEvent::ServerCallLogReceived(_) => "onServerCallLogReceived",
+            CallEvent::MediaTypeChangeRequestReceived(_) => "onMediaTypeChangeRequestReceived",
+            CallEvent::MediaTypeChangeResultReceived(_) => "onMediaTypeChangeResultReceived",
+            CallEvent::RemoteCameraStateChanged(_) => "onRemoteCameraStateChanged",
+            CallEvent::RemoteMicrophoneStateChanged(_) => "onRemoteMicrophoneStateChanged",
+            CallEvent::RemoteUserInvited(_) => "onRemoteUserInvited",
+            CallEvent::RemoteUserStateChanged(_) => "onRemoteUserStateChanged",
+            CallEvent::StartTimeReceived(_) => "onStartTimeReceived",
+            CallEvent::CallTypeChanged(_) => "onCallTypeChanged",
+        }
+    }
+
+    /// Calls the handler method that matches this event.
+    pub fn dispatch(&self, handler: &dyn CallEventHandler) {
+        match self {
+            CallEvent::CallReceived(e) => handler.on_call_received(e),
+            CallEvent::CallEnded(e) => handler.on_call_ended(e),
+            CallEvent::CallConnected(e) => handler.on_call_connected(e),
+            CallEvent::LocalCallLogReceived(e) => handler.on_local_call_log_received(e),
+            CallEvent::ServerCallLogReceived(e) => handler.on_server_call_log_received(e),
+            CallEvent::MediaTypeChangeRequestReceived(e) => {
+                handler.on_media_type_change_request_received(e)
+            }
+            CallEvent::MediaTypeChangeResultReceived(e) => {
+                handler.on_media_type_change_result_received(e)
+            }
+            CallEvent::RemoteCameraStateChanged(e) => handler.on_remote_camera_state_changed(e),
+            CallEvent::RemoteMicrophoneStateChanged(e) => {
+                handler.on_remote_microphone_state_changed(e)
+            }
+            CallEvent::RemoteUserInvited(e) => handler.on_remote_user_invited(e),
+            CallEvent::RemoteUserStateChanged(e) => handler.on_remote_user_state_changed(e),
+            CallEvent::StartTimeReceived(e) => handler.on_start_time_received(e),
+            CallEvent::CallTypeChanged(e) => handler.on_call_type_changed(e),
+        }
+    }
+}
+
+/// `NCCallEventHandler`. Implement the callbacks you need; the others do nothing.
+pub trait CallEventHandler: Send + Sync {
+    /// An incoming call rings on this device.
+    fn on_call_received(&self, _event: &CallReceivedEvent) {}
+    /// A call ended for the local user (in a group call, possibly only for them).
+    fn on_call_ended(&self, _event: &CallEndedEvent) {}
+    /// The call is established; media is published after this.
+    fn on_call_connected(&self, _event: &CallConnectedEvent) {}
+    /// The engine's own log of a one-to-one call that ended.
+    fn on_local_call_log_received(&self, _event: &CallLogEvent) {}
+    /// The server's log of a call that ended.
+    fn on_server_call_log_received(&self, _event: &CallLogEvent) {}
+    /// The other party asks to change the media type (one-to-one calls).
+    fn on_media_type_change_request_received(&self, _event: &MediaTypeChangeRequestEvent) {}
+    /// The outcome of a media type change request, on both sides.
+    fn on_media_type_change_result_received(&self, _event: &MediaTypeChangeResultEvent) {}
+    fn on_remote_camera_state_changed(&self, _event: &RemoteDeviceStateEvent) {}
+    fn on_remote_microphone_state_changed(&self, _event: &RemoteDeviceStateEvent) {}
+    /// Users were invited into a group call.
+    fn on_remote_user_invited(&self, _event: &RemoteUserInvitedEvent) {}
+    /// A participant rang, joined or left.
+    fn on_remote_user_state_changed(&self, _event: &RemoteUserStateChangedEvent) {}
+    /// The server's billing start time for the current call.
+    fn on_start_time_received(&self, _event: &StartTimeReceivedEvent) {}
+    /// The call type changed (a one-to-one call became a group call).
+    fn on_call_type_changed(&self, _event: &CallTypeChangedEvent) {}
+}

@@ -1,0 +1,145 @@
+//! A simulator and the people who use it.
+
+use std::time::Duration;
+
+use nccall::{CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream};
+use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
+
+/// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
+pub const CONFORMANCE_FIXTURES: &str = include_str!("../fixtures/conformance.yaml");
+
+/// The app users log in to unless a step says otherwise.
+pub const DEFAULT_APP: &str = "conformance";
+
+/// How long a step waits for an event before it fails (real time; virtual
+/// time never needs waiting for).
+pub const EVENT_WAIT: Duration = Duration::from_secs(5);
+
+pub fn conformance_fixtures() -> Fixtures {
+    match Fixtures::from_yaml(CONFORMANCE_FIXTURES) {
+        Ok(f) => f,
+        Err(e) => panic!("fixtures/conformance.yaml is invalid: {e}"),
+    }
+}
+
+/// The token of a fixture user: fixtures use `<user>-token`.
+pub fn token_of(user: &str) -> String {
+    format!("{user}-token")
+}
+
+/// A simulator on loopback.
+pub struct Rig {
+    pub sim: SimHandle,
+    /// Server time when the rig started: times in timelines are relative to it.
+    pub epoch: i64,
+}
+
+impl Rig {
+    /// Starts a simulator with the conformance fixtures; `virtual_clock`
+    /// makes timers fire only when [`SimHandle::advance`] moves time.
+    pub async fn start(virtual_clock: bool) -> Result<Rig, nccall_sim::SimError> {
+        let mut config = SimConfig::new(conformance_fixtures());
+        if virtual_clock {
+            config = config.with_virtual_clock();
+        }
+        let sim = Simulator::start(config).await?;
+        let epoch = sim.now();
+        Ok(Rig { sim, epoch })
+    }
+
+    /// A participant with an engine that is not connected yet.
+    pub fn participant(&self, name: &str) -> Participant {
+        let engine = CallEngine::new(EngineConfig {
+            device_id: format!("{name}-device"),
+            ..EngineConfig::default()
+        });
+        let stream = engine.events();
+        Participant {
+            name: name.to_string(),
+            engine,
+            stream,
+            events: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    /// A participant connected to `app` with their fixture token.
+    pub async fn online(&self, name: &str, app: &str) -> Result<Participant, CallError> {
+        let p = self.participant(name);
+        p.engine
+            .connect(ConnectParams {
+                url: self.sim.url(),
+                app_key: app.to_string(),
+                token: token_of(name),
+            })
+            .await?;
+        Ok(p)
+    }
+}
+
+/// One user's engine and everything it reported, in order.
+pub struct Participant {
+    pub name: String,
+    pub engine: CallEngine,
+    stream: EventStream,
+    /// Every event so far, in the order the engine delivered them.
+    pub events: Vec<CallEvent>,
+    /// Events before this index were matched by earlier expectations.
+    cursor: usize,
+}
+
+impl Participant {
+    fn drain(&mut self) {
+        while let Some(e) = self.stream.try_recv() {
+            self.events.push(e);
+        }
+    }
+
+    /// Waits until an event after the last matched one satisfies `pred`, and
+    /// returns it; events it skips stay recorded. Fails after [`EVENT_WAIT`]
+    /// with what was seen instead.
+    pub async fn expect(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&CallEvent) -> bool,
+    ) -> Result<CallEvent, String> {
+        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        loop {
+            self.drain();
+            if let Some(offset) = self.events[self.cursor..].iter().position(&pred) {
+                let index = self.cursor + offset;
+                self.cursor = index + 1;
+                return Ok(self.events[index].clone());
+            }
+            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
+                Ok(Some(e)) => self.events.push(e),
+                Ok(None) => {
+                    return Err(format!(
+                        "{}'s engine is gone while waiting for {what}",
+                        self.name
+                    ));
+                }
+                Err(_) => {
+                    let seen: Vec<&str> = self.events[self.cursor..]
+                        .iter()
+                        .map(CallEvent::callback_name)
+                        .collect();
+                    return Err(format!(
+                        "{} did not get {what} within {EVENT_WAIT:?}; events since the last match: {seen:?}",
+                        self.name
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Makes sure every event the server sent so far has been recorded: a
+    /// heartbeat round trip is answered after everything sent before it.
+    /// A participant who is not connected has nothing in flight.
+    pub async fn settle(&mut self) {
+        if self.engine.user_id().is_some() {
+            let _ = self.engine.heartbeat().await;
+        }
+        self.drain();
+    }
+}

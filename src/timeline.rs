@@ -1,0 +1,130 @@
+//! Normalised timelines: what each participant saw, as YAML-ready values.
+//!
+//! Call ids become `call#1`, `call#2`... in order of first appearance across
+//! all participants (taken in name order), so the same call has the same
+//! alias for everyone. Server times become offsets from the scenario start,
+//! `+0ms`, which a virtual clock makes exact. Enum values are shown as
+//! `NAME(code)` so that a changed number shows in a diff too.
+
+use std::collections::BTreeMap;
+
+use nccall::{CallEvent, CallSession, RemoteParticipant};
+use serde_json::{Map, Value, json};
+
+pub struct Normaliser {
+    epoch: i64,
+    call_ids: Vec<String>,
+}
+
+impl Normaliser {
+    pub fn new(epoch: i64) -> Self {
+        Normaliser {
+            epoch,
+            call_ids: Vec::new(),
+        }
+    }
+
+    pub fn call(&mut self, id: &str) -> String {
+        let n = match self.call_ids.iter().position(|c| c == id) {
+            Some(i) => i + 1,
+            None => {
+                self.call_ids.push(id.to_string());
+                self.call_ids.len()
+            }
+        };
+        format!("call#{n}")
+    }
+
+    pub fn time(&self, t: i64) -> String {
+        format!("{:+}ms", t - self.epoch)
+    }
+
+    /// One event as `{callbackName: {field: value, ...}}`.
+    pub fn event(&mut self, event: &CallEvent) -> Value {
+        let fields = match event {
+            CallEvent::CallReceived(e) => {
+                let mut m = self.session(&e.session);
+                if let Some(extra) = &e.extra {
+                    m.insert("extra".into(), json!(extra));
+                }
+                m
+            }
+            CallEvent::CallEnded(e) => {
+                let mut m = Map::new();
+                m.insert("reason".into(), json!(e.reason.to_string()));
+                m.extend(self.session(&e.session));
+                m
+            }
+            CallEvent::CallConnected(e) => self.session(&e.session),
+            CallEvent::RemoteUserStateChanged(e) => {
+                let mut m = Map::new();
+                m.insert("callId".into(), json!(self.call(&e.call_id)));
+                m.insert("userId".into(), json!(e.user_id));
+                m.insert("userState".into(), json!(e.user_state.to_string()));
+                if let Some(r) = e.reason {
+                    m.insert("reason".into(), json!(r.to_string()));
+                }
+                m
+            }
+            CallEvent::StartTimeReceived(e) => {
+                let mut m = Map::new();
+                m.insert("startTime".into(), json!(self.time(e.start_time)));
+                m
+            }
+            other => {
+                // Events of later slices: shown by name with their debug form
+                // until they get a normalised rendering of their own.
+                let mut m = Map::new();
+                m.insert("raw".into(), json!(format!("{other:?}")));
+                m
+            }
+        };
+        json!({ event.callback_name(): Value::Object(fields) })
+    }
+
+    fn session(&mut self, s: &CallSession) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("callId".into(), json!(self.call(s.call_id())));
+        m.insert("callState".into(), json!(s.call_state().to_string()));
+        m.insert("callType".into(), json!(s.call_type().to_string()));
+        m.insert("mediaType".into(), json!(s.media_type().to_string()));
+        m.insert("callerUserId".into(), json!(s.caller_user_id()));
+        m.insert("inviterUserId".into(), json!(s.inviter_user_id()));
+        let remote: Vec<Value> = s.remote_participants().iter().map(participant).collect();
+        m.insert("remoteParticipants".into(), Value::Array(remote));
+        if let Some(t) = s.start_time() {
+            m.insert("startTime".into(), json!(self.time(t)));
+        }
+        m
+    }
+
+    /// Every participant's events, by name.
+    pub fn timelines<'a>(
+        &mut self,
+        people: impl IntoIterator<Item = (&'a str, &'a [CallEvent])>,
+    ) -> BTreeMap<String, Vec<Value>> {
+        let mut sorted: Vec<_> = people.into_iter().collect();
+        sorted.sort_by_key(|(name, _)| *name);
+        sorted
+            .into_iter()
+            .map(|(name, events)| {
+                (
+                    name.to_string(),
+                    events.iter().map(|e| self.event(e)).collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A participant on one line: `bob RINGING(102) camera:off mic:on`.
+fn participant(p: &RemoteParticipant) -> Value {
+    let on = |b: bool| if b { "on" } else { "off" };
+    json!(format!(
+        "{} {} camera:{} mic:{}",
+        p.user_id(),
+        p.user_state(),
+        on(p.is_camera_enabled()),
+        on(p.is_microphone_enabled())
+    ))
+}

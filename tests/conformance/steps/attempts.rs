@@ -1,0 +1,88 @@
+//! Attempts that may fail: the outcome is kept for a `Then the attempt ...` step.
+
+use cucumber::{then, when};
+use nccall::{CallEngine, CallType, ConnectParams, EndCallParams, ErrorCode, StartCallParams};
+
+use super::{media, names};
+use crate::world::CallWorld;
+
+#[when(regex = r"^(\w+) tries to call (.*) for (audio|video)( as a group call)?$")]
+async fn tries_to_call(
+    world: &mut CallWorld,
+    caller: String,
+    callees: String,
+    kind: String,
+    group: String,
+) {
+    let callees = if callees == "nobody" {
+        Vec::new()
+    } else {
+        names(&callees)
+    };
+    let params = StartCallParams {
+        callee_ids: callees,
+        call_type: if group.is_empty() {
+            CallType::Single
+        } else {
+            CallType::Group
+        },
+        ..StartCallParams::single("", media(&kind))
+    };
+    let engine = world.person(&caller).engine.clone();
+    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
+}
+
+#[when(regex = r#"^(\w+) tries to accept call "([^"]*)"$"#)]
+async fn tries_to_accept(world: &mut CallWorld, who: String, call_id: String) {
+    let engine = world.person(&who).engine.clone();
+    world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
+}
+
+#[when(regex = r"^(\w+) tries to accept (?:their|his|her) own call$")]
+async fn tries_to_accept_own(world: &mut CallWorld, who: String) {
+    let engine = world.person(&who).engine.clone();
+    let call_id = engine
+        .get_current_call_session()
+        .map(|s| s.call_id().to_string())
+        .unwrap_or_default();
+    world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
+}
+
+#[when(regex = r#"^(\w+) tries to hang up(?: call "([^"]*)")?$"#)]
+async fn tries_to_hang_up(world: &mut CallWorld, who: String, call_id: String) {
+    let engine = world.person(&who).engine.clone();
+    let params = EndCallParams {
+        call_id: (!call_id.is_empty()).then_some(call_id),
+        push_config: None,
+    };
+    world.last_attempt = Some(engine.end_call(params).await.map(|()| String::new()));
+}
+
+#[when(regex = r#"^(\w+) tries to connect to app "([^"]*)" with token "([^"]*)"$"#)]
+async fn tries_to_connect(world: &mut CallWorld, who: String, app: String, token: String) {
+    let url = world.rig().await.sim.url();
+    let engine = CallEngine::default();
+    let outcome = engine
+        .connect(ConnectParams {
+            url,
+            app_key: app,
+            token,
+        })
+        .await;
+    world.last_attempt = Some(outcome.map(|user| format!("{who} connected as {user}")));
+}
+
+#[then(regex = r"^the attempt fails with ([A-Z_]+)$")]
+async fn attempt_fails(world: &mut CallWorld, code: String) {
+    let Some(expected) = ErrorCode::from_name(&code) else {
+        panic!("{code} is not an error code name");
+    };
+    match world.last_attempt.take() {
+        Some(Err(e)) => {
+            assert_eq!(e.code(), expected, "wrong code; message: {}", e.message());
+            assert!(!e.message().is_empty(), "an error must say what was wrong");
+        }
+        Some(Ok(v)) => panic!("the attempt succeeded ({v}); expected {expected}"),
+        None => panic!("no attempt was made"),
+    }
+}

@@ -1,0 +1,161 @@
+//! What users must see. Each step waits for the event (bounded, real time)
+//! after the ones earlier steps matched, and checks the engine's state.
+
+use cucumber::then;
+use nccall::{CallEndReason, CallEvent, CallState, CallUserState};
+
+use super::media;
+use crate::world::CallWorld;
+
+async fn expect(
+    world: &mut CallWorld,
+    who: &str,
+    what: &str,
+    pred: impl Fn(&CallEvent) -> bool,
+) -> CallEvent {
+    match world.person(who).expect(what, pred).await {
+        Ok(e) => e,
+        Err(msg) => panic!("{msg}"),
+    }
+}
+
+#[then(regex = r"^(\w+) receives an incoming (audio|video) call from (\w+)$")]
+async fn receives_call(world: &mut CallWorld, callee: String, kind: String, caller: String) {
+    let media_type = media(&kind);
+    let what = format!("an incoming {kind} call from {caller}");
+    let event = expect(world, &callee, &what, |e| {
+        matches!(e, CallEvent::CallReceived(r)
+            if r.session.caller_user_id() == caller && r.session.media_type() == media_type)
+    })
+    .await;
+    let CallEvent::CallReceived(received) = event else {
+        unreachable!("matched above")
+    };
+    assert_eq!(received.session.call_state(), CallState::Ringing);
+    let current = world.person(&callee).engine.get_current_call_session();
+    assert_eq!(
+        current.map(|s| s.call_id().to_string()),
+        Some(received.session.call_id().to_string())
+    );
+}
+
+#[then(regex = r#"^(\w+) receives the extra "([^"]*)"$"#)]
+async fn receives_extra(world: &mut CallWorld, callee: String, extra: String) {
+    let what = format!("a call with extra {extra:?}");
+    expect(
+        world,
+        &callee,
+        &what,
+        |e| matches!(e, CallEvent::CallReceived(r) if r.extra.as_deref() == Some(extra.as_str())),
+    )
+    .await;
+}
+
+#[then(regex = r"^(\w+) sees (\w+) (ringing|on call|leave)$")]
+async fn sees_remote_state(world: &mut CallWorld, who: String, other: String, state: String) {
+    let wanted = match state.as_str() {
+        "ringing" => CallUserState::Ringing,
+        "on call" => CallUserState::OnCall,
+        _ => CallUserState::Ended,
+    };
+    let what = format!("{other} {state}");
+    expect(world, &who, &what, |e| {
+        matches!(e, CallEvent::RemoteUserStateChanged(s) if s.user_id == other && s.user_state == wanted)
+    })
+    .await;
+}
+
+#[then(regex = r"^(\w+) and (\w+) are connected$")]
+async fn connected(world: &mut CallWorld, a: String, b: String) {
+    let mut ids = Vec::new();
+    for who in [&a, &b] {
+        let event = expect(world, who, "onCallConnected", |e| {
+            matches!(e, CallEvent::CallConnected(_))
+        })
+        .await;
+        let CallEvent::CallConnected(c) = event else {
+            unreachable!("matched above")
+        };
+        assert_eq!(c.session.call_state(), CallState::OnCall);
+        let current = world.person(who).engine.get_current_call_session();
+        assert_eq!(
+            current.map(|s| s.call_state()),
+            Some(CallState::OnCall),
+            "{who}'s current call"
+        );
+        ids.push(c.session.call_id().to_string());
+    }
+    assert_eq!(
+        ids[0], ids[1],
+        "{a} and {b} are connected to different calls"
+    );
+}
+
+#[then(regex = r"^(\w+) and (\w+) see the same start time$")]
+async fn same_start_time(world: &mut CallWorld, a: String, b: String) {
+    let mut times = Vec::new();
+    for who in [&a, &b] {
+        let event = expect(world, who, "onStartTimeReceived", |e| {
+            matches!(e, CallEvent::StartTimeReceived(_))
+        })
+        .await;
+        let CallEvent::StartTimeReceived(s) = event else {
+            unreachable!("matched above")
+        };
+        let session_time = world
+            .person(who)
+            .engine
+            .get_current_call_session()
+            .and_then(|s| s.start_time());
+        assert_eq!(
+            session_time,
+            Some(s.start_time),
+            "{who}'s session disagrees with the event"
+        );
+        times.push(s.start_time);
+    }
+    assert_eq!(
+        times[0], times[1],
+        "{a} and {b} were given different start times"
+    );
+}
+
+#[then(regex = r"^(\w+)'s call ends with reason ([A-Z_]+)$")]
+async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
+    let Some(wanted) = CallEndReason::from_name(&reason) else {
+        panic!("{reason} is not an end reason");
+    };
+    let what = format!("onCallEnded with {wanted}");
+    let event = expect(world, &who, &what, |e| matches!(e, CallEvent::CallEnded(_))).await;
+    let CallEvent::CallEnded(ended) = event else {
+        unreachable!("matched above")
+    };
+    assert_eq!(
+        ended.reason, wanted,
+        "{who}'s call ended for another reason"
+    );
+    assert!(ended.session.call_state().is_terminal());
+    assert!(
+        world
+            .person(&who)
+            .engine
+            .get_current_call_session()
+            .is_none(),
+        "{who} still has a current call"
+    );
+}
+
+#[then(regex = r"^(\w+) has no current call$")]
+async fn no_current_call(world: &mut CallWorld, who: String) {
+    let current = world.person(&who).engine.get_current_call_session();
+    assert!(current.is_none(), "{who} has a current call: {current:?}");
+}
+
+#[then(regex = r"^(\w+)'s current call is ([A-Z_]+)$")]
+async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
+    let current = world.person(&who).engine.get_current_call_session();
+    assert_eq!(
+        current.map(|s| s.call_state().name().to_string()),
+        Some(state)
+    );
+}
