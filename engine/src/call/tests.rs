@@ -1,1 +1,315 @@
+//! The engine's state machine alone: frames in, frames/events/results out.
 
+use nccall_protocol::{
+    CallEndReason, CallMediaType, CallState, CallType, CallUserState, ErrorCode, Participant,
+    Request, Response, ServerEvent, ServerFrame, StartCallParams,
+};
+use serde_json::json;
+
+use super::{CallMachine, Completion};
+use crate::events::CallEvent;
+
+fn ok(id: u64, result: serde_json::Value) -> ServerFrame {
+    ServerFrame::Response(Response {
+        id,
+        code: 0,
+        message: None,
+        result: Some(result),
+    })
+}
+
+fn event(seq: u64, event: ServerEvent) -> ServerFrame {
+    ServerFrame::Event { seq, event }
+}
+
+fn connected_as(user: &str) -> CallMachine {
+    let mut m = CallMachine::new();
+    let id = m.hello("app", "token", "dev");
+    assert!(matches!(
+        m.poll_transmit().map(|f| f.request),
+        Some(Request::Hello(_))
+    ));
+    m.handle_frame(ok(
+        id,
+        json!({"userId": user, "serverTime": 1, "heartbeatIntervalMs": 20000}),
+    ));
+    assert!(matches!(m.poll_completion(), Some((i, Ok(Completion::Hello(_)))) if i == id));
+    m
+}
+
+fn participant(user: &str, state: CallUserState) -> Participant {
+    Participant {
+        user_id: user.into(),
+        user_state: state,
+        camera_enabled: false,
+        microphone_enabled: true,
+    }
+}
+
+fn incoming(call_id: &str) -> ServerEvent {
+    ServerEvent::CallReceived {
+        call_id: call_id.into(),
+        call_type: CallType::Single,
+        media_type: CallMediaType::Audio,
+        caller_user_id: "alice".into(),
+        inviter_user_id: "alice".into(),
+        participants: vec![
+            participant("alice", CallUserState::Calling),
+            participant("bob", CallUserState::Ringing),
+        ],
+        extra: Some("hi".into()),
+        target_id: None,
+    }
+}
+
+fn drain_events(m: &mut CallMachine) -> Vec<CallEvent> {
+    std::iter::from_fn(|| m.poll_event()).collect()
+}
+
+#[test]
+fn nothing_works_before_connect_and_nothing_is_sent() {
+    let mut m = CallMachine::new();
+    let err = m
+        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::SignalDisconnected);
+    assert_eq!(
+        m.accept_call("c").unwrap_err().code(),
+        ErrorCode::SignalDisconnected
+    );
+    assert_eq!(
+        m.end_call(None, None).unwrap_err().code(),
+        ErrorCode::SignalDisconnected
+    );
+    assert!(m.heartbeat().is_none());
+    assert!(m.poll_transmit().is_none());
+}
+
+#[test]
+fn local_checks_refuse_without_a_round_trip() {
+    let mut m = connected_as("alice");
+    let cases = [
+        (vec![], CallType::Single, ErrorCode::UserListInvalid),
+        (
+            vec!["bob", "bob"],
+            CallType::Group,
+            ErrorCode::UserListInvalid,
+        ),
+        (vec![""], CallType::Single, ErrorCode::UserListInvalid),
+        (
+            vec!["bob", "carol"],
+            CallType::Single,
+            ErrorCode::SingleCallNotSupportMultiPerson,
+        ),
+        (vec!["alice"], CallType::Single, ErrorCode::UserIdInvalid),
+    ];
+    for (callees, call_type, code) in cases {
+        let params = StartCallParams {
+            callee_ids: callees.iter().map(|s| s.to_string()).collect(),
+            call_type,
+            ..StartCallParams::single("", CallMediaType::Audio)
+        };
+        assert_eq!(
+            m.start_call(params).unwrap_err().code(),
+            code,
+            "{callees:?}"
+        );
+    }
+    assert_eq!(
+        m.accept_call("").unwrap_err().code(),
+        ErrorCode::CallIdInvalid
+    );
+    assert_eq!(
+        m.accept_call("nope").unwrap_err().code(),
+        ErrorCode::CallIdInvalid
+    );
+    assert_eq!(
+        m.end_call(None, None).unwrap_err().code(),
+        ErrorCode::NotInCall
+    );
+    assert!(m.poll_transmit().is_none());
+    assert!(m.current_session().is_none());
+}
+
+#[test]
+fn outgoing_call_lifecycle() {
+    let mut m = connected_as("alice");
+    let id = m
+        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
+        .unwrap();
+    assert!(matches!(
+        m.poll_transmit().map(|f| f.request),
+        Some(Request::StartCall(_))
+    ));
+    // A second start while the first is in flight is refused locally.
+    let again = m.start_call(StartCallParams::single("carol", CallMediaType::Audio));
+    assert_eq!(again.unwrap_err().code(), ErrorCode::SessionExist);
+
+    m.handle_frame(ok(id, json!({"callId": "c1", "busyLineUserList": []})));
+    assert!(
+        matches!(m.poll_completion(), Some((_, Ok(Completion::StartCall(r)))) if r.call_id == "c1")
+    );
+    let s = m.current_session().unwrap();
+    assert_eq!(
+        (s.call_state(), s.caller_user_id()),
+        (CallState::Calling, "alice")
+    );
+
+    m.handle_frame(event(
+        1,
+        ServerEvent::RemoteUserStateChanged {
+            call_id: "c1".into(),
+            user_id: "bob".into(),
+            user_state: CallUserState::Ringing,
+            reason: None,
+        },
+    ));
+    assert_eq!(
+        m.current_session().unwrap().remote_participants()[0].user_state(),
+        CallUserState::Ringing
+    );
+    assert_eq!(
+        m.accept_call("c1").unwrap_err().code(),
+        ErrorCode::CallStateInvalid
+    );
+
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallEnded {
+            call_id: "c1".into(),
+            reason: CallEndReason::RemoteNoResponse,
+            end_time: 9,
+        },
+    ));
+    let events = drain_events(&mut m);
+    match events.last() {
+        Some(CallEvent::CallEnded(e)) => {
+            assert_eq!(e.reason, CallEndReason::RemoteNoResponse);
+            assert_eq!(e.session.call_state(), CallState::NoAnswer);
+        }
+        other => panic!("expected onCallEnded, got {other:?}"),
+    }
+    assert!(m.current_session().is_none());
+}
+
+#[test]
+fn incoming_call_is_answered_and_connects() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(1, incoming("c1")));
+    let events = drain_events(&mut m);
+    assert!(matches!(&events[..], [CallEvent::CallReceived(r)]
+        if r.extra.as_deref() == Some("hi") && r.session.remote_participants().len() == 1));
+    assert_eq!(
+        m.current_session().unwrap().call_state(),
+        CallState::Ringing
+    );
+
+    let id = m.accept_call("c1").unwrap();
+    m.handle_frame(ok(id, serde_json::Value::Null));
+    assert_eq!(
+        m.current_session().unwrap().call_state(),
+        CallState::Connecting
+    );
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallConnected {
+            call_id: "c1".into(),
+            participants: vec![
+                participant("alice", CallUserState::OnCall),
+                participant("bob", CallUserState::OnCall),
+            ],
+        },
+    ));
+    m.handle_frame(event(
+        3,
+        ServerEvent::StartTimeReceived {
+            call_id: "c1".into(),
+            start_time: 77,
+        },
+    ));
+    let s = m.current_session().unwrap();
+    assert_eq!(
+        (s.call_state(), s.start_time()),
+        (CallState::OnCall, Some(77))
+    );
+    assert_eq!(drain_events(&mut m).len(), 2);
+
+    m.handle_frame(event(
+        4,
+        ServerEvent::CallEnded {
+            call_id: "c1".into(),
+            reason: CallEndReason::RemoteHangup,
+            end_time: 99,
+        },
+    ));
+    assert!(
+        matches!(drain_events(&mut m).last(), Some(CallEvent::CallEnded(e)) if e.session.call_state() == CallState::Ended)
+    );
+}
+
+#[test]
+fn events_about_unknown_calls_are_ignored() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(
+        1,
+        ServerEvent::CallConnected {
+            call_id: "ghost".into(),
+            participants: vec![],
+        },
+    ));
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallEnded {
+            call_id: "ghost".into(),
+            reason: CallEndReason::Hangup,
+            end_time: 0,
+        },
+    ));
+    assert!(drain_events(&mut m).is_empty());
+    assert!(m.current_session().is_none());
+}
+
+#[test]
+fn server_refusals_and_disconnects_complete_requests_with_codes() {
+    let mut m = connected_as("alice");
+    let id = m
+        .start_call(StartCallParams::single("zed", CallMediaType::Audio))
+        .unwrap();
+    m.handle_frame(ServerFrame::Response(Response {
+        id,
+        code: 80010,
+        message: Some("no user zed".into()),
+        result: None,
+    }));
+    let (_, result) = m.poll_completion().unwrap();
+    assert_eq!(result.unwrap_err().code(), ErrorCode::UserIdInvalid);
+    assert!(
+        m.current_session().is_none(),
+        "a refused call leaves no session"
+    );
+
+    let id = m
+        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
+        .unwrap();
+    m.handle_frame(ServerFrame::Response(Response {
+        id,
+        code: 12345,
+        message: None,
+        result: None,
+    }));
+    assert_eq!(
+        m.poll_completion().unwrap().1.unwrap_err().code(),
+        ErrorCode::UnknownServerCode
+    );
+
+    let id = m
+        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
+        .unwrap();
+    m.handle_disconnect();
+    let (done, result) = m.poll_completion().unwrap();
+    assert_eq!(
+        (done, result.unwrap_err().code()),
+        (id, ErrorCode::SignalDisconnected)
+    );
+    assert!(!m.is_connected());
+}

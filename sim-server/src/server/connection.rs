@@ -81,7 +81,7 @@ pub(super) async fn serve(
                     }
                 }
                 Err(reply) => {
-                    let _ = tx.send(ConnCmd::Frame(reply));
+                    let _ = tx.send(ConnCmd::Frame(*reply));
                 }
             },
             Some(Ok(Message::Binary(_))) => {
@@ -110,13 +110,13 @@ pub(super) async fn serve(
 
 /// Parses a client frame; on failure builds the answer: a response to the
 /// request's id when one can be read, an error frame otherwise.
-fn decode(text: &str) -> Result<ClientFrame, ServerFrame> {
+fn decode(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     serde_json::from_str::<ClientFrame>(text).map_err(|e| {
         let id = serde_json::from_str::<serde_json::Value>(text)
             .ok()
             .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
         let message = format!("not a valid request: {e}");
-        match id {
+        Box::new(match id {
             Some(id) => ServerFrame::Response(Response {
                 id,
                 code: ErrorCode::BadFrame.code(),
@@ -127,6 +127,6 @@ fn decode(text: &str) -> Result<ClientFrame, ServerFrame> {
                 code: ErrorCode::BadFrame.code(),
                 message,
             },
-        }
+        })
     })
 }

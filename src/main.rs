@@ -1,0 +1,138 @@
+//! `nccall-conformance`: tools around the conformance suite.
+//!
+//! `demo` starts a simulator on loopback, connects two virtual users over a
+//! real WebSocket, places a video call from alice to bob (bob's event handler
+//! answers it), lets it run, hangs up, and prints both event timelines.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use nccall::{
+    CallEngine, CallEvent, CallEventHandler, CallMediaType, CallReceivedEvent, EndCallParams,
+    StartCallParams,
+};
+use nccall_conformance::rig::{DEFAULT_APP, Participant, Rig};
+use nccall_conformance::timeline::Normaliser;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nccall-conformance",
+    version,
+    about = "NCCallEngine conformance tools"
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Place one call between two virtual users and print what each saw.
+    Demo {
+        /// How long the call stays connected, in seconds.
+        #[arg(long, default_value_t = 2)]
+        talk_secs: u64,
+    },
+}
+
+/// Bob's handler: answers every incoming call, as the spec's example does.
+struct AutoAnswer {
+    engine: CallEngine,
+}
+
+impl CallEventHandler for AutoAnswer {
+    fn on_call_received(&self, event: &CallReceivedEvent) {
+        let engine = self.engine.clone();
+        let call_id = event.session.call_id().to_string();
+        println!(
+            "bob: incoming call {call_id} from {}, answering",
+            event.session.caller_user_id()
+        );
+        tokio::spawn(async move {
+            if let Err(e) = engine.accept_call(&call_id).await {
+                eprintln!("bob: could not answer: {e}");
+            }
+        });
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    match args.command {
+        Command::Demo { talk_secs } => demo(Duration::from_secs(talk_secs)).await,
+    }
+}
+
+async fn demo(talk: Duration) -> anyhow::Result<()> {
+    let rig = Rig::start(false).await.context("starting the simulator")?;
+    println!("simulator listening on {}", rig.sim.url());
+    let mut alice = rig
+        .online("alice", DEFAULT_APP)
+        .await
+        .context("connecting alice")?;
+    let mut bob = rig
+        .online("bob", DEFAULT_APP)
+        .await
+        .context("connecting bob")?;
+    bob.engine.set_call_event_handler(Arc::new(AutoAnswer {
+        engine: bob.engine.clone(),
+    }));
+    println!(
+        "alice and bob are online (engine {})",
+        CallEngine::get_version()
+    );
+
+    let started = alice
+        .engine
+        .start_call(StartCallParams::single("bob", CallMediaType::AudioVideo))
+        .await
+        .context("alice calling bob")?;
+    println!("alice: calling bob, call id {}", started.call_id);
+    for p in [&mut alice, &mut bob] {
+        if let Err(e) = p
+            .expect("onCallConnected", |e| {
+                matches!(e, CallEvent::CallConnected(_))
+            })
+            .await
+        {
+            bail!(e);
+        }
+    }
+    println!("connected; talking for {talk:?}");
+    tokio::time::sleep(talk).await;
+    alice
+        .engine
+        .end_call(EndCallParams::default())
+        .await
+        .context("alice hanging up")?;
+    for p in [&mut alice, &mut bob] {
+        if let Err(e) = p
+            .expect("onCallEnded", |e| matches!(e, CallEvent::CallEnded(_)))
+            .await
+        {
+            bail!(e);
+        }
+    }
+    print_timelines(&rig, &mut [alice, bob]).await
+}
+
+async fn print_timelines(rig: &Rig, people: &mut [Participant]) -> anyhow::Result<()> {
+    for p in people.iter_mut() {
+        p.settle().await;
+    }
+    let mut normaliser = Normaliser::new(rig.epoch);
+    let timelines = normaliser.timelines(
+        people
+            .iter()
+            .map(|p| (p.name.as_str(), p.events.as_slice())),
+    );
+    println!("\nevent timelines (times relative to the simulator's start):\n");
+    println!(
+        "{}",
+        serde_norway::to_string(&timelines).context("rendering YAML")?
+    );
+    Ok(())
+}
