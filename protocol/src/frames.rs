@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CallEndReason, CallMediaType, CallType, CallUserState};
+use crate::{CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode};
 
 /// Everything a client sends is a request with an id the server echoes in
 /// its [`Response`]. Ids are chosen by the client and need only be unique
@@ -98,6 +98,40 @@ pub struct StartCallParams {
 }
 
 impl StartCallParams {
+    /// The checks that need nothing but the request and who sends it: a
+    /// non-empty callee list without empty or repeated ids, one callee for a
+    /// SINGLE call, and not calling yourself. Engines run them before sending
+    /// and the server runs them again, so both answer with the same codes.
+    pub fn check_callees(&self, caller: &str) -> Result<(), (ErrorCode, String)> {
+        let callees = &self.callee_ids;
+        if callees.is_empty() {
+            return Err((ErrorCode::UserListInvalid, "calleeIds is empty".into()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        if callees
+            .iter()
+            .any(|id| id.is_empty() || !seen.insert(id.as_str()))
+        {
+            return Err((
+                ErrorCode::UserListInvalid,
+                format!("calleeIds holds an empty or repeated id: {callees:?}"),
+            ));
+        }
+        if self.call_type == CallType::Single && callees.len() > 1 {
+            return Err((
+                ErrorCode::SingleCallNotSupportMultiPerson,
+                format!("a SINGLE call takes one callee, got {}", callees.len()),
+            ));
+        }
+        if callees.iter().any(|id| id == caller) {
+            return Err((
+                ErrorCode::UserIdInvalid,
+                format!("{caller} cannot call themselves"),
+            ));
+        }
+        Ok(())
+    }
+
     /// A one-to-one call to `callee` with no extras.
     pub fn single(callee: impl Into<String>, media_type: CallMediaType) -> Self {
         StartCallParams {

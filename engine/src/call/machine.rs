@@ -9,8 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nccall_protocol::{
-    AcceptCallParams, CallEndReason, CallState, CallType, ClientFrame, ErrorCode, HelloParams,
-    HelloResult, PROTOCOL_VERSION, Request, Response, ServerEvent, ServerFrame, StartCallParams,
+    AcceptCallParams, CallEndReason, CallState, ClientFrame, ErrorCode, HelloParams, HelloResult,
+    PROTOCOL_VERSION, Request, Response, ServerEvent, ServerFrame, StartCallParams,
     StartCallResult,
 };
 
@@ -103,7 +103,11 @@ impl CallMachine {
 
     pub fn start_call(&mut self, params: StartCallParams) -> Result<RequestId, CallError> {
         let me = self.require_connection()?;
-        check_callees(&me, &params)?;
+        // The same structural checks the server makes, answered without a
+        // round trip as the ancestor SDK does.
+        params
+            .check_callees(&me)
+            .map_err(|(code, message)| CallError::new(code, message))?;
         if let Some(id) = self.sessions.keys().next() {
             return Err(CallError::new(
                 ErrorCode::SessionExist,
@@ -419,41 +423,6 @@ impl CallMachine {
     fn emit(&mut self, event: CallEvent) {
         self.events.push_back(event);
     }
-}
-
-/// Local checks of a call request, mirroring the server's (an SDK answers
-/// these without a round trip, as the ancestor does).
-fn check_callees(me: &str, params: &StartCallParams) -> Result<(), CallError> {
-    let callees = &params.callee_ids;
-    if callees.is_empty() {
-        return Err(CallError::new(
-            ErrorCode::UserListInvalid,
-            "calleeIds is empty",
-        ));
-    }
-    let mut seen = HashSet::new();
-    if callees
-        .iter()
-        .any(|id| id.is_empty() || !seen.insert(id.as_str()))
-    {
-        return Err(CallError::new(
-            ErrorCode::UserListInvalid,
-            format!("calleeIds holds an empty or repeated id: {callees:?}"),
-        ));
-    }
-    if params.call_type == CallType::Single && callees.len() > 1 {
-        return Err(CallError::new(
-            ErrorCode::SingleCallNotSupportMultiPerson,
-            format!("a SINGLE call takes one callee, got {}", callees.len()),
-        ));
-    }
-    if callees.iter().any(|id| id == me) {
-        return Err(CallError::new(
-            ErrorCode::UserIdInvalid,
-            format!("{me} cannot call themselves"),
-        ));
-    }
-    Ok(())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

@@ -1,7 +1,5 @@
 //! Placing a call: the server's checks, the call id, and who starts ringing.
 
-use std::collections::HashSet;
-
 use nccall_protocol::{
     CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams, StartCallResult,
 };
@@ -101,37 +99,14 @@ impl CallTable {
 
 /// Checks that need nothing but the request and the app's user list.
 fn validate(app: &AppFixture, caller: &str, params: &StartCallParams) -> Result<(), Refusal> {
-    let callees = &params.callee_ids;
-    if callees.is_empty() {
-        return Err((ErrorCode::UserListInvalid, "calleeIds is empty".into()));
-    }
-    let mut seen = HashSet::new();
-    for id in callees {
-        if id.is_empty() || !seen.insert(id.as_str()) {
-            return Err((
-                ErrorCode::UserListInvalid,
-                format!("calleeIds holds an empty or repeated id: {callees:?}"),
-            ));
-        }
-    }
-    if params.call_type == CallType::Single && callees.len() > 1 {
-        return Err((
-            ErrorCode::SingleCallNotSupportMultiPerson,
-            format!("a SINGLE call takes one callee, got {}", callees.len()),
-        ));
-    }
+    params.check_callees(caller)?;
     if params.call_type == CallType::Group {
         return Err((
             ErrorCode::Unsupported,
             "group calls are not implemented by this simulator yet".into(),
         ));
     }
-    if let Some(me) = callees.iter().find(|id| id.as_str() == caller) {
-        return Err((
-            ErrorCode::UserIdInvalid,
-            format!("{me} cannot call themselves"),
-        ));
-    }
+    let callees = &params.callee_ids;
     if let Some(unknown) = callees.iter().find(|id| !app.has_user(id)) {
         return Err((
             ErrorCode::UserIdInvalid,
