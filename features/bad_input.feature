@@ -85,10 +85,10 @@ Feature: Bad input gets a code, never a panic, and changes nothing
     When alice tries to hang up call "no-such-call"
     Then the attempt fails with CALL_ID_INVALID
 
-  Scenario: Group calls are not implemented yet and say so
-    Given alice, bob, carol are online
-    When alice tries to call bob, carol for audio as a group call
-    Then the attempt fails with UNSUPPORTED
+  Scenario: A group call over the app's participant limit
+    Given alice, bob, carol, dave are online in app "small-group"
+    When alice tries to call bob, carol, dave for audio as a group call
+    Then the attempt fails with PARTICIPANT_LIMIT_EXCEEDED
     And alice has no current call
 
   Scenario: Connecting with an unknown app key

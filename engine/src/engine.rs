@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use nccall_protocol::{ErrorCode, PushConfig, ServerFrame, StartCallParams, StartCallResult};
+use nccall_protocol::{
+    ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams, StartCallResult,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{CallMachine, Completion, RequestId};
@@ -228,6 +230,20 @@ impl CallEngine {
     /// `acceptCall`: answers an incoming call.
     pub async fn accept_call(&self, call_id: &str) -> CallResult<()> {
         self.request(|m| m.accept_call(call_id)).await.map(drop)
+    }
+
+    /// `inviteToCall`: invites users into the current call. A one-to-one
+    /// call becomes a group call. The result lists invitees who were busy.
+    pub async fn invite_to_call(&self, user_ids: Vec<String>) -> CallResult<InviteToCallResult> {
+        match self.request(|m| m.invite_to_call(user_ids)).await? {
+            Completion::InviteToCall(result) => Ok(result),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `joinCall`: joins an ongoing group call directly.
+    pub async fn join_call(&self, call_id: &str) -> CallResult<()> {
+        self.request(|m| m.join_call(call_id)).await.map(drop)
     }
 
     /// `endCall`: hangs up, cancels or rejects a call.

@@ -28,6 +28,7 @@ pub use events::{
 };
 pub use nccall_protocol::{
     CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState, ErrorCode,
-    MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult, UserStateEntry,
+    InviteToCallResult, MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult,
+    UserStateEntry,
 };
 pub use session::{CallSession, RemoteParticipant};

@@ -40,6 +40,10 @@ coded_enum! {
         CallStateInvalid = 80013, "CALL_STATE_INVALID";
         /// Understood, but not implemented by this implementation yet.
         Unsupported = 80014, "UNSUPPORTED";
+        /// The user is already in the call (inviting or joining them again).
+        UserAlreadyInCall = 80015, "USER_ALREADY_IN_CALL";
+        /// The call would exceed the app's participant limit.
+        ParticipantLimitExceeded = 80016, "PARTICIPANT_LIMIT_EXCEEDED";
         /// The app key is not known to the server.
         AppKeyInvalid = 80020, "APP_KEY_INVALID";
         /// The token does not belong to a user of this app.

@@ -28,6 +28,10 @@ pub enum Request {
     AcceptCall(AcceptCallParams),
     /// Hangs up, cancels or rejects a call.
     EndCall(EndCallParams),
+    /// Invites more users into a call (a one-to-one call becomes a group call).
+    InviteToCall(InviteToCallParams),
+    /// Joins an ongoing group call directly.
+    JoinCall(JoinCallParams),
 }
 
 impl Request {
@@ -39,6 +43,8 @@ impl Request {
             Request::StartCall(_) => "startCall",
             Request::AcceptCall(_) => "acceptCall",
             Request::EndCall(_) => "endCall",
+            Request::InviteToCall(_) => "inviteToCall",
+            Request::JoinCall(_) => "joinCall",
         }
     }
 }
@@ -175,6 +181,39 @@ pub struct EndCallParams {
     pub push_config: Option<PushConfig>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteToCallParams {
+    pub call_id: String,
+    pub user_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteToCallResult {
+    /// Invitees who are in another call (see the app's busy policy).
+    #[serde(default)]
+    pub busy_line_user_list: Vec<UserStateEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JoinCallParams {
+    pub call_id: String,
+}
+
+/// What a joiner needs to know about the call it joined (the result of `joinCall`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallInfo {
+    pub call_id: String,
+    pub call_type: CallType,
+    pub media_type: CallMediaType,
+    pub caller_user_id: String,
+    pub inviter_user_id: String,
+    pub participants: Vec<Participant>,
+}
+
 /// One participant of a call as the server describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -250,6 +289,16 @@ pub enum ServerEvent {
     /// Billing start time of the call, ms since the Unix epoch, by the server clock.
     #[serde(rename_all = "camelCase")]
     StartTimeReceived { call_id: String, start_time: i64 },
+    /// Users were invited into the call by `inviterUserId`.
+    #[serde(rename_all = "camelCase")]
+    RemoteUserInvited {
+        call_id: String,
+        invitee_user_list: Vec<String>,
+        inviter_user_id: String,
+    },
+    /// The call's type changed (a one-to-one call became a group call).
+    #[serde(rename_all = "camelCase")]
+    CallTypeChanged { call_id: String, call_type: CallType },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {
@@ -268,6 +317,8 @@ impl ServerEvent {
             | ServerEvent::RemoteUserStateChanged { call_id, .. }
             | ServerEvent::CallConnected { call_id, .. }
             | ServerEvent::StartTimeReceived { call_id, .. }
+            | ServerEvent::RemoteUserInvited { call_id, .. }
+            | ServerEvent::CallTypeChanged { call_id, .. }
             | ServerEvent::CallEnded { call_id, .. } => call_id,
         }
     }

@@ -21,9 +21,10 @@ pub use enums::{
     MediaTypeChangeResult,
 };
 pub use frames::{
-    AcceptCallParams, ClientFrame, EndCallParams, HeartbeatResult, HelloParams, HelloResult,
-    Participant, PushConfig, Request, Response, ServerEvent, ServerFrame, StartCallParams,
-    StartCallResult, UserStateEntry,
+    AcceptCallParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult, HelloParams,
+    HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, Participant, PushConfig,
+    Request, Response, ServerEvent, ServerFrame, StartCallParams, StartCallResult,
+    UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

@@ -5,6 +5,8 @@
 //!   - app_key: conformance
 //!     calling_enabled: true      # the spec's prerequisite: audio/video calling enabled for the key
 //!     ring_timeout_secs: 60      # optional; 60 s is the ancestor's default
+//!     busy_policy: ring          # optional; ring (default) or reject, see BusyPolicy
+//!     max_participants: 16       # optional; CallPlus allows 16 in a video call
 //!     users:
 //!       - { user_id: alice, token: alice-token }
 //! ```
@@ -17,6 +19,25 @@ use serde::Deserialize;
 /// Ring timeout when a fixture does not set one: RongCloud's documented 60 s
 /// (the spec gives no value).
 pub const DEFAULT_RING_TIMEOUT_SECS: u64 = 60;
+
+/// Participant limit when a fixture does not set one: CallPlus documents 16
+/// for video calls (32 for audio); one limit for both keeps the rule simple.
+pub const DEFAULT_MAX_PARTICIPANTS: usize = 16;
+
+/// What happens to a callee who is already in a call (ringing or connected).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusyPolicy {
+    /// The ancestor's behaviour: the busy callee still rings
+    /// (`BUSYLINE_RINGING`) and may answer, which ends their other call;
+    /// the caller learns they are busy from `busyLineUserList`.
+    #[default]
+    Ring,
+    /// The busy callee is not rung: the caller learns it from
+    /// `busyLineUserList`, and a one-to-one call ends at once with
+    /// `REMOTE_BUSY_LINE`.
+    Reject,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +53,10 @@ pub struct AppFixture {
     pub calling_enabled: bool,
     #[serde(default = "default_ring_timeout")]
     pub ring_timeout_secs: u64,
+    #[serde(default)]
+    pub busy_policy: BusyPolicy,
+    #[serde(default = "default_max_participants")]
+    pub max_participants: usize,
     #[serde(default)]
     pub users: Vec<UserFixture>,
 }
@@ -49,6 +74,10 @@ fn yes() -> bool {
 
 fn default_ring_timeout() -> u64 {
     DEFAULT_RING_TIMEOUT_SECS
+}
+
+fn default_max_participants() -> usize {
+    DEFAULT_MAX_PARTICIPANTS
 }
 
 /// A fixture file that could not be used.

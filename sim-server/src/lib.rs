@@ -15,8 +15,13 @@ mod core;
 mod fixtures;
 mod server;
 
-pub use calls::{Call, CallTable, Member, UserKey};
+pub use calls::{Actor, Call, CallTable, DeviceId, Member, Note, Target, UserKey};
 pub use clock::{Millis, SimClock, VIRTUAL_EPOCH_MS};
-pub use core::{ConnId, CoreStats, HEARTBEAT_INTERVAL_MS, Input, Output, ServerCore};
-pub use fixtures::{AppFixture, DEFAULT_RING_TIMEOUT_SECS, FixtureError, Fixtures, UserFixture};
+pub use core::{
+    ConnId, CoreStats, HEARTBEAT_INTERVAL_MS, Input, Output, PushKind, PushRecord, ServerCore,
+};
+pub use fixtures::{
+    AppFixture, BusyPolicy, DEFAULT_MAX_PARTICIPANTS, DEFAULT_RING_TIMEOUT_SECS, FixtureError,
+    Fixtures, UserFixture,
+};
 pub use server::{SimConfig, SimError, SimHandle, Simulator};

@@ -9,7 +9,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nccall_protocol::{
-    AcceptCallParams, CallEndReason, CallState, ClientFrame, ErrorCode, HelloParams, HelloResult,
+    AcceptCallParams, CallEndReason, CallInfo, CallState, CallType, CallUserState, ClientFrame,
+    ErrorCode, HelloParams, HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams,
     PROTOCOL_VERSION, Request, Response, ServerEvent, ServerFrame, StartCallParams,
     StartCallResult,
 };
@@ -26,6 +27,7 @@ pub type RequestId = u64;
 pub enum Completion {
     Hello(HelloResult),
     StartCall(StartCallResult),
+    InviteToCall(InviteToCallResult),
     /// Server time from a heartbeat answer.
     Heartbeat(i64),
     Done,
@@ -39,6 +41,8 @@ enum Pending {
     StartCall(StartCallParams),
     AcceptCall(String),
     EndCall,
+    InviteToCall,
+    JoinCall,
 }
 
 #[derive(Debug, Default)]
@@ -128,10 +132,12 @@ impl CallMachine {
         Ok(self.queue(request, Pending::StartCall(params)))
     }
 
+    /// Answers a call that rings. If another call is active, the server ends
+    /// it first (preemption): only one call is active at a time.
     pub fn accept_call(&mut self, call_id: &str) -> Result<RequestId, CallError> {
         self.require_connection()?;
         let session = self.known_session(call_id)?;
-        if session.call_state != CallState::Ringing {
+        if !is_incoming_ringing(session.call_state) {
             return Err(CallError::new(
                 ErrorCode::CallStateInvalid,
                 format!(
@@ -140,23 +146,60 @@ impl CallMachine {
                 ),
             ));
         }
-        if let Some(other) = self
-            .sessions
-            .values()
-            .find(|s| s.call_id != call_id && s.call_state == CallState::OnCall)
-        {
-            return Err(CallError::new(
-                ErrorCode::Unsupported,
-                format!(
-                    "answering while in call {} (preemption) is not implemented yet",
-                    other.call_id
-                ),
-            ));
-        }
         let request = Request::AcceptCall(AcceptCallParams {
             call_id: call_id.to_string(),
         });
         Ok(self.queue(request, Pending::AcceptCall(call_id.to_string())))
+    }
+
+    /// Invites users into the current call; a one-to-one call becomes a group call.
+    pub fn invite_to_call(&mut self, user_ids: Vec<String>) -> Result<RequestId, CallError> {
+        let me = self.require_connection()?;
+        let session = self
+            .current_session()
+            .ok_or_else(|| CallError::new(ErrorCode::NotInCall, "there is no current call to invite into"))?;
+        if is_incoming_ringing(session.call_state) {
+            return Err(CallError::new(
+                ErrorCode::CallStateInvalid,
+                format!("answer call {} before inviting others", session.call_id),
+            ));
+        }
+        let mut seen = HashSet::new();
+        if user_ids.is_empty() || user_ids.iter().any(|u| u.is_empty() || !seen.insert(u.as_str())) {
+            return Err(CallError::new(
+                ErrorCode::UserListInvalid,
+                format!("userIds must be non-empty, without empty or repeated ids: {user_ids:?}"),
+            ));
+        }
+        if user_ids.contains(&me) {
+            return Err(CallError::new(
+                ErrorCode::UserAlreadyInCall,
+                format!("{me} is already in call {}", session.call_id),
+            ));
+        }
+        let request = Request::InviteToCall(InviteToCallParams {
+            call_id: session.call_id.clone(),
+            user_ids,
+        });
+        Ok(self.queue(request, Pending::InviteToCall))
+    }
+
+    /// Joins an ongoing group call directly.
+    pub fn join_call(&mut self, call_id: &str) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        if call_id.is_empty() {
+            return Err(CallError::new(ErrorCode::CallIdInvalid, "call id is empty"));
+        }
+        if let Some(active) = self.sessions.values().find(|s| !is_incoming_ringing(s.call_state)) {
+            return Err(CallError::new(
+                ErrorCode::SessionExist,
+                format!("already in call {}; end it before joining another", active.call_id),
+            ));
+        }
+        let request = Request::JoinCall(JoinCallParams {
+            call_id: call_id.to_string(),
+        });
+        Ok(self.queue(request, Pending::JoinCall))
     }
 
     /// Ends `call_id`, or the current call when `call_id` is `None`.
@@ -288,6 +331,13 @@ impl CallMachine {
                 Ok(Completion::Done)
             }
             Pending::EndCall => Ok(Completion::Done),
+            Pending::InviteToCall => {
+                decode::<InviteToCallResult>(response.result).map(Completion::InviteToCall)
+            }
+            Pending::JoinCall => decode::<CallInfo>(response.result).map(|info| {
+                self.begin_joined(info);
+                Completion::Done
+            }),
         };
         self.completions.push_back((response.id, result));
     }
@@ -299,18 +349,23 @@ impl CallMachine {
             .iter()
             .map(|b| b.user_id.as_str())
             .collect();
+        // A one-to-one callee who is busy but rings anyway: busy-line waiting.
+        let waiting_on_busy = params.call_type == CallType::Single && !busy.is_empty();
         let session = CallSession {
             call_id: started.call_id.clone(),
-            call_state: CallState::Calling,
+            call_state: if waiting_on_busy {
+                CallState::BusylineWait
+            } else {
+                CallState::Calling
+            },
             call_type: params.call_type,
             media_type: params.media_type,
             remote_participants: params
                 .callee_ids
                 .iter()
-                .filter(|id| !busy.contains(id.as_str()))
                 .map(|id| RemoteParticipant {
                     user_id: id.clone(),
-                    user_state: nccall_protocol::CallUserState::Invited,
+                    user_state: CallUserState::Invited,
                     camera_enabled: params.media_type == nccall_protocol::CallMediaType::AudioVideo,
                     microphone_enabled: true,
                 })
@@ -321,6 +376,23 @@ impl CallMachine {
         };
         self.current = Some(session.call_id.clone());
         self.sessions.insert(session.call_id.clone(), session);
+    }
+
+    fn begin_joined(&mut self, info: CallInfo) {
+        let me = self.user_id.clone().unwrap_or_default();
+        let mut session = CallSession {
+            call_id: info.call_id.clone(),
+            call_state: CallState::Connecting,
+            call_type: info.call_type,
+            media_type: info.media_type,
+            remote_participants: Vec::new(),
+            caller_user_id: info.caller_user_id,
+            inviter_user_id: info.inviter_user_id,
+            start_time: None,
+        };
+        session.set_participants(&me, &info.participants);
+        self.current = Some(info.call_id.clone());
+        self.sessions.insert(info.call_id, session);
     }
 
     fn handle_event(&mut self, event: ServerEvent) {
@@ -336,9 +408,15 @@ impl CallMachine {
                 extra,
                 target_id: _,
             } => {
+                // Ringing while another call is active is "busy-line ringing".
+                let busy = self.sessions.values().any(|s| !is_incoming_ringing(s.call_state));
                 let mut session = CallSession {
                     call_id: call_id.clone(),
-                    call_state: CallState::Ringing,
+                    call_state: if busy {
+                        CallState::BusylineRinging
+                    } else {
+                        CallState::Ringing
+                    },
                     call_type,
                     media_type,
                     remote_participants: Vec::new(),
@@ -365,8 +443,15 @@ impl CallMachine {
                 let Some(session) = self.sessions.get_mut(&call_id) else {
                     return;
                 };
-                if let Some(p) = session.participant_mut(&user_id) {
-                    p.user_state = user_state;
+                match session.participant_mut(&user_id) {
+                    Some(p) => p.user_state = user_state,
+                    None if user_id != me => session.remote_participants.push(RemoteParticipant {
+                        user_id: user_id.clone(),
+                        user_state,
+                        camera_enabled: session.media_type == nccall_protocol::CallMediaType::AudioVideo,
+                        microphone_enabled: true,
+                    }),
+                    None => {}
                 }
                 self.emit(CallEvent::RemoteUserStateChanged(
                     RemoteUserStateChangedEvent {
@@ -402,6 +487,27 @@ impl CallMachine {
                     start_time,
                 }));
             }
+            ServerEvent::RemoteUserInvited {
+                call_id,
+                invitee_user_list,
+                inviter_user_id,
+            } => {
+                if !self.sessions.contains_key(&call_id) {
+                    return;
+                }
+                self.emit(CallEvent::RemoteUserInvited(RemoteUserInvitedEvent {
+                    call_id,
+                    invitee_user_list,
+                    inviter_user_id,
+                }));
+            }
+            ServerEvent::CallTypeChanged { call_id, call_type } => {
+                let Some(session) = self.sessions.get_mut(&call_id) else {
+                    return;
+                };
+                session.call_type = call_type;
+                self.emit(CallEvent::CallTypeChanged(CallTypeChangedEvent { call_id, call_type }));
+            }
             ServerEvent::CallEnded {
                 call_id, reason, ..
             } => self.end_session(&call_id, reason),
@@ -423,6 +529,14 @@ impl CallMachine {
     fn emit(&mut self, event: CallEvent) {
         self.events.push_back(event);
     }
+}
+
+/// An incoming call not answered yet.
+fn is_incoming_ringing(state: CallState) -> bool {
+    matches!(
+        state,
+        CallState::Ringing | CallState::BusylineRinging | CallState::Invited
+    )
 }
 
 fn decode<T: serde::de::DeserializeOwned>(

@@ -1,87 +1,90 @@
-//! Accepting a call: the callee joins, the call connects, and the server
-//! fixes the billing start time and tells every participant the same value.
+//! Accepting a call: the member connects, the first answer fixes the billing
+//! start time (one value, sent to everyone), the member's other devices stop
+//! ringing (ACCEPT_BY_OTHER_CLIENT), and any call the member was in is ended
+//! first (preemption: ENDED_BY_OTHER_CALL, the others REMOTE_ENDED_BY_OTHER_CALL).
 
-use nccall_protocol::{CallUserState, ErrorCode, ServerEvent};
+use nccall_protocol::{CallEndReason, CallUserState, ErrorCode, ServerEvent};
 
-use super::{CallTable, Refusal, UserKey};
+use super::{Actor, CallTable, DeviceId, Refusal, Target};
 use crate::clock::Millis;
 
 impl CallTable {
-    pub fn accept(&mut self, now: Millis, user: &UserKey, call_id: &str) -> Result<(), Refusal> {
-        let call = self.call_of_member(user, call_id)?;
-        let ringing = call
-            .member(&user.user)
-            .is_some_and(|m| matches!(m.state, CallUserState::Ringing | CallUserState::Invited));
-        if !ringing || call.caller == user.user {
+    pub fn accept(&mut self, now: Millis, actor: &Actor, call_id: &str) -> Result<(), Refusal> {
+        let user = actor.user.user.as_str();
+        let call = self.call_of_member(&actor.user, call_id)?;
+        if !call.member(user).is_some_and(|m| m.is_ringing()) {
             return Err((
                 ErrorCode::CallStateInvalid,
-                format!("call {call_id} is not ringing for {}", user.user),
+                format!("call {call_id} is not ringing for {user}"),
             ));
         }
-        if let Some(other) = self
-            .calls_of(user)
-            .find(|c| c.id != call_id && c.is_connected())
-        {
-            return Err((
-                ErrorCode::Unsupported,
-                format!(
-                    "answering while in call {} (preemption) is not implemented yet",
-                    other.id
-                ),
-            ));
-        }
+        self.preempt(now, actor, call_id);
+        self.connect_member(now, call_id, user, actor.device);
+        Ok(())
+    }
 
+    /// Ends the actor's part in every other call they are in (not merely
+    /// ringing in): only one call is active at a time, and there is no hold.
+    pub(super) fn preempt(&mut self, now: Millis, actor: &Actor, keep: &str) {
+        let user = actor.user.user.as_str();
+        let others: Vec<String> = self
+            .calls_of(&actor.user)
+            .filter(|c| c.id != keep && c.member(user).is_some_and(|m| !m.is_ringing()))
+            .map(|c| c.id.clone())
+            .collect();
+        for other in others {
+            self.leave(now, &other, user, CallEndReason::EndedByOtherCall, Some(actor.device), None);
+        }
+    }
+
+    /// Puts `user` on the call on `device`; the first to connect also
+    /// connects the caller and starts billing.
+    pub(super) fn connect_member(&mut self, now: Millis, call_id: &str, user: &str, device: DeviceId) {
         let Some(call) = self.calls.get_mut(call_id) else {
-            return Err((ErrorCode::CallIdInvalid, format!("no call {call_id}")));
+            return;
         };
-        let mut joined = vec![user.user.clone()];
+        let mut joined = vec![user.to_string()];
         if call.start_time.is_none() {
             call.start_time = Some(now);
-            call.ring_deadline = None;
-            // The caller has been in the call all along; it now counts as on call.
-            joined.push(call.caller.clone());
-        }
-        for id in &joined {
-            if let Some(m) = call.member_mut(id) {
-                m.state = CallUserState::OnCall;
+            let caller = call.caller.clone();
+            if let Some(c) = call.member_mut(&caller).filter(|c| c.state == CallUserState::Calling) {
+                c.state = CallUserState::OnCall;
+                joined.push(caller);
             }
+        }
+        if let Some(m) = call.member_mut(user) {
+            m.state = CallUserState::OnCall;
+            m.device = Some(device);
+            m.ring_deadline = None;
         }
         let call = call.clone();
         let start_time = call.start_time.unwrap_or(now);
 
-        for member in call.members.iter().filter(|m| m.is_present()) {
-            for changed in joined.iter().filter(|id| **id != member.user_id) {
-                self.note(
-                    &call.app,
-                    &member.user_id,
-                    ServerEvent::RemoteUserStateChanged {
-                        call_id: call.id.clone(),
-                        user_id: changed.clone(),
-                        user_state: CallUserState::OnCall,
-                        reason: None,
-                    },
-                );
-            }
-            let connected_now = joined.contains(&member.user_id);
-            if connected_now {
-                self.note(
-                    &call.app,
-                    &member.user_id,
-                    ServerEvent::CallConnected {
-                        call_id: call.id.clone(),
-                        participants: call.participants(),
-                    },
-                );
-                self.note(
-                    &call.app,
-                    &member.user_id,
-                    ServerEvent::StartTimeReceived {
-                        call_id: call.id.clone(),
-                        start_time,
-                    },
-                );
-            }
+        self.note_to(
+            &call.app,
+            user,
+            Target::OtherDevices(device),
+            ServerEvent::CallEnded {
+                call_id: call.id.clone(),
+                reason: CallEndReason::AcceptByOtherClient,
+                end_time: now,
+            },
+            None,
+        );
+        for id in &joined {
+            self.broadcast_state(&call, id, CallUserState::OnCall, None);
         }
-        Ok(())
+        for id in &joined {
+            let connected = ServerEvent::CallConnected {
+                call_id: call.id.clone(),
+                participants: call.participants(),
+            };
+            self.note_member(&call, id, connected);
+            let start = ServerEvent::StartTimeReceived {
+                call_id: call.id.clone(),
+                start_time,
+            };
+            self.note_member(&call, id, start);
+        }
     }
 }

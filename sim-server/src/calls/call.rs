@@ -1,9 +1,10 @@
 //! One call as the server holds it: who is in it, in which state, since when.
 
 use nccall_protocol::{
-    CallEndReason, CallMediaType, CallType, CallUserState, Participant, PushConfig,
+    CallEndReason, CallInfo, CallMediaType, CallType, CallUserState, Participant, PushConfig,
 };
 
+use super::DeviceId;
 use crate::clock::Millis;
 
 #[derive(Debug, Clone)]
@@ -13,42 +14,60 @@ pub struct Call {
     pub call_type: CallType,
     pub media_type: CallMediaType,
     pub caller: String,
+    /// Who placed the call; an invitee's `inviterUserId` is who invited them.
     pub inviter: String,
     pub extra: Option<String>,
     pub target_id: Option<String>,
     pub push_config: Option<PushConfig>,
-    /// The caller first, then the callees in the order they were asked for.
+    /// The caller first, then callees and invitees in the order they came.
+    /// Members who left stay, in state ENDED, for the record.
     pub members: Vec<Member>,
     pub created_at: Millis,
     /// Billing start: set once, by the server clock, when the call connects.
     pub start_time: Option<Millis>,
-    /// When an unanswered call gives up ringing.
-    pub ring_deadline: Option<Millis>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Member {
     pub user_id: String,
     pub state: CallUserState,
+    /// Who invited this member (the caller for the first callees).
+    pub inviter: String,
     pub camera_enabled: bool,
     pub microphone_enabled: bool,
+    /// The device the member is in the call on; `None` while it rings on all.
+    pub device: Option<DeviceId>,
+    /// When the member stops ringing if they do not answer.
+    pub ring_deadline: Option<Millis>,
     /// Set when the member left, from the member's own point of view.
     pub end_reason: Option<CallEndReason>,
 }
 
 impl Member {
-    pub fn new(user_id: &str, state: CallUserState, media_type: CallMediaType) -> Self {
+    pub fn new(user_id: &str, inviter: &str, state: CallUserState, media_type: CallMediaType) -> Self {
         Member {
             user_id: user_id.to_string(),
             state,
+            inviter: inviter.to_string(),
             camera_enabled: media_type == CallMediaType::AudioVideo,
             microphone_enabled: true,
+            device: None,
+            ring_deadline: None,
             end_reason: None,
         }
     }
 
+    /// Still part of the call: calling, ringing or connected.
     pub fn is_present(&self) -> bool {
         self.state != CallUserState::Ended
+    }
+
+    /// Invited and not answered yet.
+    pub fn is_ringing(&self) -> bool {
+        matches!(
+            self.state,
+            CallUserState::Invited | CallUserState::Ringing | CallUserState::BusylineRinging
+        )
     }
 }
 
@@ -65,17 +84,13 @@ impl Call {
         self.members.iter_mut().find(|m| m.user_id == user_id)
     }
 
-    /// Members other than `user_id` who have not left.
-    pub fn others_present<'a>(&'a self, user_id: &'a str) -> impl Iterator<Item = &'a Member> + 'a {
-        self.members
-            .iter()
-            .filter(move |m| m.user_id != user_id && m.is_present())
+    pub fn present(&self) -> impl Iterator<Item = &Member> {
+        self.members.iter().filter(|m| m.is_present())
     }
 
-    /// The participant list as the protocol describes it.
+    /// The participant list as the protocol describes it: present members.
     pub fn participants(&self) -> Vec<Participant> {
-        self.members
-            .iter()
+        self.present()
             .map(|m| Participant {
                 user_id: m.user_id.clone(),
                 user_state: m.state,
@@ -83,5 +98,16 @@ impl Call {
                 microphone_enabled: m.microphone_enabled,
             })
             .collect()
+    }
+
+    pub fn info(&self) -> CallInfo {
+        CallInfo {
+            call_id: self.id.clone(),
+            call_type: self.call_type,
+            media_type: self.media_type,
+            caller_user_id: self.caller.clone(),
+            inviter_user_id: self.inviter.clone(),
+            participants: self.participants(),
+        }
     }
 }

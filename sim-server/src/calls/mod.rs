@@ -1,25 +1,36 @@
 //! Authoritative call state: a sans-IO table of calls.
 //!
-//! Operations take `now` and return a result; what the participants must be
-//! told is queued as [`Note`]s for the caller of the table (the server core)
+//! Operations take `now` and the acting user's device and return a result;
+//! what participants must be told is queued as [`Note`]s for the server core
 //! to deliver. Nothing here touches a socket or a clock.
 //!
-//! - `start.rs`  — placing a call: validation, ids, who rings.
-//! - `answer.rs` — accepting: connection and the billing start time.
-//! - `hangup.rs` — ending: cancel / reject / hang-up and each side's reason.
-//! - `timeout.rs` — deadlines: unanswered calls stop ringing.
+//! - `start.rs`    — placing a call: validation, ids, who rings.
+//! - `busy.rs`     — who is busy, and what the app's busy policy does about it.
+//! - `answer.rs`   — accepting: connection, billing start, preemption, other devices.
+//! - `leave.rs`    — hanging up / rejecting / cancelling, and when a call ends for all.
+//! - `invite.rs`   — inviting more users; a one-to-one call becomes a group call.
+//! - `join.rs`     — joining a group call directly.
+//! - `presence.rs` — an invited user who comes online starts ringing.
+//! - `timeout.rs`  — ring deadlines.
 
 mod answer;
+mod busy;
 mod call;
-mod hangup;
+mod invite;
+mod join;
+mod leave;
+mod presence;
 mod start;
 mod timeout;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use nccall_protocol::{ErrorCode, ServerEvent};
+use nccall_protocol::{CallUserState, ErrorCode, PushConfig, ServerEvent};
 
 pub use call::{Call, Member};
+
+/// One connection of a user: the device an action came from.
+pub type DeviceId = u64;
 
 /// A user of an app: user ids are unique only within an app.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,11 +48,32 @@ impl UserKey {
     }
 }
 
+/// Who did something: a user, on one of their devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserKey,
+    pub device: DeviceId,
+}
+
+/// Which of a user's devices a note is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Every live device (a call that rings everywhere).
+    AllDevices,
+    /// The one device the user is in the call on.
+    Device(DeviceId),
+    /// Every device but this one ("handled on another device").
+    OtherDevices(DeviceId),
+}
+
 /// Something a user must be told, in this order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     pub to: UserKey,
+    pub target: Target,
     pub event: ServerEvent,
+    /// Push settings to use if the user has no live device.
+    pub push: Option<PushConfig>,
 }
 
 /// A refused operation: the code and a message for the client.
@@ -87,19 +119,50 @@ impl CallTable {
         self.calls.is_empty()
     }
 
-    fn note(&mut self, app: &str, user: &str, event: ServerEvent) {
+    /// Queues `event` for `user` of `call`, on the device they are in the
+    /// call on, or on all their devices while it only rings for them.
+    fn note_member(&mut self, call: &Call, user: &str, event: ServerEvent) {
+        let target = match call.member(user).and_then(|m| m.device) {
+            Some(d) => Target::Device(d),
+            None => Target::AllDevices,
+        };
+        self.note_to(&call.app, user, target, event, None);
+    }
+
+    fn note_to(&mut self, app: &str, user: &str, target: Target, event: ServerEvent, push: Option<PushConfig>) {
         self.notes.push(Note {
             to: UserKey::new(app, user),
+            target,
             event,
+            push,
         });
     }
 
-    /// Looks up a call the user is a member of; anything else is an unknown id
-    /// to that user (a user never learns of calls they are not in).
+    /// Tells every present member but `except` that `user_id` is now `state`.
+    fn broadcast_state(&mut self, call: &Call, user_id: &str, state: CallUserState, except: Option<&str>) {
+        let event = |call: &Call| ServerEvent::RemoteUserStateChanged {
+            call_id: call.id.clone(),
+            user_id: user_id.to_string(),
+            user_state: state,
+            reason: None,
+        };
+        let to: Vec<String> = call
+            .members
+            .iter()
+            .filter(|m| m.is_present() && m.user_id != user_id && Some(m.user_id.as_str()) != except)
+            .map(|m| m.user_id.clone())
+            .collect();
+        for user in to {
+            self.note_member(call, &user, event(call));
+        }
+    }
+
+    /// Looks up a call the user is a present member of; anything else is an
+    /// unknown id to that user (a user never learns of calls they are not in).
     fn call_of_member(&self, user: &UserKey, call_id: &str) -> Result<&Call, Refusal> {
         self.calls
             .get(call_id)
-            .filter(|c| c.app == user.app && c.member(&user.user).is_some_and(|m| m.is_present()))
+            .filter(|c| c.app == user.app && c.member(&user.user).is_some_and(Member::is_present))
             .ok_or_else(|| {
                 (
                     ErrorCode::CallIdInvalid,
@@ -108,17 +171,13 @@ impl CallTable {
             })
     }
 
-    fn insert(&mut self, call: Call) {
-        for m in &call.members {
-            self.by_user
-                .entry(UserKey::new(&call.app, &m.user_id))
-                .or_default()
-                .insert(call.id.clone());
-        }
-        self.calls.insert(call.id.clone(), call);
+    fn index(&mut self, app: &str, user: &str, call_id: &str) {
+        self.by_user
+            .entry(UserKey::new(app, user))
+            .or_default()
+            .insert(call_id.to_string());
     }
 
-    /// Drops a member from the per-user index (they left the call).
     fn unindex(&mut self, app: &str, user: &str, call_id: &str) {
         let key = UserKey::new(app, user);
         if let Some(set) = self.by_user.get_mut(&key) {
@@ -127,6 +186,13 @@ impl CallTable {
                 self.by_user.remove(&key);
             }
         }
+    }
+
+    fn insert(&mut self, call: Call) {
+        for m in call.members.iter().filter(|m| m.is_present()) {
+            self.index(&call.app, &m.user_id, &call.id);
+        }
+        self.calls.insert(call.id.clone(), call);
     }
 
     fn remove(&mut self, call_id: &str) -> Option<Call> {

@@ -1,10 +1,11 @@
 //! Placing a call: the server's checks, the call id, and who starts ringing.
 
 use nccall_protocol::{
-    CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams, StartCallResult,
+    CallEndReason, CallUserState, ErrorCode, ServerEvent, StartCallParams, StartCallResult,
 };
 
-use super::{Call, CallTable, Member, Refusal, UserKey};
+use super::busy::Reach;
+use super::{Actor, Call, CallTable, Member, Refusal};
 use crate::clock::Millis;
 use crate::fixtures::AppFixture;
 
@@ -12,42 +13,57 @@ use crate::fixtures::AppFixture;
 pub const MAX_EXTRA_BYTES: usize = 4096;
 
 impl CallTable {
-    /// Places a call from `caller`. `is_online` tells whether a user has a live
-    /// connection now: an online callee rings at once, an offline one stays
-    /// INVITED until a device of theirs connects.
+    /// Places a call. `is_online` tells whether a user has a live device now:
+    /// an online callee rings at once, an offline one stays INVITED (and gets
+    /// a push) until a device of theirs connects.
     pub fn start(
         &mut self,
         now: Millis,
         app: &AppFixture,
-        caller: &str,
+        actor: &Actor,
         params: StartCallParams,
         is_online: &dyn Fn(&str) -> bool,
     ) -> Result<StartCallResult, Refusal> {
+        let caller = actor.user.user.as_str();
         validate(app, caller, &params)?;
-        let caller_key = UserKey::new(&app.app_key, caller);
-        if let Some(existing) = self.calls_of(&caller_key).next() {
-            return Err((
-                ErrorCode::SessionExist,
-                format!("{caller} is already in call {}", existing.id),
-            ));
+        if let Some(existing) = self.calls_of(&actor.user).next() {
+            // Glare lands here too: the first call to reach the server wins,
+            // and the second caller is told to answer it instead.
+            let message = match existing.member(caller) {
+                Some(m) if m.is_ringing() => format!(
+                    "{caller} has an incoming call {} from {} ringing; answer or reject it first",
+                    existing.id, existing.caller
+                ),
+                _ => format!("{caller} is already in call {}", existing.id),
+            };
+            return Err((ErrorCode::SessionExist, message));
         }
 
         self.next_call_number += 1;
         let call_id = format!("call-{}", self.next_call_number);
-        let mut members = vec![Member::new(
-            caller,
-            CallUserState::Calling,
-            params.media_type,
-        )];
+        let mut caller_member = Member::new(caller, caller, CallUserState::Calling, params.media_type);
+        caller_member.device = Some(actor.device);
+        let mut members = vec![caller_member];
+        let mut busy = Vec::new();
         for callee in &params.callee_ids {
-            let state = if is_online(callee) {
-                CallUserState::Ringing
-            } else {
-                CallUserState::Invited
+            let state = match self.reach(&app.app_key, callee, app.busy_policy, None) {
+                Reach::Free if is_online(callee) => CallUserState::Ringing,
+                Reach::Free => CallUserState::Invited,
+                Reach::BusyRinging(entry) => {
+                    busy.push(entry);
+                    CallUserState::BusylineRinging
+                }
+                Reach::BusyLeftOut(entry) => {
+                    busy.push(entry);
+                    continue;
+                }
             };
-            members.push(Member::new(callee, state, params.media_type));
+            let mut member = Member::new(callee, caller, state, params.media_type);
+            member.ring_deadline = Some(now.saturating_add(app.ring_timeout_ms()));
+            members.push(member);
         }
-        let call = Call {
+        let rung: Vec<String> = members.iter().skip(1).map(|m| m.user_id.clone()).collect();
+        self.insert(Call {
             id: call_id.clone(),
             app: app.app_key.clone(),
             call_type: params.call_type,
@@ -60,52 +76,71 @@ impl CallTable {
             members,
             created_at: now,
             start_time: None,
-            ring_deadline: Some(now.saturating_add(app.ring_timeout_ms())),
-        };
+        });
 
-        for callee in call.members.iter().skip(1) {
-            self.note(
-                &call.app,
-                &callee.user_id,
-                ServerEvent::CallReceived {
-                    call_id: call.id.clone(),
-                    call_type: call.call_type,
-                    media_type: call.media_type,
-                    caller_user_id: call.caller.clone(),
-                    inviter_user_id: call.inviter.clone(),
-                    participants: call.participants(),
-                    extra: call.extra.clone(),
-                    target_id: call.target_id.clone(),
-                },
-            );
-            self.note(
-                &call.app,
-                caller,
-                ServerEvent::RemoteUserStateChanged {
-                    call_id: call.id.clone(),
-                    user_id: callee.user_id.clone(),
-                    user_state: callee.state,
-                    reason: None,
-                },
-            );
+        if rung.is_empty() {
+            // Every callee was busy and left out: the call ends at once.
+            for entry in &busy {
+                let event = ServerEvent::RemoteUserStateChanged {
+                    call_id: call_id.clone(),
+                    user_id: entry.user_id.clone(),
+                    user_state: CallUserState::Ended,
+                    reason: Some(CallEndReason::RemoteBusyLine),
+                };
+                if let Some(call) = self.calls.get(&call_id).cloned() {
+                    self.note_member(&call, caller, event);
+                }
+            }
+            self.end_for_all(now, &call_id, CallEndReason::RemoteBusyLine, None);
+        } else {
+            self.ring(&call_id, &rung);
         }
-        self.insert(call);
         Ok(StartCallResult {
             call_id,
-            busy_line_user_list: Vec::new(),
+            busy_line_user_list: busy,
         })
+    }
+
+    /// Tells each of `users` that the call rings for them, and everyone else
+    /// in the call that they ring.
+    pub(super) fn ring(&mut self, call_id: &str, users: &[String]) {
+        let Some(call) = self.calls.get(call_id).cloned() else {
+            return;
+        };
+        for user in users {
+            let Some(member) = call.member(user) else {
+                continue;
+            };
+            let event = call_received(&call, member);
+            self.note_to(
+                &call.app,
+                user,
+                super::Target::AllDevices,
+                event,
+                Some(call.push_config.clone().unwrap_or_default()),
+            );
+            self.broadcast_state(&call, user, member.state, None);
+        }
     }
 }
 
-/// Checks that need nothing but the request and the app's user list.
+/// The `callReceived` event for one member of a call.
+pub(super) fn call_received(call: &Call, member: &Member) -> ServerEvent {
+    ServerEvent::CallReceived {
+        call_id: call.id.clone(),
+        call_type: call.call_type,
+        media_type: call.media_type,
+        caller_user_id: call.caller.clone(),
+        inviter_user_id: member.inviter.clone(),
+        participants: call.participants(),
+        extra: call.extra.clone(),
+        target_id: call.target_id.clone(),
+    }
+}
+
+/// Checks that need nothing but the request and the app's settings.
 fn validate(app: &AppFixture, caller: &str, params: &StartCallParams) -> Result<(), Refusal> {
     params.check_callees(caller)?;
-    if params.call_type == CallType::Group {
-        return Err((
-            ErrorCode::Unsupported,
-            "group calls are not implemented by this simulator yet".into(),
-        ));
-    }
     let callees = &params.callee_ids;
     if let Some(unknown) = callees.iter().find(|id| !app.has_user(id)) {
         return Err((
@@ -113,11 +148,18 @@ fn validate(app: &AppFixture, caller: &str, params: &StartCallParams) -> Result<
             format!("no user {unknown} in app {}", app.app_key),
         ));
     }
-    if params
-        .extra
-        .as_ref()
-        .is_some_and(|e| e.len() > MAX_EXTRA_BYTES)
-    {
+    if callees.len() + 1 > app.max_participants {
+        return Err((
+            ErrorCode::ParticipantLimitExceeded,
+            format!(
+                "{} participants asked for; app {} allows {}",
+                callees.len() + 1,
+                app.app_key,
+                app.max_participants
+            ),
+        ));
+    }
+    if params.extra.as_ref().is_some_and(|e| e.len() > MAX_EXTRA_BYTES) {
         return Err((
             ErrorCode::ParamError,
             format!("extra is longer than {MAX_EXTRA_BYTES} bytes"),

@@ -4,7 +4,7 @@ use nccall_protocol::{
     CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams,
 };
 
-use super::{CallTable, Note, UserKey};
+use super::{Actor, CallTable, Note, UserKey};
 use crate::fixtures::Fixtures;
 
 const T0: i64 = 1_000_000;
@@ -33,6 +33,16 @@ fn key(u: &str) -> UserKey {
     UserKey::new("a", u)
 }
 
+/// Each user acts from one device, numbered by name.
+fn actor(u: &str) -> Actor {
+    let device = match u {
+        "alice" => 1,
+        "bob" => 2,
+        _ => 3,
+    };
+    Actor { user: key(u), device }
+}
+
 fn events_for(notes: &[Note], user: &str) -> Vec<ServerEvent> {
     notes
         .iter()
@@ -50,7 +60,7 @@ fn ended_reason(notes: &[Note], user: &str) -> Option<CallEndReason> {
 
 fn placed(table: &mut CallTable) -> String {
     let r = table
-        .start(T0, &app(), "alice", params(&["bob"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| true)
         .unwrap();
     table.drain_notes();
     r.call_id
@@ -60,7 +70,7 @@ fn placed(table: &mut CallTable) -> String {
 fn start_rings_an_online_callee_and_tells_the_caller() {
     let mut t = CallTable::new();
     let r = t
-        .start(T0, &app(), "alice", params(&["bob"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| true)
         .unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     assert!(matches!(&events_for(&notes, "bob")[..],
@@ -80,7 +90,7 @@ fn start_rings_an_online_callee_and_tells_the_caller() {
 fn offline_callee_is_invited_not_ringing() {
     let mut t = CallTable::new();
     let r = t
-        .start(T0, &app(), "alice", params(&["bob"]), &|_| false)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| false)
         .unwrap();
     let call = t.get(&r.call_id).unwrap();
     assert_eq!(call.member("bob").unwrap().state, CallUserState::Invited);
@@ -104,16 +114,11 @@ fn refusals_leave_no_call_behind() {
         ),
         (vec!["alice"], CallType::Single, ErrorCode::UserIdInvalid),
         (vec!["zed"], CallType::Single, ErrorCode::UserIdInvalid),
-        (
-            vec!["bob", "carol"],
-            CallType::Group,
-            ErrorCode::Unsupported,
-        ),
     ];
     for (callees, call_type, code) in cases {
         let mut p = params(&callees);
         p.call_type = call_type;
-        let err = t.start(T0, &app(), "alice", p, &|_| true).unwrap_err();
+        let err = t.start(T0, &app(), &actor("alice"), p, &|_| true).unwrap_err();
         assert_eq!(err.0, code, "{callees:?}");
     }
     assert!(t.is_empty());
@@ -125,7 +130,7 @@ fn second_call_while_in_one_is_session_exist() {
     let mut t = CallTable::new();
     placed(&mut t);
     let err = t
-        .start(T0, &app(), "alice", params(&["carol"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["carol"]), &|_| true)
         .unwrap_err();
     assert_eq!(err.0, ErrorCode::SessionExist);
 }
@@ -134,7 +139,7 @@ fn second_call_while_in_one_is_session_exist() {
 fn accept_connects_both_with_one_start_time() {
     let mut t = CallTable::new();
     let id = placed(&mut t);
-    t.accept(T0 + 500, &key("bob"), &id).unwrap();
+    t.accept(T0 + 500, &actor("bob"), &id).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     for user in ["alice", "bob"] {
         let starts: Vec<i64> = events_for(&notes, user)
@@ -158,20 +163,20 @@ fn accept_refusals() {
     let mut t = CallTable::new();
     let id = placed(&mut t);
     assert_eq!(
-        t.accept(T0, &key("alice"), &id).unwrap_err().0,
+        t.accept(T0, &actor("alice"), &id).unwrap_err().0,
         ErrorCode::CallStateInvalid
     );
     assert_eq!(
-        t.accept(T0, &key("carol"), &id).unwrap_err().0,
+        t.accept(T0, &actor("carol"), &id).unwrap_err().0,
         ErrorCode::CallIdInvalid
     );
     assert_eq!(
-        t.accept(T0, &key("bob"), "nope").unwrap_err().0,
+        t.accept(T0, &actor("bob"), "nope").unwrap_err().0,
         ErrorCode::CallIdInvalid
     );
-    t.accept(T0, &key("bob"), &id).unwrap();
+    t.accept(T0, &actor("bob"), &id).unwrap();
     assert_eq!(
-        t.accept(T0, &key("bob"), &id).unwrap_err().0,
+        t.accept(T0, &actor("bob"), &id).unwrap_err().0,
         ErrorCode::CallStateInvalid
     );
 }
@@ -209,10 +214,10 @@ fn each_side_gets_its_own_end_reason() {
         let mut t = CallTable::new();
         let id = placed(&mut t);
         if connect {
-            t.accept(T0, &key("bob"), &id).unwrap();
+            t.accept(T0, &actor("bob"), &id).unwrap();
             t.drain_notes();
         }
-        t.end(T0 + 1, &key(who), &id, None).unwrap();
+        t.end(T0 + 1, &actor(who), &id, None).unwrap();
         let notes: Vec<Note> = t.drain_notes().collect();
         assert_eq!(
             ended_reason(&notes, "alice"),
@@ -227,7 +232,7 @@ fn each_side_gets_its_own_end_reason() {
         assert!(t.is_empty());
         assert_eq!(t.calls_of(&key("alice")).count(), 0);
         assert_eq!(
-            t.end(T0, &key(who), &id, None).unwrap_err().0,
+            t.end(T0, &actor(who), &id, None).unwrap_err().0,
             ErrorCode::CallIdInvalid
         );
     }

@@ -1,7 +1,8 @@
-//! Deadlines: a call nobody answers stops ringing after the app's ring
-//! timeout. The callee is told NO_RESPONSE, the caller REMOTE_NO_RESPONSE.
+//! Ring deadlines: a member who does not answer within the app's ring
+//! timeout stops ringing with NO_RESPONSE (the others see REMOTE_NO_RESPONSE);
+//! the end rule then decides whether the call goes on.
 
-use nccall_protocol::{CallEndReason, CallUserState};
+use nccall_protocol::CallEndReason;
 
 use super::CallTable;
 use crate::clock::Millis;
@@ -9,36 +10,29 @@ use crate::clock::Millis;
 impl CallTable {
     /// The earliest moment at which [`CallTable::handle_timeout`] has work.
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.calls.values().filter_map(|c| c.ring_deadline).min()
+        self.calls
+            .values()
+            .flat_map(|c| c.members.iter().filter_map(|m| m.ring_deadline))
+            .min()
     }
 
-    /// Fires every deadline at or before `now`, earliest first.
+    /// Fires every deadline at or before `now`, earliest first; each event is
+    /// stamped with its deadline, not with `now`.
     pub fn handle_timeout(&mut self, now: Millis) {
-        let mut due: Vec<(Millis, String)> = self
+        let mut due: Vec<(Millis, String, String)> = self
             .calls
             .values()
-            .filter_map(|c| {
-                c.ring_deadline
-                    .filter(|d| *d <= now)
-                    .map(|d| (d, c.id.clone()))
+            .flat_map(|c| {
+                c.members.iter().filter_map(|m| {
+                    m.ring_deadline
+                        .filter(|d| *d <= now)
+                        .map(|d| (d, c.id.clone(), m.user_id.clone()))
+                })
             })
             .collect();
         due.sort();
-        for (deadline, call_id) in due {
-            let unanswered = self.calls.get(&call_id).and_then(|c| {
-                c.members
-                    .iter()
-                    .find(|m| matches!(m.state, CallUserState::Ringing | CallUserState::Invited))
-                    .map(|m| m.user_id.clone())
-            });
-            match unanswered {
-                Some(callee) => self.finish(deadline, &call_id, &callee, CallEndReason::NoResponse),
-                None => {
-                    if let Some(c) = self.calls.get_mut(&call_id) {
-                        c.ring_deadline = None;
-                    }
-                }
-            }
+        for (deadline, call_id, user) in due {
+            self.leave(deadline, &call_id, &user, CallEndReason::NoResponse, None, None);
         }
     }
 }

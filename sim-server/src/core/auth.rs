@@ -19,7 +19,7 @@ impl ServerCore {
                 }
                 self.online.entry(user.clone()).or_default().insert(conn);
                 let result = to_value(&HelloResult {
-                    user_id: user.user,
+                    user_id: user.user.clone(),
                     server_time: now,
                     heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS,
                 });
@@ -27,6 +27,9 @@ impl ServerCore {
                     Ok(r) => self.respond_ok(conn, id, r),
                     Err(refusal) => self.respond_err(conn, id, refusal),
                 }
+                // Calls that ring for the user now ring on this device too.
+                self.calls.on_device_online(&user, conn);
+                self.deliver_notes(now);
             }
             Err(refusal) => {
                 self.respond_err(conn, id, refusal);

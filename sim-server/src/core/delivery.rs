@@ -1,30 +1,115 @@
-//! Delivery of call notes to users: every live connection of the user gets
-//! the event, numbered with the user's next sequence number.
+//! Delivery of call notes: to the user's devices the note targets, numbered
+//! with the user's next sequence number; to a push notification when the
+//! user has no live device; into a holding queue while the user is held.
 
-use nccall_protocol::ServerFrame;
+use nccall_protocol::{CallMediaType, PushConfig, ServerEvent, ServerFrame};
+use serde::Serialize;
 
-use super::{Output, ServerCore};
+use super::{ConnId, Output, ServerCore};
+use crate::calls::{Note, Target, UserKey};
+use crate::clock::Millis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushKind {
+    /// A call rings for a user who is offline.
+    IncomingCall,
+    /// A call ended for a user who is offline, with the ender's push settings.
+    HangUp,
+}
+
+/// One push notification the simulated cloud "sent".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PushRecord {
+    pub at: Millis,
+    pub app: String,
+    pub user_id: String,
+    pub kind: PushKind,
+    pub call_id: String,
+    /// The caller, for an incoming call.
+    pub from_user_id: Option<String>,
+    pub media_type: Option<CallMediaType>,
+    pub extra: Option<String>,
+    pub push_config: PushConfig,
+}
 
 impl ServerCore {
-    pub(super) fn deliver_notes(&mut self) {
-        let notes: Vec<_> = self.calls.drain_notes().collect();
+    pub(super) fn deliver_notes(&mut self, now: Millis) {
+        let notes: Vec<Note> = self.calls.drain_notes().collect();
         for note in notes {
-            // A user with no live connection misses the event for now; push
-            // records and replay on connect belong to the offline-callee rules.
-            let Some(conns) = self.online.get(&note.to) else {
-                continue;
+            let conns: Vec<ConnId> = match self.online.get(&note.to) {
+                Some(set) => set
+                    .iter()
+                    .copied()
+                    .filter(|c| match note.target {
+                        Target::AllDevices => true,
+                        Target::Device(d) => *c == d,
+                        Target::OtherDevices(d) => *c != d,
+                    })
+                    .collect(),
+                None => {
+                    self.record_push(now, &note);
+                    continue;
+                }
             };
+            if conns.is_empty() {
+                continue;
+            }
             let seq = self.event_seq.entry(note.to.clone()).or_insert(0);
             *seq += 1;
-            for &conn in conns {
-                self.outputs.push_back(Output::Send {
+            let seq = *seq;
+            for conn in conns {
+                let output = Output::Send {
                     conn,
                     frame: ServerFrame::Event {
-                        seq: *seq,
+                        seq,
                         event: note.event.clone(),
                     },
-                });
+                };
+                match self.held.get_mut(&note.to) {
+                    Some(queue) => queue.push(output),
+                    None => self.outputs.push_back(output),
+                }
             }
         }
+    }
+
+    fn record_push(&mut self, now: Millis, note: &Note) {
+        let UserKey { app, user } = &note.to;
+        let record = |kind, call_id: &str, from, media_type, extra, config: &PushConfig| PushRecord {
+            at: now,
+            app: app.clone(),
+            user_id: user.clone(),
+            kind,
+            call_id: call_id.to_string(),
+            from_user_id: from,
+            media_type,
+            extra,
+            push_config: config.clone(),
+        };
+        let push = match (&note.event, &note.push) {
+            (
+                ServerEvent::CallReceived {
+                    call_id,
+                    inviter_user_id,
+                    media_type,
+                    extra,
+                    ..
+                },
+                config,
+            ) => record(
+                PushKind::IncomingCall,
+                call_id,
+                Some(inviter_user_id.clone()),
+                Some(*media_type),
+                extra.clone(),
+                &config.clone().unwrap_or_default(),
+            ),
+            (ServerEvent::CallEnded { call_id, .. }, Some(config)) => {
+                record(PushKind::HangUp, call_id, None, None, None, config)
+            }
+            _ => return,
+        };
+        self.pushes.push(push);
     }
 }

@@ -10,17 +10,19 @@
 mod auth;
 mod delivery;
 
+pub use delivery::{PushKind, PushRecord};
+
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use nccall_protocol::{ClientFrame, ErrorCode, HeartbeatResult, Request, Response, ServerFrame};
 use serde::Serialize;
 
-use crate::calls::{CallTable, Refusal, UserKey};
+use crate::calls::{Actor, CallTable, DeviceId, Refusal, UserKey};
 use crate::clock::Millis;
 use crate::fixtures::Fixtures;
 
-/// Identifies one client connection, chosen by the shell.
-pub type ConnId = u64;
+/// Identifies one client connection (one device), chosen by the shell.
+pub type ConnId = DeviceId;
 
 /// How often clients are asked to send `heartbeat`.
 pub const HEARTBEAT_INTERVAL_MS: u64 = 20_000;
@@ -72,6 +74,10 @@ pub struct ServerCore {
     online: HashMap<UserKey, BTreeSet<ConnId>>,
     /// Events sent to each user so far (the `seq` of the last one).
     event_seq: HashMap<UserKey, u64>,
+    /// Users whose events are held back (a fault the suite injects).
+    held: HashMap<UserKey, Vec<Output>>,
+    /// Push notifications sent to users with no live device.
+    pushes: Vec<PushRecord>,
     calls: CallTable,
     outputs: VecDeque<Output>,
 }
@@ -83,6 +89,8 @@ impl ServerCore {
             conns: HashMap::new(),
             online: HashMap::new(),
             event_seq: HashMap::new(),
+            held: HashMap::new(),
+            pushes: Vec::new(),
             calls: CallTable::new(),
             outputs: VecDeque::new(),
         }
@@ -101,7 +109,7 @@ impl ServerCore {
     /// Fires every deadline at or before `now`.
     pub fn handle_timeout(&mut self, now: Millis) {
         self.calls.handle_timeout(now);
-        self.deliver_notes();
+        self.deliver_notes(now);
     }
 
     /// When the core next needs [`ServerCore::handle_timeout`], if ever.
@@ -129,7 +137,7 @@ impl ServerCore {
                 ErrorCode::NotAuthenticated,
                 format!("send hello before {}", other.kind()),
             )),
-            (Some(user), request) => self.dispatch(now, &user, request),
+            (Some(user), request) => self.dispatch(now, &Actor { user, device: conn }, request),
         };
         // The answer goes out before the events it caused, so a client always
         // knows a call id before it sees an event about it.
@@ -137,45 +145,60 @@ impl ServerCore {
             Ok(result) => self.respond_ok(conn, id, result),
             Err(refusal) => self.respond_err(conn, id, refusal),
         }
-        self.deliver_notes();
+        self.deliver_notes(now);
     }
 
     /// A request from an authenticated user.
     fn dispatch(
         &mut self,
         now: Millis,
-        user: &UserKey,
+        actor: &Actor,
         request: Request,
     ) -> Result<Option<serde_json::Value>, Refusal> {
+        let Some(app) = self.fixtures.app(&actor.user.app) else {
+            return Err((ErrorCode::AppKeyInvalid, format!("app {} is gone", actor.user.app)));
+        };
+        let online = &self.online;
+        let is_online = |u: &str| online.contains_key(&UserKey::new(&app.app_key, u));
+        let calls = &mut self.calls;
         match request {
             Request::Hello(_) => Err((ErrorCode::BadFrame, "already authenticated".into())),
             Request::Heartbeat => to_value(&HeartbeatResult { server_time: now }),
-            Request::StartCall(params) => self.start_call(now, user, params),
-            Request::AcceptCall(p) => self.calls.accept(now, user, &p.call_id).map(|()| None),
-            Request::EndCall(p) => self
-                .calls
-                .end(now, user, &p.call_id, p.push_config)
+            Request::StartCall(params) => {
+                to_value(&calls.start(now, app, actor, params, &is_online)?)
+            }
+            Request::AcceptCall(p) => calls.accept(now, actor, &p.call_id).map(|()| None),
+            Request::EndCall(p) => calls
+                .end(now, actor, &p.call_id, p.push_config)
                 .map(|()| None),
+            Request::InviteToCall(p) => {
+                to_value(&calls.invite(now, app, actor, &p.call_id, p.user_ids, &is_online)?)
+            }
+            Request::JoinCall(p) => to_value(&calls.join(now, app, actor, &p.call_id)?),
         }
     }
 
-    fn start_call(
-        &mut self,
-        now: Millis,
-        user: &UserKey,
-        params: nccall_protocol::StartCallParams,
-    ) -> Result<Option<serde_json::Value>, Refusal> {
-        let Some(app) = self.fixtures.app(&user.app) else {
-            return Err((
-                ErrorCode::AppKeyInvalid,
-                format!("app {} is gone", user.app),
-            ));
-        };
-        let online = &self.online;
-        let app_key = user.app.clone();
-        let is_online = |u: &str| online.contains_key(&UserKey::new(&app_key, u));
-        let result = self.calls.start(now, app, &user.user, params, &is_online)?;
-        to_value(&result)
+    /// Every push notification recorded so far, oldest first.
+    pub fn pushes(&self) -> &[PushRecord] {
+        &self.pushes
+    }
+
+    /// Holds back every event for `user` until [`ServerCore::release`]
+    /// (answers to their own requests still go out).
+    pub fn hold(&mut self, user: UserKey) {
+        self.held.entry(user).or_default();
+    }
+
+    /// Sends what was held for `user`, in order, and stops holding.
+    pub fn release(&mut self, user: &UserKey) {
+        if let Some(outputs) = self.held.remove(user) {
+            self.outputs.extend(outputs);
+        }
+    }
+
+    /// The call table, for inspection.
+    pub fn calls(&self) -> &CallTable {
+        &self.calls
     }
 
     fn user_of(&self, conn: ConnId) -> Option<UserKey> {

@@ -10,7 +10,8 @@ use nccall_protocol::ClientFrame;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{Millis, SimClock};
-use crate::core::{ConnId, CoreStats, Input, Output, ServerCore};
+use crate::calls::UserKey;
+use crate::core::{ConnId, CoreStats, Input, Output, PushRecord, ServerCore};
 
 use super::connection::ConnCmd;
 
@@ -32,6 +33,17 @@ pub(super) enum HubMsg {
     },
     Stats {
         ack: oneshot::Sender<CoreStats>,
+    },
+    Pushes {
+        ack: oneshot::Sender<Vec<PushRecord>>,
+    },
+    Hold {
+        user: UserKey,
+        ack: oneshot::Sender<()>,
+    },
+    Release {
+        user: UserKey,
+        ack: oneshot::Sender<()>,
     },
 }
 
@@ -70,6 +82,18 @@ pub(super) async fn run(
                     }
                     HubMsg::Stats { ack } => {
                         let _ = ack.send(core.stats());
+                    }
+                    HubMsg::Pushes { ack } => {
+                        let _ = ack.send(core.pushes().to_vec());
+                    }
+                    HubMsg::Hold { user, ack } => {
+                        core.hold(user);
+                        let _ = ack.send(());
+                    }
+                    HubMsg::Release { user, ack } => {
+                        core.release(&user);
+                        route(&mut core, &mut conns);
+                        let _ = ack.send(());
                     }
                 }
             }

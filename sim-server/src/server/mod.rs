@@ -15,7 +15,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::clock::{Millis, SimClock};
-use crate::core::{CoreStats, ServerCore};
+use crate::calls::UserKey;
+use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
 use hub::HubMsg;
 
@@ -147,18 +148,35 @@ impl SimHandle {
             return Err(SimError::NotVirtual);
         }
         let by_ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        let (ack, done) = oneshot::channel();
-        self.hub
-            .send(HubMsg::Advance { by_ms, ack })
-            .map_err(|_| SimError::Stopped)?;
-        done.await.map_err(|_| SimError::Stopped)
+        self.ask(|ack| HubMsg::Advance { by_ms, ack }).await
     }
 
     pub async fn stats(&self) -> Result<CoreStats, SimError> {
+        self.ask(|ack| HubMsg::Stats { ack }).await
+    }
+
+    /// Every push notification sent to offline users so far, oldest first.
+    pub async fn pushes(&self) -> Result<Vec<PushRecord>, SimError> {
+        self.ask(|ack| HubMsg::Pushes { ack }).await
+    }
+
+    /// Holds back every event for `user_id` of `app` until [`SimHandle::release`]:
+    /// the user's devices hear nothing new, though their own requests are
+    /// still answered. Used to make races (glare) happen on purpose.
+    pub async fn hold(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        let user = UserKey::new(app, user_id);
+        self.ask(|ack| HubMsg::Hold { user, ack }).await
+    }
+
+    /// Delivers what was held for the user, in order, and stops holding.
+    pub async fn release(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        let user = UserKey::new(app, user_id);
+        self.ask(|ack| HubMsg::Release { user, ack }).await
+    }
+
+    async fn ask<T>(&self, msg: impl FnOnce(oneshot::Sender<T>) -> HubMsg) -> Result<T, SimError> {
         let (ack, done) = oneshot::channel();
-        self.hub
-            .send(HubMsg::Stats { ack })
-            .map_err(|_| SimError::Stopped)?;
+        self.hub.send(msg(ack)).map_err(|_| SimError::Stopped)?;
         done.await.map_err(|_| SimError::Stopped)
     }
 
