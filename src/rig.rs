@@ -22,9 +22,15 @@ pub fn conformance_fixtures() -> Fixtures {
     }
 }
 
-/// The token of a fixture user: fixtures use `<user>-token`.
-pub fn token_of(user: &str) -> String {
-    format!("{user}-token")
+/// The token of a fixture user: fixtures use `<user>-token`. A participant
+/// named `alice@phone` is alice on another device.
+pub fn token_of(participant: &str) -> String {
+    format!("{}-token", user_of(participant))
+}
+
+/// The user a participant is: `alice@phone` is `alice`.
+pub fn user_of(participant: &str) -> &str {
+    participant.split('@').next().unwrap_or(participant)
 }
 
 /// A simulator on loopback.
@@ -89,7 +95,8 @@ pub struct Participant {
 }
 
 impl Participant {
-    fn drain(&mut self) {
+    /// Records every event that has arrived so far.
+    pub fn drain(&mut self) {
         while let Some(e) = self.stream.try_recv() {
             self.events.push(e);
         }
@@ -126,6 +133,31 @@ impl Participant {
                         .collect();
                     return Err(format!(
                         "{} did not get {what} within {EVENT_WAIT:?}; events since the last match: {seen:?}",
+                        self.name
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Waits (recording events meanwhile) until `cond` holds for the engine;
+    /// fails after [`EVENT_WAIT`].
+    pub async fn wait_until(
+        &mut self,
+        what: &str,
+        cond: impl Fn(&CallEngine) -> bool,
+    ) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        loop {
+            self.drain();
+            if cond(&self.engine) {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
+                Ok(Some(e)) => self.events.push(e),
+                Ok(None) | Err(_) => {
+                    return Err(format!(
+                        "{}: {what} did not happen within {EVENT_WAIT:?}",
                         self.name
                     ));
                 }

@@ -298,7 +298,10 @@ pub enum ServerEvent {
     },
     /// The call's type changed (a one-to-one call became a group call).
     #[serde(rename_all = "camelCase")]
-    CallTypeChanged { call_id: String, call_type: CallType },
+    CallTypeChanged {
+        call_id: String,
+        call_type: CallType,
+    },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {

@@ -23,8 +23,7 @@ pub use enums::{
 pub use frames::{
     AcceptCallParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult, HelloParams,
     HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, Participant, PushConfig,
-    Request, Response, ServerEvent, ServerFrame, StartCallParams, StartCallResult,
-    UserStateEntry,
+    Request, Response, ServerEvent, ServerFrame, StartCallParams, StartCallResult, UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

@@ -11,6 +11,10 @@ pub struct CallWorld {
     pub people: BTreeMap<String, Participant>,
     /// The outcome of the last "tries to" step.
     pub last_attempt: Option<Result<String, CallError>>,
+    /// Who each caller's last call reported busy.
+    pub busy_lists: BTreeMap<String, Vec<nccall::UserStateEntry>>,
+    /// The app the scenario's users log in to.
+    pub app: Option<String>,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -40,8 +44,15 @@ impl CallWorld {
         self.rig.as_ref().map(|r| r.epoch)
     }
 
+    pub fn app(&self) -> &str {
+        self.app.as_deref().unwrap_or(DEFAULT_APP)
+    }
+
     pub async fn bring_online(&mut self, name: &str, app: Option<&str>) {
-        let app = app.unwrap_or(DEFAULT_APP).to_string();
+        if let Some(app) = app {
+            self.app = Some(app.to_string());
+        }
+        let app = self.app().to_string();
         let rig = self.rig().await;
         match rig.online(name, &app).await {
             Ok(p) => {
@@ -55,6 +66,36 @@ impl CallWorld {
     pub async fn add_offline(&mut self, name: &str) {
         let p = self.rig().await.participant(name);
         self.people.insert(name.to_string(), p);
+    }
+
+    /// The id of the participant's current call, waiting for one to ring
+    /// or start if there is none yet.
+    pub async fn current_call_id(&mut self, name: &str) -> String {
+        let person = self.person(name);
+        let has_call = |e: &nccall::CallEngine| e.get_current_call_session().is_some();
+        if let Err(msg) = person.wait_until("a current call", has_call).await {
+            panic!("{msg}");
+        }
+        match person.engine.get_current_call_session() {
+            Some(s) => s.call_id().to_string(),
+            None => panic!("{name} has no current call"),
+        }
+    }
+
+    /// The id of the latest call that rang for `name` from `caller`.
+    pub fn call_from(&mut self, name: &str, caller: &str) -> String {
+        let person = self.person(name);
+        person.drain();
+        let found = person.events.iter().rev().find_map(|e| match e {
+            nccall::CallEvent::CallReceived(r) if r.session.caller_user_id() == caller => {
+                Some(r.session.call_id().to_string())
+            }
+            _ => None,
+        });
+        match found {
+            Some(id) => id,
+            None => panic!("no call from {caller} rang for {name}"),
+        }
     }
 
     pub fn person(&mut self, name: &str) -> &mut Participant {

@@ -155,9 +155,12 @@ impl CallMachine {
     /// Invites users into the current call; a one-to-one call becomes a group call.
     pub fn invite_to_call(&mut self, user_ids: Vec<String>) -> Result<RequestId, CallError> {
         let me = self.require_connection()?;
-        let session = self
-            .current_session()
-            .ok_or_else(|| CallError::new(ErrorCode::NotInCall, "there is no current call to invite into"))?;
+        let session = self.current_session().ok_or_else(|| {
+            CallError::new(
+                ErrorCode::NotInCall,
+                "there is no current call to invite into",
+            )
+        })?;
         if is_incoming_ringing(session.call_state) {
             return Err(CallError::new(
                 ErrorCode::CallStateInvalid,
@@ -165,7 +168,11 @@ impl CallMachine {
             ));
         }
         let mut seen = HashSet::new();
-        if user_ids.is_empty() || user_ids.iter().any(|u| u.is_empty() || !seen.insert(u.as_str())) {
+        if user_ids.is_empty()
+            || user_ids
+                .iter()
+                .any(|u| u.is_empty() || !seen.insert(u.as_str()))
+        {
             return Err(CallError::new(
                 ErrorCode::UserListInvalid,
                 format!("userIds must be non-empty, without empty or repeated ids: {user_ids:?}"),
@@ -190,10 +197,17 @@ impl CallMachine {
         if call_id.is_empty() {
             return Err(CallError::new(ErrorCode::CallIdInvalid, "call id is empty"));
         }
-        if let Some(active) = self.sessions.values().find(|s| !is_incoming_ringing(s.call_state)) {
+        if let Some(active) = self
+            .sessions
+            .values()
+            .find(|s| !is_incoming_ringing(s.call_state))
+        {
             return Err(CallError::new(
                 ErrorCode::SessionExist,
-                format!("already in call {}; end it before joining another", active.call_id),
+                format!(
+                    "already in call {}; end it before joining another",
+                    active.call_id
+                ),
             ));
         }
         let request = Request::JoinCall(JoinCallParams {
@@ -363,6 +377,8 @@ impl CallMachine {
             remote_participants: params
                 .callee_ids
                 .iter()
+                // Busy callees join the list when the server says they ring.
+                .filter(|id| !busy.contains(id.as_str()))
                 .map(|id| RemoteParticipant {
                     user_id: id.clone(),
                     user_state: CallUserState::Invited,
@@ -409,7 +425,10 @@ impl CallMachine {
                 target_id: _,
             } => {
                 // Ringing while another call is active is "busy-line ringing".
-                let busy = self.sessions.values().any(|s| !is_incoming_ringing(s.call_state));
+                let busy = self
+                    .sessions
+                    .values()
+                    .any(|s| !is_incoming_ringing(s.call_state));
                 let mut session = CallSession {
                     call_id: call_id.clone(),
                     call_state: if busy {
@@ -448,7 +467,8 @@ impl CallMachine {
                     None if user_id != me => session.remote_participants.push(RemoteParticipant {
                         user_id: user_id.clone(),
                         user_state,
-                        camera_enabled: session.media_type == nccall_protocol::CallMediaType::AudioVideo,
+                        camera_enabled: session.media_type
+                            == nccall_protocol::CallMediaType::AudioVideo,
                         microphone_enabled: true,
                     }),
                     None => {}
@@ -506,7 +526,10 @@ impl CallMachine {
                     return;
                 };
                 session.call_type = call_type;
-                self.emit(CallEvent::CallTypeChanged(CallTypeChangedEvent { call_id, call_type }));
+                self.emit(CallEvent::CallTypeChanged(CallTypeChangedEvent {
+                    call_id,
+                    call_type,
+                }));
             }
             ServerEvent::CallEnded {
                 call_id, reason, ..

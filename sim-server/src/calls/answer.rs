@@ -33,13 +33,26 @@ impl CallTable {
             .map(|c| c.id.clone())
             .collect();
         for other in others {
-            self.leave(now, &other, user, CallEndReason::EndedByOtherCall, Some(actor.device), None);
+            self.leave(
+                now,
+                &other,
+                user,
+                CallEndReason::EndedByOtherCall,
+                Some(actor.device),
+                None,
+            );
         }
     }
 
     /// Puts `user` on the call on `device`; the first to connect also
     /// connects the caller and starts billing.
-    pub(super) fn connect_member(&mut self, now: Millis, call_id: &str, user: &str, device: DeviceId) {
+    pub(super) fn connect_member(
+        &mut self,
+        now: Millis,
+        call_id: &str,
+        user: &str,
+        device: DeviceId,
+    ) {
         let Some(call) = self.calls.get_mut(call_id) else {
             return;
         };
@@ -47,7 +60,10 @@ impl CallTable {
         if call.start_time.is_none() {
             call.start_time = Some(now);
             let caller = call.caller.clone();
-            if let Some(c) = call.member_mut(&caller).filter(|c| c.state == CallUserState::Calling) {
+            if let Some(c) = call
+                .member_mut(&caller)
+                .filter(|c| c.state == CallUserState::Calling)
+            {
                 c.state = CallUserState::OnCall;
                 joined.push(caller);
             }

@@ -25,13 +25,23 @@ pub(super) enum Reach {
 
 impl CallTable {
     /// The user's state in another call, if they are in one.
-    pub(super) fn busy_state(&self, user: &UserKey, except_call: Option<&str>) -> Option<CallUserState> {
+    pub(super) fn busy_state(
+        &self,
+        user: &UserKey,
+        except_call: Option<&str>,
+    ) -> Option<CallUserState> {
         self.calls_of(user)
             .filter(|c| Some(c.id.as_str()) != except_call)
             .find_map(|c| c.member(&user.user).map(|m| m.state))
     }
 
-    pub(super) fn reach(&self, app: &str, user: &str, policy: BusyPolicy, call_id: Option<&str>) -> Reach {
+    pub(super) fn reach(
+        &self,
+        app: &str,
+        user: &str,
+        policy: BusyPolicy,
+        call_id: Option<&str>,
+    ) -> Reach {
         let Some(state) = self.busy_state(&UserKey::new(app, user), call_id) else {
             return Reach::Free;
         };

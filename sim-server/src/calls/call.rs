@@ -44,7 +44,12 @@ pub struct Member {
 }
 
 impl Member {
-    pub fn new(user_id: &str, inviter: &str, state: CallUserState, media_type: CallMediaType) -> Self {
+    pub fn new(
+        user_id: &str,
+        inviter: &str,
+        state: CallUserState,
+        media_type: CallMediaType,
+    ) -> Self {
         Member {
             user_id: user_id.to_string(),
             state,

@@ -31,23 +31,39 @@ impl CallTable {
             ));
         }
         let mut seen = HashSet::new();
-        if user_ids.is_empty() || user_ids.iter().any(|u| u.is_empty() || !seen.insert(u.as_str())) {
+        if user_ids.is_empty()
+            || user_ids
+                .iter()
+                .any(|u| u.is_empty() || !seen.insert(u.as_str()))
+        {
             return Err((
                 ErrorCode::UserListInvalid,
                 format!("userIds must be non-empty, without empty or repeated ids: {user_ids:?}"),
             ));
         }
         if let Some(unknown) = user_ids.iter().find(|u| !app.has_user(u)) {
-            return Err((ErrorCode::UserIdInvalid, format!("no user {unknown} in app {}", app.app_key)));
+            return Err((
+                ErrorCode::UserIdInvalid,
+                format!("no user {unknown} in app {}", app.app_key),
+            ));
         }
-        if let Some(present) = user_ids.iter().find(|u| call.member(u).is_some_and(Member::is_present)) {
-            return Err((ErrorCode::UserAlreadyInCall, format!("{present} is already in call {call_id}")));
+        if let Some(present) = user_ids
+            .iter()
+            .find(|u| call.member(u).is_some_and(Member::is_present))
+        {
+            return Err((
+                ErrorCode::UserAlreadyInCall,
+                format!("{present} is already in call {call_id}"),
+            ));
         }
         let total = call.present().count() + user_ids.len();
         if total > app.max_participants {
             return Err((
                 ErrorCode::ParticipantLimitExceeded,
-                format!("call {call_id} would have {total} participants; app {} allows {}", app.app_key, app.max_participants),
+                format!(
+                    "call {call_id} would have {total} participants; app {} allows {}",
+                    app.app_key, app.max_participants
+                ),
             ));
         }
 

@@ -9,13 +9,24 @@ use crate::clock::Millis;
 use crate::fixtures::AppFixture;
 
 impl CallTable {
-    pub fn join(&mut self, now: Millis, app: &AppFixture, actor: &Actor, call_id: &str) -> Result<CallInfo, Refusal> {
+    pub fn join(
+        &mut self,
+        now: Millis,
+        app: &AppFixture,
+        actor: &Actor,
+        call_id: &str,
+    ) -> Result<CallInfo, Refusal> {
         let user = actor.user.user.as_str();
         let call = self
             .calls
             .get(call_id)
             .filter(|c| c.app == app.app_key)
-            .ok_or_else(|| (ErrorCode::CallIdInvalid, format!("no ongoing call {call_id}")))?;
+            .ok_or_else(|| {
+                (
+                    ErrorCode::CallIdInvalid,
+                    format!("no ongoing call {call_id}"),
+                )
+            })?;
         if call.call_type == CallType::Single {
             return Err((
                 ErrorCode::SingleCallNotSupportMultiPerson,
@@ -30,17 +41,26 @@ impl CallTable {
                 ));
             }
             Some(_) => {
-                return Err((ErrorCode::UserAlreadyInCall, format!("{user} is already in call {call_id}")));
+                return Err((
+                    ErrorCode::UserAlreadyInCall,
+                    format!("{user} is already in call {call_id}"),
+                ));
             }
             None => {}
         }
         if call.present().count() + 1 > app.max_participants {
             return Err((
                 ErrorCode::ParticipantLimitExceeded,
-                format!("call {call_id} is full ({} participants)", app.max_participants),
+                format!(
+                    "call {call_id} is full ({} participants)",
+                    app.max_participants
+                ),
             ));
         }
-        if let Some(other) = self.busy_state(&actor.user, Some(call_id)).map(|s| s.name()) {
+        if let Some(other) = self
+            .busy_state(&actor.user, Some(call_id))
+            .map(|s| s.name())
+        {
             return Err((
                 ErrorCode::SessionExist,
                 format!("{user} is in another call ({other}); end it before joining"),

@@ -69,7 +69,13 @@ impl CallTable {
         match (in_call_on, device) {
             // Hung up from a device other than the one in the call.
             (Some(on), Some(from)) if on != from => {
-                self.note_to(&call.app, user, Target::Device(on), ended(CallEndReason::HangupByOtherClient), None);
+                self.note_to(
+                    &call.app,
+                    user,
+                    Target::Device(on),
+                    ended(CallEndReason::HangupByOtherClient),
+                    None,
+                );
             }
             (Some(on), _) => self.note_to(&call.app, user, Target::Device(on), ended(reason), None),
             // Rejected while ringing on several devices: the others stop ringing.
@@ -104,7 +110,13 @@ impl CallTable {
 
     /// Ends the call for every member still in it, with `reason`. `push`
     /// reaches members who have no live device (a hang-up push).
-    pub(super) fn end_for_all(&mut self, now: Millis, call_id: &str, reason: CallEndReason, push: Option<PushConfig>) {
+    pub(super) fn end_for_all(
+        &mut self,
+        now: Millis,
+        call_id: &str,
+        reason: CallEndReason,
+        push: Option<PushConfig>,
+    ) {
         let Some(mut call) = self.remove(call_id) else {
             return;
         };

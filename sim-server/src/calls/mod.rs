@@ -129,7 +129,14 @@ impl CallTable {
         self.note_to(&call.app, user, target, event, None);
     }
 
-    fn note_to(&mut self, app: &str, user: &str, target: Target, event: ServerEvent, push: Option<PushConfig>) {
+    fn note_to(
+        &mut self,
+        app: &str,
+        user: &str,
+        target: Target,
+        event: ServerEvent,
+        push: Option<PushConfig>,
+    ) {
         self.notes.push(Note {
             to: UserKey::new(app, user),
             target,
@@ -139,7 +146,13 @@ impl CallTable {
     }
 
     /// Tells every present member but `except` that `user_id` is now `state`.
-    fn broadcast_state(&mut self, call: &Call, user_id: &str, state: CallUserState, except: Option<&str>) {
+    fn broadcast_state(
+        &mut self,
+        call: &Call,
+        user_id: &str,
+        state: CallUserState,
+        except: Option<&str>,
+    ) {
         let event = |call: &Call| ServerEvent::RemoteUserStateChanged {
             call_id: call.id.clone(),
             user_id: user_id.to_string(),
@@ -149,7 +162,9 @@ impl CallTable {
         let to: Vec<String> = call
             .members
             .iter()
-            .filter(|m| m.is_present() && m.user_id != user_id && Some(m.user_id.as_str()) != except)
+            .filter(|m| {
+                m.is_present() && m.user_id != user_id && Some(m.user_id.as_str()) != except
+            })
             .map(|m| m.user_id.clone())
             .collect();
         for user in to {

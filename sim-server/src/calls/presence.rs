@@ -10,7 +10,10 @@ impl CallTable {
     pub fn on_device_online(&mut self, user: &UserKey, device: DeviceId) {
         let ringing: Vec<String> = self
             .calls_of(user)
-            .filter(|c| c.member(&user.user).is_some_and(|m| m.is_ringing() && m.device.is_none()))
+            .filter(|c| {
+                c.member(&user.user)
+                    .is_some_and(|m| m.is_ringing() && m.device.is_none())
+            })
             .map(|c| c.id.clone())
             .collect();
         for call_id in ringing {
@@ -18,7 +21,10 @@ impl CallTable {
                 continue;
             };
             let mut now_ringing = false;
-            if let Some(m) = call.member_mut(&user.user).filter(|m| m.state == CallUserState::Invited) {
+            if let Some(m) = call
+                .member_mut(&user.user)
+                .filter(|m| m.state == CallUserState::Invited)
+            {
                 m.state = CallUserState::Ringing;
                 now_ringing = true;
             }
@@ -26,7 +32,13 @@ impl CallTable {
             let Some(member) = call.member(&user.user) else {
                 continue;
             };
-            self.note_to(&call.app, &user.user, Target::Device(device), call_received(&call, member), None);
+            self.note_to(
+                &call.app,
+                &user.user,
+                Target::Device(device),
+                call_received(&call, member),
+                None,
+            );
             if now_ringing {
                 self.broadcast_state(&call, &user.user, CallUserState::Ringing, None);
             }

@@ -41,7 +41,8 @@ impl CallTable {
 
         self.next_call_number += 1;
         let call_id = format!("call-{}", self.next_call_number);
-        let mut caller_member = Member::new(caller, caller, CallUserState::Calling, params.media_type);
+        let mut caller_member =
+            Member::new(caller, caller, CallUserState::Calling, params.media_type);
         caller_member.device = Some(actor.device);
         let mut members = vec![caller_member];
         let mut busy = Vec::new();
@@ -159,7 +160,11 @@ fn validate(app: &AppFixture, caller: &str, params: &StartCallParams) -> Result<
             ),
         ));
     }
-    if params.extra.as_ref().is_some_and(|e| e.len() > MAX_EXTRA_BYTES) {
+    if params
+        .extra
+        .as_ref()
+        .is_some_and(|e| e.len() > MAX_EXTRA_BYTES)
+    {
         return Err((
             ErrorCode::ParamError,
             format!("extra is longer than {MAX_EXTRA_BYTES} bytes"),

@@ -40,7 +40,10 @@ fn actor(u: &str) -> Actor {
         "bob" => 2,
         _ => 3,
     };
-    Actor { user: key(u), device }
+    Actor {
+        user: key(u),
+        device,
+    }
 }
 
 fn events_for(notes: &[Note], user: &str) -> Vec<ServerEvent> {
@@ -118,7 +121,9 @@ fn refusals_leave_no_call_behind() {
     for (callees, call_type, code) in cases {
         let mut p = params(&callees);
         p.call_type = call_type;
-        let err = t.start(T0, &app(), &actor("alice"), p, &|_| true).unwrap_err();
+        let err = t
+            .start(T0, &app(), &actor("alice"), p, &|_| true)
+            .unwrap_err();
         assert_eq!(err.0, code, "{callees:?}");
     }
     assert!(t.is_empty());

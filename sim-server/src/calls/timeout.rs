@@ -32,7 +32,14 @@ impl CallTable {
             .collect();
         due.sort();
         for (deadline, call_id, user) in due {
-            self.leave(deadline, &call_id, &user, CallEndReason::NoResponse, None, None);
+            self.leave(
+                deadline,
+                &call_id,
+                &user,
+                CallEndReason::NoResponse,
+                None,
+                None,
+            );
         }
     }
 }

@@ -76,17 +76,18 @@ impl ServerCore {
 
     fn record_push(&mut self, now: Millis, note: &Note) {
         let UserKey { app, user } = &note.to;
-        let record = |kind, call_id: &str, from, media_type, extra, config: &PushConfig| PushRecord {
-            at: now,
-            app: app.clone(),
-            user_id: user.clone(),
-            kind,
-            call_id: call_id.to_string(),
-            from_user_id: from,
-            media_type,
-            extra,
-            push_config: config.clone(),
-        };
+        let record =
+            |kind, call_id: &str, from, media_type, extra, config: &PushConfig| PushRecord {
+                at: now,
+                app: app.clone(),
+                user_id: user.clone(),
+                kind,
+                call_id: call_id.to_string(),
+                from_user_id: from,
+                media_type,
+                extra,
+                push_config: config.clone(),
+            };
         let push = match (&note.event, &note.push) {
             (
                 ServerEvent::CallReceived {

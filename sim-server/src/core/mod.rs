@@ -156,7 +156,10 @@ impl ServerCore {
         request: Request,
     ) -> Result<Option<serde_json::Value>, Refusal> {
         let Some(app) = self.fixtures.app(&actor.user.app) else {
-            return Err((ErrorCode::AppKeyInvalid, format!("app {} is gone", actor.user.app)));
+            return Err((
+                ErrorCode::AppKeyInvalid,
+                format!("app {} is gone", actor.user.app),
+            ));
         };
         let online = &self.online;
         let is_online = |u: &str| online.contains_key(&UserKey::new(&app.app_key, u));

@@ -9,8 +9,8 @@ use std::time::Duration;
 use nccall_protocol::ClientFrame;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clock::{Millis, SimClock};
 use crate::calls::UserKey;
+use crate::clock::{Millis, SimClock};
 use crate::core::{ConnId, CoreStats, Input, Output, PushRecord, ServerCore};
 
 use super::connection::ConnCmd;

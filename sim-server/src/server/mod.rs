@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::clock::{Millis, SimClock};
 use crate::calls::UserKey;
+use crate::clock::{Millis, SimClock};
 use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
 use hub::HubMsg;

@@ -6,27 +6,31 @@ use nccall::{EndCallParams, StartCallParams};
 use super::media;
 use crate::world::CallWorld;
 
-async fn place(
-    world: &mut CallWorld,
-    caller: &str,
-    callee: &str,
-    kind: &str,
-    extra: Option<String>,
-) {
-    let mut params = StartCallParams::single(callee, media(kind));
-    params.extra = extra;
+/// Places a call that must be accepted by the server; keeps its busy list.
+pub async fn place(world: &mut CallWorld, caller: &str, params: StartCallParams) {
     let engine = world.person(caller).engine.clone();
-    if let Err(e) = engine.start_call(params).await {
-        panic!("{caller} could not call {callee}: {e}");
+    let callees = params.callee_ids.join(", ");
+    match engine.start_call(params).await {
+        Ok(result) => {
+            world
+                .busy_lists
+                .insert(caller.to_string(), result.busy_line_user_list);
+        }
+        Err(e) => panic!("{caller} could not call {callees}: {e}"),
     }
 }
 
-#[when(regex = r"^(\w+) calls (\w+) for (audio|video)$")]
+#[when(regex = r"^(\w+(?:@\w+)?) calls (\w+(?:@\w+)?) for (audio|video)$")]
 async fn calls(world: &mut CallWorld, caller: String, callee: String, kind: String) {
-    place(world, &caller, &callee, &kind, None).await;
+    place(
+        world,
+        &caller,
+        StartCallParams::single(callee, media(&kind)),
+    )
+    .await;
 }
 
-#[when(regex = r#"^(\w+) calls (\w+) for (audio|video) with extra "([^"]*)"$"#)]
+#[when(regex = r#"^(\w+(?:@\w+)?) calls (\w+(?:@\w+)?) for (audio|video) with extra "([^"]*)"$"#)]
 async fn calls_with_extra(
     world: &mut CallWorld,
     caller: String,
@@ -34,30 +38,37 @@ async fn calls_with_extra(
     kind: String,
     extra: String,
 ) {
-    place(world, &caller, &callee, &kind, Some(extra)).await;
+    let mut params = StartCallParams::single(callee, media(&kind));
+    params.extra = Some(extra);
+    place(world, &caller, params).await;
 }
 
-/// The call the user would act on: their current one.
-fn current_call_id(world: &mut CallWorld, who: &str) -> String {
-    match world.person(who).engine.get_current_call_session() {
-        Some(s) => s.call_id().to_string(),
-        None => panic!("{who} has no current call"),
-    }
-}
-
-#[when(regex = r"^(\w+) accepts$")]
+#[when(regex = r"^(\w+(?:@\w+)?) accepts$")]
 async fn accepts(world: &mut CallWorld, who: String) {
-    let call_id = current_call_id(world, &who);
+    let call_id = world.current_call_id(&who).await;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.accept_call(&call_id).await {
         panic!("{who} could not accept {call_id}: {e}");
     }
 }
 
-#[when(regex = r"^(\w+) (?:rejects|hangs up)$")]
+#[when(regex = r"^(\w+(?:@\w+)?) (?:rejects|hangs up)$")]
 async fn ends(world: &mut CallWorld, who: String) {
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.end_call(EndCallParams::default()).await {
         panic!("{who} could not end the call: {e}");
+    }
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) (accepts|rejects) the call from (\w+)$")]
+async fn acts_on_call_from(world: &mut CallWorld, who: String, act: String, caller: String) {
+    let call_id = world.call_from(&who, &caller);
+    let engine = world.person(&who).engine.clone();
+    let outcome = match act.as_str() {
+        "accepts" => engine.accept_call(&call_id).await,
+        _ => engine.end_call(EndCallParams::call(call_id.clone())).await,
+    };
+    if let Err(e) = outcome {
+        panic!("{who} could not {act} {call_id} from {caller}: {e}");
     }
 }

@@ -6,7 +6,7 @@ use nccall::{CallEngine, CallType, ConnectParams, EndCallParams, ErrorCode, Star
 use super::{media, names};
 use crate::world::CallWorld;
 
-#[when(regex = r"^(\w+) tries to call (.*) for (audio|video)( as a group call)?$")]
+#[when(regex = r"^(\w+(?:@\w+)?) tries to call (.*) for (audio|video)( as a group call)?$")]
 async fn tries_to_call(
     world: &mut CallWorld,
     caller: String,
@@ -32,13 +32,13 @@ async fn tries_to_call(
     world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
 }
 
-#[when(regex = r#"^(\w+) tries to accept call "([^"]*)"$"#)]
+#[when(regex = r#"^(\w+(?:@\w+)?) tries to accept call "([^"]*)"$"#)]
 async fn tries_to_accept(world: &mut CallWorld, who: String, call_id: String) {
     let engine = world.person(&who).engine.clone();
     world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
 }
 
-#[when(regex = r"^(\w+) tries to accept (?:their|his|her) own call$")]
+#[when(regex = r"^(\w+(?:@\w+)?) tries to accept (?:their|his|her) own call$")]
 async fn tries_to_accept_own(world: &mut CallWorld, who: String) {
     let engine = world.person(&who).engine.clone();
     let call_id = engine
@@ -48,7 +48,7 @@ async fn tries_to_accept_own(world: &mut CallWorld, who: String) {
     world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
 }
 
-#[when(regex = r#"^(\w+) tries to hang up(?: call "([^"]*)")?$"#)]
+#[when(regex = r#"^(\w+(?:@\w+)?) tries to hang up(?: call "([^"]*)")?$"#)]
 async fn tries_to_hang_up(world: &mut CallWorld, who: String, call_id: String) {
     let engine = world.person(&who).engine.clone();
     let params = EndCallParams {
@@ -58,7 +58,7 @@ async fn tries_to_hang_up(world: &mut CallWorld, who: String, call_id: String) {
     world.last_attempt = Some(engine.end_call(params).await.map(|()| String::new()));
 }
 
-#[when(regex = r#"^(\w+) tries to connect to app "([^"]*)" with token "([^"]*)"$"#)]
+#[when(regex = r#"^(\w+(?:@\w+)?) tries to connect to app "([^"]*)" with token "([^"]*)"$"#)]
 async fn tries_to_connect(world: &mut CallWorld, who: String, app: String, token: String) {
     let url = world.rig().await.sim.url();
     let engine = CallEngine::default();
@@ -84,5 +84,56 @@ async fn attempt_fails(world: &mut CallWorld, code: String) {
         }
         Some(Ok(v)) => panic!("the attempt succeeded ({v}); expected {expected}"),
         None => panic!("no attempt was made"),
+    }
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) tries to (accept|hang up|join) (\w+)'s call$")]
+async fn tries_on_others_call(world: &mut CallWorld, who: String, act: String, owner: String) {
+    let call_id = world.current_call_id(&owner).await;
+    let engine = world.person(&who).engine.clone();
+    let outcome = match act.as_str() {
+        "accept" => engine.accept_call(&call_id).await,
+        "join" => engine.join_call(&call_id).await,
+        _ => engine.end_call(EndCallParams::call(call_id.clone())).await,
+    };
+    world.last_attempt = Some(outcome.map(|()| call_id));
+}
+
+#[when(regex = r#"^(\w+(?:@\w+)?) tries to join call "([^"]*)"$"#)]
+async fn tries_to_join(world: &mut CallWorld, who: String, call_id: String) {
+    let engine = world.person(&who).engine.clone();
+    world.last_attempt = Some(engine.join_call(&call_id).await.map(|()| call_id));
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) tries to invite (.+)$")]
+async fn tries_to_invite(world: &mut CallWorld, who: String, invitees: String) {
+    let engine = world.person(&who).engine.clone();
+    let outcome = engine.invite_to_call(names(&invitees)).await;
+    world.last_attempt = Some(outcome.map(|r| format!("busy: {:?}", r.busy_line_user_list)));
+}
+
+/// Glare, made to happen on purpose: bob hears nothing of alice's call until
+/// he has placed his own, so both calls are in flight at the same instant.
+#[when(regex = r"^(\w+) and (\w+) call each other for (audio|video) at the same instant$")]
+async fn glare(world: &mut CallWorld, first: String, second: String, kind: String) {
+    let app = world.app().to_string();
+    let sim_hold = world.rig().await.sim.hold(&app, &second).await;
+    if let Err(e) = sim_hold {
+        panic!("cannot hold {second}'s events: {e}");
+    }
+    let a = world.person(&first).engine.clone();
+    let b = world.person(&second).engine.clone();
+    if let Err(e) = a
+        .start_call(StartCallParams::single(second.clone(), media(&kind)))
+        .await
+    {
+        panic!("{first} could not call {second}: {e}");
+    }
+    let outcome = b
+        .start_call(StartCallParams::single(first.clone(), media(&kind)))
+        .await;
+    world.last_attempt = Some(outcome.map(|r| r.call_id));
+    if let Err(e) = world.rig().await.sim.release(&app, &second).await {
+        panic!("cannot release {second}'s events: {e}");
     }
 }

@@ -4,22 +4,10 @@
 use cucumber::then;
 use nccall::{CallEndReason, CallEvent, CallState, CallUserState};
 
-use super::media;
+use super::{expect, media};
 use crate::world::CallWorld;
 
-async fn expect(
-    world: &mut CallWorld,
-    who: &str,
-    what: &str,
-    pred: impl Fn(&CallEvent) -> bool,
-) -> CallEvent {
-    match world.person(who).expect(what, pred).await {
-        Ok(e) => e,
-        Err(msg) => panic!("{msg}"),
-    }
-}
-
-#[then(regex = r"^(\w+) receives an incoming (audio|video) call from (\w+)$")]
+#[then(regex = r"^(\w+(?:@\w+)?) receives an incoming (audio|video) call from (\w+(?:@\w+)?)$")]
 async fn receives_call(world: &mut CallWorld, callee: String, kind: String, caller: String) {
     let media_type = media(&kind);
     let what = format!("an incoming {kind} call from {caller}");
@@ -31,15 +19,20 @@ async fn receives_call(world: &mut CallWorld, callee: String, kind: String, call
     let CallEvent::CallReceived(received) = event else {
         unreachable!("matched above")
     };
-    assert_eq!(received.session.call_state(), CallState::Ringing);
+    let state = received.session.call_state();
+    assert!(
+        matches!(state, CallState::Ringing | CallState::BusylineRinging),
+        "an incoming call in state {state}"
+    );
+    // A ringing call is current unless another call was there first.
     let current = world.person(&callee).engine.get_current_call_session();
-    assert_eq!(
-        current.map(|s| s.call_id().to_string()),
-        Some(received.session.call_id().to_string())
+    assert!(
+        current.is_some(),
+        "{callee} has a ringing call but no current call"
     );
 }
 
-#[then(regex = r#"^(\w+) receives the extra "([^"]*)"$"#)]
+#[then(regex = r#"^(\w+(?:@\w+)?) receives the extra "([^"]*)"$"#)]
 async fn receives_extra(world: &mut CallWorld, callee: String, extra: String) {
     let what = format!("a call with extra {extra:?}");
     expect(
@@ -51,10 +44,14 @@ async fn receives_extra(world: &mut CallWorld, callee: String, extra: String) {
     .await;
 }
 
-#[then(regex = r"^(\w+) sees (\w+) (ringing|on call|leave)$")]
+#[then(
+    regex = r"^(\w+(?:@\w+)?) sees (\w+(?:@\w+)?) (ringing|busy-line ringing|invited|on call|leave)$"
+)]
 async fn sees_remote_state(world: &mut CallWorld, who: String, other: String, state: String) {
     let wanted = match state.as_str() {
         "ringing" => CallUserState::Ringing,
+        "busy-line ringing" => CallUserState::BusylineRinging,
+        "invited" => CallUserState::Invited,
         "on call" => CallUserState::OnCall,
         _ => CallUserState::Ended,
     };
@@ -65,7 +62,7 @@ async fn sees_remote_state(world: &mut CallWorld, who: String, other: String, st
     .await;
 }
 
-#[then(regex = r"^(\w+) and (\w+) are connected$")]
+#[then(regex = r"^(\w+(?:@\w+)?) and (\w+(?:@\w+)?) are connected$")]
 async fn connected(world: &mut CallWorld, a: String, b: String) {
     let mut ids = Vec::new();
     for who in [&a, &b] {
@@ -91,7 +88,7 @@ async fn connected(world: &mut CallWorld, a: String, b: String) {
     );
 }
 
-#[then(regex = r"^(\w+) and (\w+) see the same start time$")]
+#[then(regex = r"^(\w+(?:@\w+)?) and (\w+(?:@\w+)?) see the same start time$")]
 async fn same_start_time(world: &mut CallWorld, a: String, b: String) {
     let mut times = Vec::new();
     for who in [&a, &b] {
@@ -120,7 +117,7 @@ async fn same_start_time(world: &mut CallWorld, a: String, b: String) {
     );
 }
 
-#[then(regex = r"^(\w+)'s call ends with reason ([A-Z_]+)$")]
+#[then(regex = r"^(\w+(?:@\w+)?)'s call ends with reason ([A-Z_]+)$")]
 async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
     let Some(wanted) = CallEndReason::from_name(&reason) else {
         panic!("{reason} is not an end reason");
@@ -135,23 +132,21 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
         "{who}'s call ended for another reason"
     );
     assert!(ended.session.call_state().is_terminal());
-    assert!(
-        world
-            .person(&who)
-            .engine
-            .get_current_call_session()
-            .is_none(),
-        "{who} still has a current call"
+    let current = world.person(&who).engine.get_current_call_session();
+    assert_ne!(
+        current.map(|s| s.call_id().to_string()),
+        Some(ended.session.call_id().to_string()),
+        "{who}'s ended call is still current"
     );
 }
 
-#[then(regex = r"^(\w+) has no current call$")]
+#[then(regex = r"^(\w+(?:@\w+)?) has no current call$")]
 async fn no_current_call(world: &mut CallWorld, who: String) {
     let current = world.person(&who).engine.get_current_call_session();
     assert!(current.is_none(), "{who} has a current call: {current:?}");
 }
 
-#[then(regex = r"^(\w+)'s current call is ([A-Z_]+)$")]
+#[then(regex = r"^(\w+(?:@\w+)?)'s current call is ([A-Z_]+)$")]
 async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
     let current = world.person(&who).engine.get_current_call_session();
     assert_eq!(

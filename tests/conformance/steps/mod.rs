@@ -5,10 +5,28 @@
 mod acting;
 mod attempts;
 mod expecting;
+mod group;
 mod presence;
+mod push;
 mod time;
 
-use nccall::CallMediaType;
+use nccall::{CallEvent, CallMediaType};
+
+use crate::world::CallWorld;
+
+/// Waits for `who`'s next event after the last matched one that satisfies
+/// `pred`; fails the step with what was seen instead.
+pub async fn expect(
+    world: &mut CallWorld,
+    who: &str,
+    what: &str,
+    pred: impl Fn(&CallEvent) -> bool,
+) -> CallEvent {
+    match world.person(who).expect(what, pred).await {
+        Ok(e) => e,
+        Err(msg) => panic!("{msg}"),
+    }
+}
 
 /// "alice", "alice and bob", "alice, bob and carol", "alice, bob".
 pub fn names(list: &str) -> Vec<String> {

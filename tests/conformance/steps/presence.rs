@@ -1,4 +1,4 @@
-use cucumber::given;
+use cucumber::{given, when};
 
 use super::names;
 use crate::world::CallWorld;
@@ -17,7 +17,14 @@ async fn online_in_app(world: &mut CallWorld, who: String, app: String) {
     }
 }
 
-#[given(regex = r"^(\w+) has not connected$")]
+#[given(regex = r"^(\w+(?:@\w+)?) has not connected$")]
 async fn not_connected(world: &mut CallWorld, who: String) {
     world.add_offline(&who).await;
+}
+
+#[when(regex = r"^(.+) comes? online$")]
+async fn comes_online(world: &mut CallWorld, who: String) {
+    for name in names(&who) {
+        world.bring_online(&name, None).await;
+    }
 }

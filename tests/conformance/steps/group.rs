@@ -1,0 +1,91 @@
+//! Group calls: placing, inviting, joining, and what the others see.
+
+use cucumber::{then, when};
+use nccall::{CallEvent, CallType, StartCallParams};
+
+use super::acting::place;
+use super::{expect, media, names};
+use crate::world::CallWorld;
+
+#[when(regex = r"^(\w+(?:@\w+)?) calls (.+) for (audio|video) as a group call$")]
+async fn group_call(world: &mut CallWorld, caller: String, callees: String, kind: String) {
+    let params = StartCallParams {
+        callee_ids: names(&callees),
+        call_type: CallType::Group,
+        ..StartCallParams::single("", media(&kind))
+    };
+    place(world, &caller, params).await;
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) invites (.+)$")]
+async fn invites(world: &mut CallWorld, who: String, invitees: String) {
+    let engine = world.person(&who).engine.clone();
+    match engine.invite_to_call(names(&invitees)).await {
+        Ok(result) => {
+            world.busy_lists.insert(who, result.busy_line_user_list);
+        }
+        Err(e) => panic!("{who} could not invite {invitees}: {e}"),
+    }
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) joins (\w+)'s call$")]
+async fn joins(world: &mut CallWorld, who: String, owner: String) {
+    let call_id = world.current_call_id(&owner).await;
+    let engine = world.person(&who).engine.clone();
+    if let Err(e) = engine.join_call(&call_id).await {
+        panic!("{who} could not join {owner}'s call {call_id}: {e}");
+    }
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?) sees the call become a group call$")]
+async fn type_changed(world: &mut CallWorld, who: String) {
+    expect(
+        world,
+        &who,
+        "onCallTypeChanged to GROUP",
+        |e| matches!(e, CallEvent::CallTypeChanged(c) if c.call_type == CallType::Group),
+    )
+    .await;
+    let current = world.person(&who).engine.get_current_call_session();
+    assert_eq!(
+        current.map(|s| s.call_type()),
+        Some(CallType::Group),
+        "{who}'s session"
+    );
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?) is told (\w+) invited (.+)$")]
+async fn told_invited(world: &mut CallWorld, who: String, inviter: String, invitees: String) {
+    let invitees = names(&invitees);
+    let what = format!("onRemoteUserInvited {invitees:?} by {inviter}");
+    expect(world, &who, &what, |e| {
+        matches!(e, CallEvent::RemoteUserInvited(i)
+            if i.inviter_user_id == inviter && i.invitee_user_list == invitees)
+    })
+    .await;
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?) is told (.+) (?:is|are) busy$")]
+async fn told_busy(world: &mut CallWorld, who: String, busy: String) {
+    let expected = names(&busy);
+    let listed: Vec<String> = world
+        .busy_lists
+        .get(&who)
+        .map(|l| l.iter().map(|b| b.user_id.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(listed, expected, "{who}'s busyLineUserList");
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?)'s call has (.+)$")]
+async fn participants(world: &mut CallWorld, who: String, list: String) {
+    let Some(session) = world.person(&who).engine.get_current_call_session() else {
+        panic!("{who} has no current call");
+    };
+    let seen: Vec<String> = session
+        .remote_participants()
+        .iter()
+        .map(|p| format!("{} {}", p.user_id(), p.user_state().name()))
+        .collect();
+    let wanted: Vec<String> = list.split(", ").map(str::to_string).collect();
+    assert_eq!(seen, wanted, "{who}'s remote participants");
+}

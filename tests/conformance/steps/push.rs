@@ -1,0 +1,92 @@
+//! Push notifications the simulator records for users with no live device.
+
+use cucumber::{then, when};
+use nccall::{EndCallParams, PushConfig, StartCallParams};
+use nccall_sim::PushKind;
+
+use super::acting::place;
+use super::media;
+use crate::world::CallWorld;
+
+fn push_config(title: &str, content: &str) -> PushConfig {
+    let mut config = PushConfig {
+        push_title: Some(title.to_string()),
+        push_content: Some(content.to_string()),
+        ..PushConfig::default()
+    };
+    config.android.insert("channel_id".into(), "calls".into());
+    config
+}
+
+#[when(
+    regex = r#"^(\w+(?:@\w+)?) calls (\w+) for (audio|video) with push "([^"]*)" / "([^"]*)" and extra "([^"]*)"$"#
+)]
+async fn calls_with_push(
+    world: &mut CallWorld,
+    caller: String,
+    callee: String,
+    kind: String,
+    title: String,
+    content: String,
+    extra: String,
+) {
+    let mut params = StartCallParams::single(callee, media(&kind));
+    params.push_config = Some(push_config(&title, &content));
+    params.extra = Some(extra);
+    place(world, &caller, params).await;
+}
+
+#[when(regex = r#"^(\w+(?:@\w+)?) hangs up with push "([^"]*)" / "([^"]*)"$"#)]
+async fn hangs_up_with_push(world: &mut CallWorld, who: String, title: String, content: String) {
+    let engine = world.person(&who).engine.clone();
+    let params = EndCallParams {
+        call_id: None,
+        push_config: Some(push_config(&title, &content)),
+    };
+    if let Err(e) = engine.end_call(params).await {
+        panic!("{who} could not hang up: {e}");
+    }
+}
+
+#[then(
+    regex = r#"^(\w+) got (?:an? )?(incoming call|hang-up) push(?: from (\w+))? titled "([^"]*)"(?: with extra "([^"]*)")?$"#
+)]
+async fn got_push(
+    world: &mut CallWorld,
+    user: String,
+    kind: String,
+    from: String,
+    title: String,
+    extra: String,
+) {
+    let kind = if kind == "hang-up" {
+        PushKind::HangUp
+    } else {
+        PushKind::IncomingCall
+    };
+    let pushes = match world.rig().await.sim.pushes().await {
+        Ok(p) => p,
+        Err(e) => panic!("cannot read the simulator's pushes: {e}"),
+    };
+    let found = pushes.iter().find(|p| {
+        p.user_id == user
+            && p.kind == kind
+            && p.push_config.push_title.as_deref() == Some(title.as_str())
+            && (from.is_empty() || p.from_user_id.as_deref() == Some(from.as_str()))
+            && (extra.is_empty() || p.extra.as_deref() == Some(extra.as_str()))
+    });
+    assert!(
+        found.is_some(),
+        "no such push to {user}; pushes: {pushes:#?}"
+    );
+    assert_eq!(
+        found.map(|p| p.push_config.android.get("channel_id").cloned()),
+        Some(Some("calls".into()))
+    );
+}
+
+#[then(regex = r"^no push was sent$")]
+async fn no_push(world: &mut CallWorld) {
+    let pushes = world.rig().await.sim.pushes().await.unwrap_or_default();
+    assert!(pushes.is_empty(), "pushes were sent: {pushes:#?}");
+}
