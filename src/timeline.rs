@@ -71,13 +71,50 @@ impl Normaliser {
                 m.insert("startTime".into(), json!(self.time(e.start_time)));
                 m
             }
-            other => {
-                // Events of later slices: shown by name with their debug form
-                // until they get a normalised rendering of their own.
+            CallEvent::RemoteUserInvited(e) => {
                 let mut m = Map::new();
-                m.insert("raw".into(), json!(format!("{other:?}")));
+                m.insert("callId".into(), json!(self.call(&e.call_id)));
+                m.insert("inviteeUserList".into(), json!(e.invitee_user_list));
+                m.insert("inviterUserId".into(), json!(e.inviter_user_id));
                 m
             }
+            CallEvent::CallTypeChanged(e) => {
+                let mut m = Map::new();
+                m.insert("callId".into(), json!(self.call(&e.call_id)));
+                m.insert("callType".into(), json!(e.call_type.to_string()));
+                m
+            }
+            CallEvent::MediaTypeChangeRequestReceived(e) => {
+                let mut m = Map::new();
+                m.insert("userId".into(), json!(e.user_id));
+                m.insert("transactionId".into(), json!(e.transaction_id));
+                m.insert("mediaType".into(), json!(e.media_type.to_string()));
+                m
+            }
+            CallEvent::MediaTypeChangeResultReceived(e) => {
+                let mut m = Map::new();
+                m.insert("userId".into(), json!(e.user_id));
+                m.insert("transactionId".into(), json!(e.transaction_id));
+                m.insert("mediaType".into(), json!(e.media_type.to_string()));
+                m.insert("result".into(), json!(e.result.to_string()));
+                m
+            }
+            CallEvent::RemoteCameraStateChanged(e) | CallEvent::RemoteMicrophoneStateChanged(e) => {
+                let mut m = Map::new();
+                m.insert("callId".into(), json!(self.call(&e.call_id)));
+                m.insert("userId".into(), json!(e.user_id));
+                m.insert("disabled".into(), json!(e.disabled));
+                m
+            }
+            CallEvent::LocalCallLogReceived(e) | CallEvent::ServerCallLogReceived(e) => {
+                let mut m = Map::new();
+                m.insert("callId".into(), json!(self.call(&e.call_log.call_id)));
+                m.insert("endReason".into(), json!(e.call_log.end_reason.to_string()));
+                m
+            }
+            // A kind of event added after this renderer: its name alone, so
+            // that a snapshot never holds an unnormalised id or time.
+            _ => Map::new(),
         };
         json!({ event.callback_name(): Value::Object(fields) })
     }
