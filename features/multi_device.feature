@@ -34,3 +34,15 @@ Feature: One user on several devices
     Then bob receives an incoming audio call from alice
     When bob@phone comes online
     Then bob@phone receives an incoming audio call from alice
+
+  Scenario: Answering a second call on another device ends the first on its device
+    Given carol is online
+    When alice calls bob for audio
+    And bob accepts
+    Then alice and bob are connected
+    When carol calls bob for video
+    Then bob@tablet receives an incoming video call from carol
+    When bob@tablet accepts the call from carol
+    Then bob's call ends with reason OTHER_CLIENT_JOINED_CALL
+    And alice's call ends with reason REMOTE_ENDED_BY_OTHER_CALL
+    And bob@tablet and carol are connected

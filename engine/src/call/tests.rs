@@ -313,3 +313,103 @@ fn server_refusals_and_disconnects_complete_requests_with_codes() {
     );
     assert!(!m.is_connected());
 }
+
+#[test]
+fn a_second_incoming_call_rings_busy_line_and_does_not_replace_the_current() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(1, incoming("c1")));
+    let id = m.accept_call("c1").unwrap();
+    m.handle_frame(ok(id, serde_json::Value::Null));
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallConnected {
+            call_id: "c1".into(),
+            participants: vec![],
+        },
+    ));
+    m.handle_frame(event(3, incoming("c2")));
+    assert_eq!(
+        m.session("c2").map(|s| s.call_state()),
+        Some(CallState::BusylineRinging)
+    );
+    assert_eq!(
+        m.current_session().map(|s| s.call_id().to_string()),
+        Some("c1".into())
+    );
+    // Answering it is allowed: the server ends c1 first (preemption).
+    assert!(m.accept_call("c2").is_ok());
+}
+
+#[test]
+fn invite_checks() {
+    let mut m = connected_as("alice");
+    assert_eq!(
+        m.invite_to_call(vec!["carol".into()]).unwrap_err().code(),
+        ErrorCode::NotInCall
+    );
+    m.handle_frame(event(1, incoming("c1")));
+    let ringing = m.invite_to_call(vec!["carol".into()]).unwrap_err();
+    assert_eq!(
+        ringing.code(),
+        ErrorCode::CallStateInvalid,
+        "answer before inviting"
+    );
+
+    let mut m = connected_as("alice");
+    let id = m
+        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
+        .unwrap();
+    m.handle_frame(ok(id, json!({"callId": "c1"})));
+    let cases = [
+        (vec![], ErrorCode::UserListInvalid),
+        (vec!["carol", "carol"], ErrorCode::UserListInvalid),
+        (vec!["alice"], ErrorCode::UserAlreadyInCall),
+    ];
+    for (users, code) in cases {
+        let users = users.iter().map(|u| u.to_string()).collect();
+        assert_eq!(m.invite_to_call(users).unwrap_err().code(), code);
+    }
+    while m.poll_transmit().is_some() {}
+    assert!(m.invite_to_call(vec!["carol".into()]).is_ok());
+    assert!(
+        matches!(m.poll_transmit().map(|f| f.request), Some(Request::InviteToCall(p)) if p.call_id == "c1")
+    );
+
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallTypeChanged {
+            call_id: "c1".into(),
+            call_type: CallType::Group,
+        },
+    ));
+    assert_eq!(
+        m.current_session().map(|s| s.call_type()),
+        Some(CallType::Group)
+    );
+}
+
+#[test]
+fn join_creates_the_session_from_the_answer() {
+    let mut m = connected_as("dave");
+    assert_eq!(
+        m.join_call("").unwrap_err().code(),
+        ErrorCode::CallIdInvalid
+    );
+    let id = m.join_call("g1").unwrap();
+    m.handle_frame(ok(
+        id,
+        json!({"callId": "g1", "callType": "GROUP", "mediaType": "AUDIO", "callerUserId": "alice",
+               "inviterUserId": "alice", "participants": [
+                   {"userId": "alice", "userState": "ONCALL", "cameraEnabled": false, "microphoneEnabled": true},
+                   {"userId": "dave", "userState": "ONCALL", "cameraEnabled": false, "microphoneEnabled": true}]}),
+    ));
+    let s = m.current_session().unwrap();
+    assert_eq!(
+        (s.call_state(), s.call_type(), s.remote_participants().len()),
+        (CallState::Connecting, CallType::Group, 1)
+    );
+    assert_eq!(
+        m.join_call("g2").unwrap_err().code(),
+        ErrorCode::SessionExist
+    );
+}

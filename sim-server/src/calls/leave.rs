@@ -69,13 +69,14 @@ impl CallTable {
         match (in_call_on, device) {
             // Hung up from a device other than the one in the call.
             (Some(on), Some(from)) if on != from => {
-                self.note_to(
-                    &call.app,
-                    user,
-                    Target::Device(on),
-                    ended(CallEndReason::HangupByOtherClient),
-                    None,
-                );
+                // Another device of the user acted: it answered another call
+                // (preemption from a second device) or hung this one up.
+                let why = if reason == CallEndReason::EndedByOtherCall {
+                    CallEndReason::OtherClientJoinedCall
+                } else {
+                    CallEndReason::HangupByOtherClient
+                };
+                self.note_to(&call.app, user, Target::Device(on), ended(why), None);
             }
             (Some(on), _) => self.note_to(&call.app, user, Target::Device(on), ended(reason), None),
             // Rejected while ringing on several devices: the others stop ringing.

@@ -4,7 +4,7 @@ use nccall_protocol::{
     CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams,
 };
 
-use super::{Actor, CallTable, Note, UserKey};
+use super::{Actor, CallTable, Note, Target, UserKey};
 use crate::fixtures::Fixtures;
 
 const T0: i64 = 1_000_000;
@@ -269,4 +269,198 @@ fn ring_timeout_fires_at_the_deadline_and_not_before() {
         "ends at the deadline, not at the tick"
     );
     assert_eq!(t.next_deadline(), None);
+}
+
+fn group(callees: &[&str]) -> StartCallParams {
+    StartCallParams {
+        call_type: CallType::Group,
+        ..params(callees)
+    }
+}
+
+fn app_with(extra_yaml: &str) -> crate::fixtures::AppFixture {
+    let yaml = format!(
+        "apps:\n  - app_key: a\n{extra_yaml}    users:\n      - {{ user_id: alice, token: ta }}\n      - {{ user_id: bob, token: tb }}\n      - {{ user_id: carol, token: tc }}\n      - {{ user_id: dave, token: td }}\n"
+    );
+    Fixtures::from_yaml(&yaml).unwrap().apps.remove(0)
+}
+
+#[test]
+fn group_call_goes_on_until_fewer_than_two_remain() {
+    let mut t = CallTable::new();
+    let id = t
+        .start(
+            T0,
+            &app_with(""),
+            &actor("alice"),
+            group(&["bob", "carol"]),
+            &|_| true,
+        )
+        .unwrap()
+        .call_id;
+    t.accept(T0, &actor("bob"), &id).unwrap();
+    t.accept(T0, &actor("carol"), &id).unwrap();
+    t.drain_notes();
+    t.end(T0, &actor("alice"), &id, None).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert_eq!(ended_reason(&notes, "alice"), Some(CallEndReason::Hangup));
+    assert_eq!(ended_reason(&notes, "bob"), None, "bob stays");
+    assert!(t.get(&id).is_some());
+    t.end(T0, &actor("bob"), &id, None).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert_eq!(
+        ended_reason(&notes, "carol"),
+        Some(CallEndReason::RemoteHangup)
+    );
+    assert!(t.get(&id).is_none());
+}
+
+#[test]
+fn caller_cancelling_a_group_call_before_any_answer_ends_it_for_all() {
+    let mut t = CallTable::new();
+    let id = t
+        .start(
+            T0,
+            &app_with(""),
+            &actor("alice"),
+            group(&["bob", "carol"]),
+            &|_| true,
+        )
+        .unwrap()
+        .call_id;
+    t.drain_notes();
+    t.end(T0, &actor("alice"), &id, None).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    for user in ["bob", "carol"] {
+        assert_eq!(
+            ended_reason(&notes, user),
+            Some(CallEndReason::RemoteCancel),
+            "{user}"
+        );
+    }
+    assert!(t.is_empty());
+}
+
+#[test]
+fn busy_policies() {
+    for (policy, rings) in [("", true), ("    busy_policy: reject\n", false)] {
+        let app = app_with(policy);
+        let mut t = CallTable::new();
+        let first = t
+            .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+            .unwrap()
+            .call_id;
+        t.accept(T0, &actor("bob"), &first).unwrap();
+        t.drain_notes();
+        let r = t
+            .start(T0, &app, &actor("carol"), params(&["bob"]), &|_| true)
+            .unwrap();
+        assert_eq!(r.busy_line_user_list.len(), 1);
+        assert_eq!(r.busy_line_user_list[0].user_state, CallUserState::OnCall);
+        let notes: Vec<Note> = t.drain_notes().collect();
+        let bob_rang = events_for(&notes, "bob")
+            .iter()
+            .any(|e| matches!(e, ServerEvent::CallReceived { .. }));
+        assert_eq!(bob_rang, rings, "policy {policy:?}");
+        let carol_ended = ended_reason(&notes, "carol");
+        assert_eq!(
+            carol_ended,
+            (!rings).then_some(CallEndReason::RemoteBusyLine),
+            "policy {policy:?}"
+        );
+        assert!(t.get(&first).is_some(), "bob's call is untouched");
+    }
+}
+
+#[test]
+fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
+    let mut t = CallTable::new();
+    let app = app_with("");
+    let first = t
+        .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+        .unwrap()
+        .call_id;
+    t.accept(T0, &actor("bob"), &first).unwrap();
+    let second = t
+        .start(T0, &app, &actor("carol"), params(&["bob"]), &|_| true)
+        .unwrap()
+        .call_id;
+    t.drain_notes();
+    let bob_tablet = Actor {
+        user: key("bob"),
+        device: 9,
+    };
+    t.accept(T0, &bob_tablet, &second).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert_eq!(
+        ended_reason(&notes, "alice"),
+        Some(CallEndReason::RemoteEndedByOtherCall)
+    );
+    let bob_ends: Vec<(Target, CallEndReason)> = notes
+        .iter()
+        .filter(|n| n.to.user == "bob")
+        .filter_map(|n| match n.event {
+            ServerEvent::CallEnded { reason, .. } => Some((n.target, reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        bob_ends,
+        vec![
+            (Target::OtherDevices(9), CallEndReason::AcceptByOtherClient),
+            (Target::Device(2), CallEndReason::OtherClientJoinedCall),
+        ]
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>(),
+        "the first call ends on the device it was on (another device joined a call), then the other devices stop ringing"
+    );
+    assert!(t.get(&first).is_none());
+}
+
+#[test]
+fn inviting_into_a_one_to_one_call_upgrades_it_first() {
+    let mut t = CallTable::new();
+    let app = app_with("");
+    let id = t
+        .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+        .unwrap()
+        .call_id;
+    t.accept(T0, &actor("bob"), &id).unwrap();
+    t.drain_notes();
+    t.invite(
+        T0,
+        &app,
+        &actor("alice"),
+        &id,
+        vec!["carol".into()],
+        &|_| true,
+    )
+    .unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    let bob: Vec<&str> = events_for(&notes, "bob")
+        .iter()
+        .map(|e| match e {
+            ServerEvent::CallTypeChanged { .. } => "type",
+            ServerEvent::RemoteUserInvited { .. } => "invited",
+            ServerEvent::RemoteUserStateChanged { .. } => "state",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(bob, vec!["type", "invited", "state"]);
+    assert!(
+        !events_for(&notes, "alice")
+            .iter()
+            .any(|e| matches!(e, ServerEvent::RemoteUserInvited { .. }))
+    );
+    assert_eq!(t.get(&id).map(|c| c.call_type), Some(CallType::Group));
+    let again = t.invite(
+        T0,
+        &app,
+        &actor("alice"),
+        &id,
+        vec!["carol".into()],
+        &|_| true,
+    );
+    assert_eq!(again.unwrap_err().0, ErrorCode::UserAlreadyInCall);
 }
