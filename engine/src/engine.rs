@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use nccall_protocol::{
-    ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams, StartCallResult,
+    CallMediaType, ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
+    StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -246,6 +247,63 @@ impl CallEngine {
         self.request(|m| m.join_call(call_id)).await.map(drop)
     }
 
+    /// `enableCamera`: switches the camera. Before a call the choice applies
+    /// to the next call; in a call the others see
+    /// `onRemoteCameraStateChanged`, and a failure to tell the server is an error.
+    pub async fn enable_camera(&self, enable: bool) -> CallResult<()> {
+        self.switch_media(Some(enable), None).await
+    }
+
+    /// `enableMicrophone`: switches the microphone (see [`CallEngine::enable_camera`]).
+    pub async fn enable_microphone(&self, enable: bool) -> CallResult<()> {
+        self.switch_media(None, Some(enable)).await
+    }
+
+    /// `isMicrophoneEnabled`.
+    pub fn is_microphone_enabled(&self) -> bool {
+        self.inner.lock_state().machine.is_microphone_enabled()
+    }
+
+    /// Whether the camera is switched on (the counterpart of `isMicrophoneEnabled`).
+    pub fn is_camera_enabled(&self) -> bool {
+        self.inner.lock_state().machine.is_camera_enabled()
+    }
+
+    async fn switch_media(&self, camera: Option<bool>, microphone: Option<bool>) -> CallResult<()> {
+        let (tx, rx) = oneshot::channel();
+        let id = {
+            let mut st = self.inner.lock_state();
+            let Some(id) = st.machine.set_local_media(camera, microphone) else {
+                return Ok(()); // not in a call: recorded for the next one
+            };
+            st.waiters.insert(id, tx);
+            self.inner.pump(&mut st);
+            id
+        };
+        self.wait(id, rx).await.map(drop)
+    }
+
+    /// `requestChangeMediaType`: asks the other side of the current
+    /// one-to-one call; returns the transaction id.
+    pub async fn request_change_media_type(&self, media_type: CallMediaType) -> CallResult<String> {
+        match self.request(|m| m.request_change_media_type(media_type)).await? {
+            Completion::MediaTypeChangeRequested(transaction_id) => Ok(transaction_id),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `cancelChangeMediaType`: withdraws this side's pending request.
+    pub async fn cancel_change_media_type(&self, transaction_id: &str) -> CallResult<()> {
+        self.request(|m| m.cancel_change_media_type(transaction_id)).await.map(drop)
+    }
+
+    /// `replyChangeMediaType`: answers the other side's request.
+    pub async fn reply_change_media_type(&self, transaction_id: &str, is_agreed: bool) -> CallResult<()> {
+        self.request(|m| m.reply_change_media_type(transaction_id, is_agreed))
+            .await
+            .map(drop)
+    }
+
     /// `endCall`: hangs up, cancels or rejects a call.
     pub async fn end_call(&self, params: EndCallParams) -> CallResult<()> {
         self.request(|m| m.end_call(params.call_id.as_deref(), params.push_config))
@@ -290,6 +348,11 @@ impl CallEngine {
             self.inner.pump(&mut st);
             id
         };
+        self.wait(id, rx).await
+    }
+
+    /// Waits for the completion of request `id`, within the request timeout.
+    async fn wait(&self, id: RequestId, rx: oneshot::Receiver<CallResult<Completion>>) -> CallResult<Completion> {
         match tokio::time::timeout(self.inner.config.request_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CallError::new(

@@ -44,6 +44,12 @@ coded_enum! {
         UserAlreadyInCall = 80015, "USER_ALREADY_IN_CALL";
         /// The call would exceed the app's participant limit.
         ParticipantLimitExceeded = 80016, "PARTICIPANT_LIMIT_EXCEEDED";
+        /// The operation is for one-to-one calls only (media-type change).
+        GroupCallNotSupported = 80017, "GROUP_CALL_NOT_SUPPORTED";
+        /// A media-type change is already pending in this call.
+        MediaTypeChangePending = 80018, "MEDIA_TYPE_CHANGE_PENDING";
+        /// No device with this id (of this kind) is present.
+        DeviceIdInvalid = 80019, "DEVICE_ID_INVALID";
         /// The app key is not known to the server.
         AppKeyInvalid = 80020, "APP_KEY_INVALID";
         /// The token does not belong to a user of this app.

@@ -234,3 +234,41 @@ coded_enum! {
         Timeout = 3, "TIMEOUT";
     }
 }
+
+coded_enum! {
+    /// `NCCallVideoResolution`: capture resolutions. The spec names
+    /// 640×480 (the default) and 640×360; the others are the ancestor's
+    /// common sizes. Numbers are this project's.
+    pub enum VideoResolution, wire = name {
+        R176x144 = 1, "RESOLUTION_176X144";
+        R240x240 = 2, "RESOLUTION_240X240";
+        R320x180 = 3, "RESOLUTION_320X180";
+        R320x240 = 4, "RESOLUTION_320X240";
+        R480x360 = 5, "RESOLUTION_480X360";
+        R640x360 = 6, "RESOLUTION_640X360";
+        R640x480 = 7, "RESOLUTION_640X480";
+        R720x480 = 8, "RESOLUTION_720X480";
+        R1280x720 = 9, "RESOLUTION_1280X720";
+        R1920x1080 = 10, "RESOLUTION_1920X1080";
+    }
+}
+
+impl VideoResolution {
+    /// Width and height in pixels.
+    pub fn size(self) -> (u32, u32) {
+        let name = self.name().trim_start_matches("RESOLUTION_");
+        let mut parts = name.split('X').map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+    }
+}
+
+coded_enum! {
+    /// `NCCallVideoFrameRate`: capture frame rates (the spec names FPS_15,
+    /// the default, and FPS_24). Numbers are frames per second.
+    pub enum VideoFrameRate, wire = name {
+        Fps10 = 10, "FPS_10";
+        Fps15 = 15, "FPS_15";
+        Fps24 = 24, "FPS_24";
+        Fps30 = 30, "FPS_30";
+    }
+}

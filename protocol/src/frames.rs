@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode};
+use crate::{
+    CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, MediaTypeChangeResult,
+};
 
 /// Everything a client sends is a request with an id the server echoes in
 /// its [`Response`]. Ids are chosen by the client and need only be unique
@@ -23,7 +25,7 @@ pub enum Request {
     /// Keeps the connection alive; answered with the server time.
     Heartbeat,
     /// Places a call.
-    StartCall(StartCallParams),
+    StartCall(StartCallRequest),
     /// Answers an incoming call.
     AcceptCall(AcceptCallParams),
     /// Hangs up, cancels or rejects a call.
@@ -32,6 +34,14 @@ pub enum Request {
     InviteToCall(InviteToCallParams),
     /// Joins an ongoing group call directly.
     JoinCall(JoinCallParams),
+    /// Switches the sender's camera or microphone in a call.
+    SetMediaState(SetMediaStateParams),
+    /// Asks the other side of a one-to-one call to change the media type.
+    RequestChangeMediaType(RequestChangeMediaTypeParams),
+    /// Withdraws the sender's pending media-type change request.
+    CancelChangeMediaType(TransactionParams),
+    /// Answers the other side's media-type change request.
+    ReplyChangeMediaType(ReplyChangeMediaTypeParams),
 }
 
 impl Request {
@@ -45,6 +55,10 @@ impl Request {
             Request::EndCall(_) => "endCall",
             Request::InviteToCall(_) => "inviteToCall",
             Request::JoinCall(_) => "joinCall",
+            Request::SetMediaState(_) => "setMediaState",
+            Request::RequestChangeMediaType(_) => "requestChangeMediaType",
+            Request::CancelChangeMediaType(_) => "cancelChangeMediaType",
+            Request::ReplyChangeMediaType(_) => "replyChangeMediaType",
         }
     }
 }
@@ -76,6 +90,26 @@ pub struct HeartbeatResult {
     pub server_time: i64,
 }
 
+/// Limits of a push configuration, checked by engines and the server alike.
+pub const MAX_PUSH_TITLE_BYTES: usize = 128;
+pub const MAX_PUSH_CONTENT_BYTES: usize = 1024;
+pub const MAX_PUSH_VALUE_BYTES: usize = 256;
+
+/// The Android settings a push may carry (keys of [`PushConfig::android`]),
+/// as the Android push config builder writes them.
+pub const ANDROID_PUSH_KEYS: &[&str] = &[
+    "notificationId",
+    "channelIdMi",
+    "channelIdHuawei",
+    "channelIdOppo",
+    "typeVivo",
+    "importanceHuawei",
+    "imageUrlHuawei",
+    "fcmCollapseKey",
+    "fcmImageUrl",
+    "fcmChannelId",
+];
+
 /// Push settings for a callee (or hung-up party) without a live connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,6 +135,42 @@ pub struct StartCallParams {
     pub target_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_config: Option<PushConfig>,
+}
+
+impl PushConfig {
+    /// Checks the limits: title and content length, Android keys known and
+    /// values short, `typeVivo` "0" or "1", `importanceHuawei` NORMAL or LOW.
+    pub fn validate(&self) -> Result<(), (ErrorCode, String)> {
+        let too_long = |what: &str, len: usize, max: usize| {
+            Err((ErrorCode::ParamError, format!("push {what} is {len} bytes; at most {max}")))
+        };
+        if let Some(t) = self.push_title.as_ref().filter(|t| t.len() > MAX_PUSH_TITLE_BYTES) {
+            return too_long("title", t.len(), MAX_PUSH_TITLE_BYTES);
+        }
+        if let Some(c) = self.push_content.as_ref().filter(|c| c.len() > MAX_PUSH_CONTENT_BYTES) {
+            return too_long("content", c.len(), MAX_PUSH_CONTENT_BYTES);
+        }
+        for (key, value) in &self.android {
+            if !ANDROID_PUSH_KEYS.contains(&key.as_str()) {
+                return Err((ErrorCode::ParamError, format!("unknown Android push setting {key:?}")));
+            }
+            if value.len() > MAX_PUSH_VALUE_BYTES {
+                return too_long(key, value.len(), MAX_PUSH_VALUE_BYTES);
+            }
+            let allowed: &[&str] = match key.as_str() {
+                "typeVivo" => &["0", "1"],
+                "importanceHuawei" => &["NORMAL", "LOW"],
+                _ => &[],
+            };
+            if !allowed.is_empty() && !allowed.contains(&value.as_str()) {
+                return Err((
+                    ErrorCode::ParamError,
+                    format!("{key} must be one of {allowed:?}, not {value:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl StartCallParams {
@@ -171,6 +241,8 @@ pub struct StartCallResult {
 #[serde(rename_all = "camelCase")]
 pub struct AcceptCallParams {
     pub call_id: String,
+    #[serde(flatten)]
+    pub media: MediaState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +272,80 @@ pub struct InviteToCallResult {
 #[serde(rename_all = "camelCase")]
 pub struct JoinCallParams {
     pub call_id: String,
+    #[serde(flatten)]
+    pub media: MediaState,
+}
+
+/// Whether a user's camera and microphone are switched on. Sent when the
+/// user enters a call (start, accept, join), so that a state chosen before
+/// the call applies from its first moment. Both default to on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MediaState {
+    #[serde(default = "on")]
+    pub camera_enabled: bool,
+    #[serde(default = "on")]
+    pub microphone_enabled: bool,
+}
+
+impl Default for MediaState {
+    fn default() -> Self {
+        MediaState {
+            camera_enabled: true,
+            microphone_enabled: true,
+        }
+    }
+}
+
+fn on() -> bool {
+    true
+}
+
+/// `startCall` on the wire: the app's parameters and the caller's media state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartCallRequest {
+    #[serde(flatten)]
+    pub params: StartCallParams,
+    #[serde(flatten)]
+    pub media: MediaState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetMediaStateParams {
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microphone_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestChangeMediaTypeParams {
+    pub call_id: String,
+    pub media_type: CallMediaType,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestChangeMediaTypeResult {
+    pub transaction_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionParams {
+    pub call_id: String,
+    pub transaction_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyChangeMediaTypeParams {
+    pub call_id: String,
+    pub transaction_id: String,
+    pub is_agreed: bool,
 }
 
 /// What a joiner needs to know about the call it joined (the result of `joinCall`).
@@ -302,6 +448,38 @@ pub enum ServerEvent {
         call_id: String,
         call_type: CallType,
     },
+    /// The other side asks to change the call's media type.
+    #[serde(rename_all = "camelCase")]
+    MediaTypeChangeRequestReceived {
+        call_id: String,
+        user_id: String,
+        transaction_id: String,
+        media_type: CallMediaType,
+    },
+    /// How a media-type change request ended, sent to both sides; `userId`
+    /// is the requester, `mediaType` the call's media type now.
+    #[serde(rename_all = "camelCase")]
+    MediaTypeChangeResultReceived {
+        call_id: String,
+        user_id: String,
+        transaction_id: String,
+        media_type: CallMediaType,
+        result: MediaTypeChangeResult,
+    },
+    /// Another participant's camera went on or off (`disabled: true` = off).
+    #[serde(rename_all = "camelCase")]
+    RemoteCameraStateChanged {
+        call_id: String,
+        user_id: String,
+        disabled: bool,
+    },
+    /// Another participant's microphone went on or off (`disabled: true` = off).
+    #[serde(rename_all = "camelCase")]
+    RemoteMicrophoneStateChanged {
+        call_id: String,
+        user_id: String,
+        disabled: bool,
+    },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {
@@ -322,6 +500,10 @@ impl ServerEvent {
             | ServerEvent::StartTimeReceived { call_id, .. }
             | ServerEvent::RemoteUserInvited { call_id, .. }
             | ServerEvent::CallTypeChanged { call_id, .. }
+            | ServerEvent::MediaTypeChangeRequestReceived { call_id, .. }
+            | ServerEvent::MediaTypeChangeResultReceived { call_id, .. }
+            | ServerEvent::RemoteCameraStateChanged { call_id, .. }
+            | ServerEvent::RemoteMicrophoneStateChanged { call_id, .. }
             | ServerEvent::CallEnded { call_id, .. } => call_id,
         }
     }
@@ -333,15 +515,13 @@ mod tests {
 
     #[test]
     fn request_wire_shape() {
+        let mut params = StartCallParams::single("bob", CallMediaType::Audio);
+        params.extra = Some("hi".into());
         let frame = ClientFrame {
             id: 7,
-            request: Request::StartCall(StartCallParams {
-                callee_ids: vec!["bob".into()],
-                call_type: CallType::Single,
-                media_type: CallMediaType::Audio,
-                extra: Some("hi".into()),
-                target_id: None,
-                push_config: None,
+            request: Request::StartCall(StartCallRequest {
+                params,
+                media: MediaState::default(),
             }),
         };
         let json = serde_json::to_value(&frame).unwrap();
@@ -349,11 +529,19 @@ mod tests {
             json,
             serde_json::json!({
                 "id": 7, "type": "startCall", "calleeIds": ["bob"],
-                "callType": "SINGLE", "mediaType": "AUDIO", "extra": "hi"
+                "callType": "SINGLE", "mediaType": "AUDIO", "extra": "hi",
+                "cameraEnabled": true, "microphoneEnabled": true
             })
         );
         let back: ClientFrame = serde_json::from_value(json).unwrap();
         assert_eq!(back, frame);
+        // The media state may be left out: both default to on.
+        let short = r#"{"id":8,"type":"acceptCall","callId":"c"}"#;
+        let accept: ClientFrame = serde_json::from_str(short).unwrap();
+        assert_eq!(
+            accept.request,
+            Request::AcceptCall(AcceptCallParams { call_id: "c".into(), media: MediaState::default() })
+        );
         let hb: ClientFrame = serde_json::from_str(r#"{"id":1,"type":"heartbeat"}"#).unwrap();
         assert_eq!(hb.request, Request::Heartbeat);
     }

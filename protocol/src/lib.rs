@@ -18,12 +18,14 @@ mod frames;
 pub use codes::ErrorCode;
 pub use enums::{
     CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState,
-    MediaTypeChangeResult,
+    MediaTypeChangeResult, VideoFrameRate, VideoResolution,
 };
 pub use frames::{
     AcceptCallParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult, HelloParams,
-    HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, Participant, PushConfig,
-    Request, Response, ServerEvent, ServerFrame, StartCallParams, StartCallResult, UserStateEntry,
+    HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MediaState, Participant,
+    PushConfig, ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
+    RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame, SetMediaStateParams,
+    StartCallParams, StartCallRequest, StartCallResult, TransactionParams, UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

@@ -9,10 +9,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nccall_protocol::{
-    AcceptCallParams, CallEndReason, CallInfo, CallState, CallType, CallUserState, ClientFrame,
-    ErrorCode, HelloParams, HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams,
-    PROTOCOL_VERSION, Request, Response, ServerEvent, ServerFrame, StartCallParams,
-    StartCallResult,
+    AcceptCallParams, CallEndReason, CallInfo, CallMediaType, CallState, CallType, CallUserState,
+    ClientFrame, ErrorCode, HelloParams, HelloResult, InviteToCallParams, InviteToCallResult,
+    JoinCallParams, MediaState, PROTOCOL_VERSION, ReplyChangeMediaTypeParams, Request,
+    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent,
+    ServerFrame, SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult,
+    TransactionParams,
 };
 
 use super::final_state::final_state;
@@ -28,6 +30,8 @@ pub enum Completion {
     Hello(HelloResult),
     StartCall(StartCallResult),
     InviteToCall(InviteToCallResult),
+    /// The transaction id of a media-type change request.
+    MediaTypeChangeRequested(String),
     /// Server time from a heartbeat answer.
     Heartbeat(i64),
     Done,
@@ -43,9 +47,12 @@ enum Pending {
     EndCall,
     InviteToCall,
     JoinCall,
+    SetMediaState,
+    RequestMediaChange,
+    SettleMediaChange,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CallMachine {
     /// Set once `hello` succeeded on the current connection.
     user_id: Option<String>,
@@ -53,6 +60,9 @@ pub struct CallMachine {
     sessions: BTreeMap<String, CallSession>,
     /// The primary call: the one `end_call` without an id ends.
     current: Option<String>,
+    /// This device's camera and microphone switches; they apply to every
+    /// call it enters and are sent to the server when they change in a call.
+    local_media: MediaState,
     next_request: RequestId,
     pending: HashMap<RequestId, Pending>,
     transmit: VecDeque<ClientFrame>,
@@ -60,9 +70,125 @@ pub struct CallMachine {
     completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
 }
 
+impl Default for CallMachine {
+    fn default() -> Self {
+        CallMachine {
+            user_id: None,
+            sessions: BTreeMap::new(),
+            current: None,
+            local_media: MediaState::default(),
+            next_request: 0,
+            pending: HashMap::new(),
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+            completions: VecDeque::new(),
+        }
+    }
+}
+
 impl CallMachine {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn is_camera_enabled(&self) -> bool {
+        self.local_media.camera_enabled
+    }
+
+    pub fn is_microphone_enabled(&self) -> bool {
+        self.local_media.microphone_enabled
+    }
+
+    /// Switches the camera and/or microphone. Before a call this only
+    /// records the choice (it applies when the next call starts); in a call
+    /// it also tells the server, and the request id is returned.
+    pub fn set_local_media(&mut self, camera: Option<bool>, microphone: Option<bool>) -> Option<RequestId> {
+        if let Some(on) = camera {
+            self.local_media.camera_enabled = on;
+        }
+        if let Some(on) = microphone {
+            self.local_media.microphone_enabled = on;
+        }
+        let call_id = self
+            .current_session()
+            .filter(|s| !is_incoming_ringing(s.call_state))
+            .map(|s| s.call_id)?;
+        self.is_connected().then(|| {
+            let request = Request::SetMediaState(SetMediaStateParams {
+                call_id,
+                camera_enabled: camera,
+                microphone_enabled: microphone,
+            });
+            self.queue(request, Pending::SetMediaState)
+        })
+    }
+
+    /// Asks the other side of the current one-to-one call to change the media type.
+    pub fn request_change_media_type(&mut self, media_type: CallMediaType) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        let session = self.active_session()?;
+        if session.call_type == CallType::Group {
+            return Err(CallError::new(
+                ErrorCode::GroupCallNotSupported,
+                "media type can only be changed in a one-to-one call",
+            ));
+        }
+        if session.media_type == media_type {
+            return Err(CallError::new(
+                ErrorCode::MediaTypeInvalid,
+                format!("call {} is already {}", session.call_id, media_type.name()),
+            ));
+        }
+        let request = Request::RequestChangeMediaType(RequestChangeMediaTypeParams {
+            call_id: session.call_id,
+            media_type,
+        });
+        Ok(self.queue(request, Pending::RequestMediaChange))
+    }
+
+    /// Withdraws this device's pending media-type change request.
+    pub fn cancel_change_media_type(&mut self, transaction_id: &str) -> Result<RequestId, CallError> {
+        let call_id = self.transaction_call(transaction_id)?;
+        let request = Request::CancelChangeMediaType(TransactionParams {
+            call_id,
+            transaction_id: transaction_id.to_string(),
+        });
+        Ok(self.queue(request, Pending::SettleMediaChange))
+    }
+
+    /// Answers the other side's media-type change request.
+    pub fn reply_change_media_type(&mut self, transaction_id: &str, is_agreed: bool) -> Result<RequestId, CallError> {
+        let call_id = self.transaction_call(transaction_id)?;
+        let request = Request::ReplyChangeMediaType(ReplyChangeMediaTypeParams {
+            call_id,
+            transaction_id: transaction_id.to_string(),
+            is_agreed,
+        });
+        Ok(self.queue(request, Pending::SettleMediaChange))
+    }
+
+    /// The connected current call, for operations that need one.
+    fn active_session(&self) -> Result<CallSession, CallError> {
+        let session = self
+            .current_session()
+            .ok_or_else(|| CallError::new(ErrorCode::NotInCall, "there is no current call"))?;
+        if session.call_state != CallState::OnCall {
+            return Err(CallError::new(
+                ErrorCode::CallStateInvalid,
+                format!("call {} is {}, not connected", session.call_id, session.call_state.name()),
+            ));
+        }
+        Ok(session)
+    }
+
+    /// The call a transaction id belongs to: the current one (the server
+    /// checks the id itself).
+    fn transaction_call(&self, transaction_id: &str) -> Result<String, CallError> {
+        self.require_connection()?;
+        if transaction_id.is_empty() {
+            return Err(CallError::new(ErrorCode::TransactionIdInvalid, "transaction id is empty"));
+        }
+        Ok(self.active_session()?.call_id)
     }
 
     pub fn user_id(&self) -> Option<&str> {
@@ -128,7 +254,13 @@ impl CallMachine {
                 "a call is already being started",
             ));
         }
-        let request = Request::StartCall(params.clone());
+        if let Some(push) = &params.push_config {
+            push.validate().map_err(|(code, message)| CallError::new(code, message))?;
+        }
+        let request = Request::StartCall(StartCallRequest {
+            params: params.clone(),
+            media: self.local_media,
+        });
         Ok(self.queue(request, Pending::StartCall(params)))
     }
 
@@ -148,6 +280,7 @@ impl CallMachine {
         }
         let request = Request::AcceptCall(AcceptCallParams {
             call_id: call_id.to_string(),
+            media: self.local_media,
         });
         Ok(self.queue(request, Pending::AcceptCall(call_id.to_string())))
     }
@@ -212,6 +345,7 @@ impl CallMachine {
         }
         let request = Request::JoinCall(JoinCallParams {
             call_id: call_id.to_string(),
+            media: self.local_media,
         });
         Ok(self.queue(request, Pending::JoinCall))
     }
@@ -223,6 +357,9 @@ impl CallMachine {
         push_config: Option<nccall_protocol::PushConfig>,
     ) -> Result<RequestId, CallError> {
         self.require_connection()?;
+        if let Some(push) = &push_config {
+            push.validate().map_err(|(code, message)| CallError::new(code, message))?;
+        }
         let call_id = match call_id {
             Some(id) => self.known_session(id)?.call_id.clone(),
             None => self.current.clone().ok_or_else(|| {
@@ -345,6 +482,9 @@ impl CallMachine {
                 Ok(Completion::Done)
             }
             Pending::EndCall => Ok(Completion::Done),
+            Pending::SetMediaState | Pending::SettleMediaChange => Ok(Completion::Done),
+            Pending::RequestMediaChange => decode::<RequestChangeMediaTypeResult>(response.result)
+                .map(|r| Completion::MediaTypeChangeRequested(r.transaction_id)),
             Pending::InviteToCall => {
                 decode::<InviteToCallResult>(response.result).map(Completion::InviteToCall)
             }
@@ -519,6 +659,70 @@ impl CallMachine {
                     call_id,
                     invitee_user_list,
                     inviter_user_id,
+                }));
+            }
+            ServerEvent::MediaTypeChangeRequestReceived {
+                call_id,
+                user_id,
+                transaction_id,
+                media_type,
+            } => {
+                if !self.sessions.contains_key(&call_id) {
+                    return;
+                }
+                self.emit(CallEvent::MediaTypeChangeRequestReceived(MediaTypeChangeRequestEvent {
+                    user_id,
+                    transaction_id,
+                    media_type,
+                }));
+            }
+            ServerEvent::MediaTypeChangeResultReceived {
+                call_id,
+                user_id,
+                transaction_id,
+                media_type,
+                result,
+            } => {
+                let Some(session) = self.sessions.get_mut(&call_id) else {
+                    return;
+                };
+                // The server sends the call's media type as it is now.
+                session.media_type = media_type;
+                self.emit(CallEvent::MediaTypeChangeResultReceived(MediaTypeChangeResultEvent {
+                    user_id,
+                    transaction_id,
+                    media_type,
+                    result,
+                }));
+            }
+            ServerEvent::RemoteCameraStateChanged {
+                call_id,
+                user_id,
+                disabled,
+            } => {
+                let Some(p) = self.sessions.get_mut(&call_id).and_then(|s| s.participant_mut(&user_id)) else {
+                    return;
+                };
+                p.camera_enabled = !disabled;
+                self.emit(CallEvent::RemoteCameraStateChanged(RemoteDeviceStateEvent {
+                    call_id,
+                    user_id,
+                    disabled,
+                }));
+            }
+            ServerEvent::RemoteMicrophoneStateChanged {
+                call_id,
+                user_id,
+                disabled,
+            } => {
+                let Some(p) = self.sessions.get_mut(&call_id).and_then(|s| s.participant_mut(&user_id)) else {
+                    return;
+                };
+                p.microphone_enabled = !disabled;
+                self.emit(CallEvent::RemoteMicrophoneStateChanged(RemoteDeviceStateEvent {
+                    call_id,
+                    user_id,
+                    disabled,
                 }));
             }
             ServerEvent::CallTypeChanged { call_id, call_type } => {

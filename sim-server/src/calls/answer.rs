@@ -3,13 +3,13 @@
 //! ringing (ACCEPT_BY_OTHER_CLIENT), and any call the member was in is ended
 //! first (preemption: ENDED_BY_OTHER_CALL, the others REMOTE_ENDED_BY_OTHER_CALL).
 
-use nccall_protocol::{CallEndReason, CallUserState, ErrorCode, ServerEvent};
+use nccall_protocol::{CallEndReason, CallUserState, ErrorCode, MediaState, ServerEvent};
 
 use super::{Actor, CallTable, DeviceId, Refusal, Target};
 use crate::clock::Millis;
 
 impl CallTable {
-    pub fn accept(&mut self, now: Millis, actor: &Actor, call_id: &str) -> Result<(), Refusal> {
+    pub fn accept(&mut self, now: Millis, actor: &Actor, call_id: &str, media: MediaState) -> Result<(), Refusal> {
         let user = actor.user.user.as_str();
         let call = self.call_of_member(&actor.user, call_id)?;
         if !call.member(user).is_some_and(|m| m.is_ringing()) {
@@ -19,6 +19,7 @@ impl CallTable {
             ));
         }
         self.preempt(now, actor, call_id);
+        self.set_switches(call_id, user, media);
         self.connect_member(now, call_id, user, actor.device);
         Ok(())
     }
@@ -41,6 +42,14 @@ impl CallTable {
                 Some(actor.device),
                 None,
             );
+        }
+    }
+
+    /// Records the member's camera and microphone switches as they enter the call.
+    pub(super) fn set_switches(&mut self, call_id: &str, user: &str, media: MediaState) {
+        if let Some(m) = self.calls.get_mut(call_id).and_then(|c| c.member_mut(user)) {
+            m.camera_on = media.camera_enabled;
+            m.microphone_on = media.microphone_enabled;
         }
     }
 

@@ -25,6 +25,18 @@ pub struct Call {
     pub created_at: Millis,
     /// Billing start: set once, by the server clock, when the call connects.
     pub start_time: Option<Millis>,
+    /// The media-type change waiting for an answer, if any (one per call).
+    pub pending_change: Option<PendingChange>,
+}
+
+/// A media-type change request waiting for the other side.
+#[derive(Debug, Clone)]
+pub struct PendingChange {
+    pub transaction_id: String,
+    pub requester: String,
+    pub media_type: CallMediaType,
+    /// When it gives up unanswered (TIMEOUT).
+    pub deadline: Millis,
 }
 
 #[derive(Debug, Clone)]
@@ -33,8 +45,10 @@ pub struct Member {
     pub state: CallUserState,
     /// Who invited this member (the caller for the first callees).
     pub inviter: String,
-    pub camera_enabled: bool,
-    pub microphone_enabled: bool,
+    /// The member's camera switch; video flows only in AUDIO_VIDEO calls.
+    pub camera_on: bool,
+    /// The member's microphone switch.
+    pub microphone_on: bool,
     /// The device the member is in the call on; `None` while it rings on all.
     pub device: Option<DeviceId>,
     /// When the member stops ringing if they do not answer.
@@ -44,18 +58,14 @@ pub struct Member {
 }
 
 impl Member {
-    pub fn new(
-        user_id: &str,
-        inviter: &str,
-        state: CallUserState,
-        media_type: CallMediaType,
-    ) -> Self {
+    /// A member with camera and microphone switched on (until they say otherwise).
+    pub fn new(user_id: &str, inviter: &str, state: CallUserState) -> Self {
         Member {
             user_id: user_id.to_string(),
             state,
             inviter: inviter.to_string(),
-            camera_enabled: media_type == CallMediaType::AudioVideo,
-            microphone_enabled: true,
+            camera_on: true,
+            microphone_on: true,
             device: None,
             ring_deadline: None,
             end_reason: None,
@@ -93,14 +103,19 @@ impl Call {
         self.members.iter().filter(|m| m.is_present())
     }
 
+    /// Whether the member's camera sends video: switched on, in a video call.
+    pub fn camera_sends(&self, member: &Member) -> bool {
+        member.camera_on && self.media_type == CallMediaType::AudioVideo
+    }
+
     /// The participant list as the protocol describes it: present members.
     pub fn participants(&self) -> Vec<Participant> {
         self.present()
             .map(|m| Participant {
                 user_id: m.user_id.clone(),
                 user_state: m.state,
-                camera_enabled: m.camera_enabled,
-                microphone_enabled: m.microphone_enabled,
+                camera_enabled: self.camera_sends(m),
+                microphone_enabled: m.microphone_on,
             })
             .collect()
     }

@@ -56,6 +56,15 @@ impl CallTable {
                 format!("{present} is already in call {call_id}"),
             ));
         }
+        if let Some(pending) = &call.pending_change {
+            return Err((
+                ErrorCode::MediaTypeChangePending,
+                format!(
+                    "a media type change ({}) is pending in call {call_id}; invite once it is answered",
+                    pending.transaction_id
+                ),
+            ));
+        }
         let total = call.present().count() + user_ids.len();
         if total > app.max_participants {
             return Err((
@@ -118,7 +127,7 @@ impl CallTable {
         let deadline = now.saturating_add(app.ring_timeout_ms());
         if let Some(call) = self.calls.get_mut(call_id) {
             for (user, state) in &invited {
-                let mut member = Member::new(user, inviter, *state, call.media_type);
+                let mut member = Member::new(user, inviter, *state);
                 member.ring_deadline = Some(deadline);
                 match call.members.iter_mut().find(|m| m.user_id == *user) {
                     Some(old) => *old = member, // invited again after leaving

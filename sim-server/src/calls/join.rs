@@ -2,7 +2,7 @@
 //! may join (e.g. after finding it with the ongoing-calls query), within the
 //! participant limit. One-to-one calls cannot be joined.
 
-use nccall_protocol::{CallInfo, CallType, CallUserState, ErrorCode};
+use nccall_protocol::{CallInfo, CallType, CallUserState, ErrorCode, MediaState};
 
 use super::{Actor, CallTable, Member, Refusal};
 use crate::clock::Millis;
@@ -15,6 +15,7 @@ impl CallTable {
         app: &AppFixture,
         actor: &Actor,
         call_id: &str,
+        media: MediaState,
     ) -> Result<CallInfo, Refusal> {
         let user = actor.user.user.as_str();
         let call = self
@@ -69,7 +70,9 @@ impl CallTable {
 
         if let Some(call) = self.calls.get_mut(call_id) {
             let inviter = call.caller.clone();
-            let member = Member::new(user, &inviter, CallUserState::Connecting, call.media_type);
+            let mut member = Member::new(user, &inviter, CallUserState::Connecting);
+            member.camera_on = media.camera_enabled;
+            member.microphone_on = media.microphone_enabled;
             match call.members.iter_mut().find(|m| m.user_id == user) {
                 Some(old) => *old = member, // rejoining after leaving
                 None => call.members.push(member),

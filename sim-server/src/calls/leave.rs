@@ -27,6 +27,9 @@ impl CallTable {
         push_config: Option<PushConfig>,
     ) -> Result<(), Refusal> {
         let user = actor.user.user.as_str();
+        if let Some(push) = &push_config {
+            push.validate()?;
+        }
         let call = self.call_of_member(&actor.user, call_id)?;
         let reason = match call.member(user) {
             Some(m) if m.is_ringing() => CallEndReason::Reject,

@@ -10,6 +10,7 @@
 //! - `leave.rs`    — hanging up / rejecting / cancelling, and when a call ends for all.
 //! - `invite.rs`   — inviting more users; a one-to-one call becomes a group call.
 //! - `join.rs`     — joining a group call directly.
+//! - `media.rs`    — camera/microphone switches and media-type change (1-to-1).
 //! - `presence.rs` — an invited user who comes online starts ringing.
 //! - `timeout.rs`  — ring deadlines.
 
@@ -19,6 +20,7 @@ mod call;
 mod invite;
 mod join;
 mod leave;
+mod media;
 mod presence;
 mod start;
 mod timeout;
@@ -27,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use nccall_protocol::{CallUserState, ErrorCode, PushConfig, ServerEvent};
 
-pub use call::{Call, Member};
+pub use call::{Call, Member, PendingChange};
 
 /// One connection of a user: the device an action came from.
 pub type DeviceId = u64;
@@ -85,6 +87,7 @@ pub struct CallTable {
     calls: BTreeMap<String, Call>,
     by_user: HashMap<UserKey, BTreeSet<String>>,
     next_call_number: u64,
+    next_transaction_number: u64,
     notes: Vec<Note>,
 }
 

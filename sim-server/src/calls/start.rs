@@ -1,7 +1,8 @@
 //! Placing a call: the server's checks, the call id, and who starts ringing.
 
 use nccall_protocol::{
-    CallEndReason, CallUserState, ErrorCode, ServerEvent, StartCallParams, StartCallResult,
+    CallEndReason, CallUserState, ErrorCode, MediaState, ServerEvent, StartCallParams,
+    StartCallResult,
 };
 
 use super::busy::Reach;
@@ -22,6 +23,7 @@ impl CallTable {
         app: &AppFixture,
         actor: &Actor,
         params: StartCallParams,
+        media: MediaState,
         is_online: &dyn Fn(&str) -> bool,
     ) -> Result<StartCallResult, Refusal> {
         let caller = actor.user.user.as_str();
@@ -42,8 +44,10 @@ impl CallTable {
         self.next_call_number += 1;
         let call_id = format!("call-{}", self.next_call_number);
         let mut caller_member =
-            Member::new(caller, caller, CallUserState::Calling, params.media_type);
+            Member::new(caller, caller, CallUserState::Calling);
         caller_member.device = Some(actor.device);
+        caller_member.camera_on = media.camera_enabled;
+        caller_member.microphone_on = media.microphone_enabled;
         let mut members = vec![caller_member];
         let mut busy = Vec::new();
         for callee in &params.callee_ids {
@@ -59,7 +63,7 @@ impl CallTable {
                     continue;
                 }
             };
-            let mut member = Member::new(callee, caller, state, params.media_type);
+            let mut member = Member::new(callee, caller, state);
             member.ring_deadline = Some(now.saturating_add(app.ring_timeout_ms()));
             members.push(member);
         }
@@ -77,6 +81,7 @@ impl CallTable {
             members,
             created_at: now,
             start_time: None,
+            pending_change: None,
         });
 
         if rung.is_empty() {
@@ -142,6 +147,9 @@ pub(super) fn call_received(call: &Call, member: &Member) -> ServerEvent {
 /// Checks that need nothing but the request and the app's settings.
 fn validate(app: &AppFixture, caller: &str, params: &StartCallParams) -> Result<(), Refusal> {
     params.check_callees(caller)?;
+    if let Some(push) = &params.push_config {
+        push.validate()?;
+    }
     let callees = &params.callee_ids;
     if let Some(unknown) = callees.iter().find(|id| !app.has_user(id)) {
         return Err((

@@ -1,10 +1,16 @@
 //! Unit tests of the call table alone: no sockets, no clock.
 
 use nccall_protocol::{
+    MediaState,
     CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams,
 };
 
 use super::{Actor, CallTable, Note, Target, UserKey};
+
+const ON: MediaState = MediaState {
+    camera_enabled: true,
+    microphone_enabled: true,
+};
 use crate::fixtures::Fixtures;
 
 const T0: i64 = 1_000_000;
@@ -63,7 +69,7 @@ fn ended_reason(notes: &[Note], user: &str) -> Option<CallEndReason> {
 
 fn placed(table: &mut CallTable) -> String {
     let r = table
-        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| true)
         .unwrap();
     table.drain_notes();
     r.call_id
@@ -73,7 +79,7 @@ fn placed(table: &mut CallTable) -> String {
 fn start_rings_an_online_callee_and_tells_the_caller() {
     let mut t = CallTable::new();
     let r = t
-        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| true)
         .unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     assert!(matches!(&events_for(&notes, "bob")[..],
@@ -93,7 +99,7 @@ fn start_rings_an_online_callee_and_tells_the_caller() {
 fn offline_callee_is_invited_not_ringing() {
     let mut t = CallTable::new();
     let r = t
-        .start(T0, &app(), &actor("alice"), params(&["bob"]), &|_| false)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| false)
         .unwrap();
     let call = t.get(&r.call_id).unwrap();
     assert_eq!(call.member("bob").unwrap().state, CallUserState::Invited);
@@ -122,7 +128,7 @@ fn refusals_leave_no_call_behind() {
         let mut p = params(&callees);
         p.call_type = call_type;
         let err = t
-            .start(T0, &app(), &actor("alice"), p, &|_| true)
+            .start(T0, &app(), &actor("alice"), p, ON, &|_| true)
             .unwrap_err();
         assert_eq!(err.0, code, "{callees:?}");
     }
@@ -135,7 +141,7 @@ fn second_call_while_in_one_is_session_exist() {
     let mut t = CallTable::new();
     placed(&mut t);
     let err = t
-        .start(T0, &app(), &actor("alice"), params(&["carol"]), &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["carol"]), ON, &|_| true)
         .unwrap_err();
     assert_eq!(err.0, ErrorCode::SessionExist);
 }
@@ -144,7 +150,7 @@ fn second_call_while_in_one_is_session_exist() {
 fn accept_connects_both_with_one_start_time() {
     let mut t = CallTable::new();
     let id = placed(&mut t);
-    t.accept(T0 + 500, &actor("bob"), &id).unwrap();
+    t.accept(T0 + 500, &actor("bob"), &id, ON).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     for user in ["alice", "bob"] {
         let starts: Vec<i64> = events_for(&notes, user)
@@ -168,20 +174,20 @@ fn accept_refusals() {
     let mut t = CallTable::new();
     let id = placed(&mut t);
     assert_eq!(
-        t.accept(T0, &actor("alice"), &id).unwrap_err().0,
+        t.accept(T0, &actor("alice"), &id, ON).unwrap_err().0,
         ErrorCode::CallStateInvalid
     );
     assert_eq!(
-        t.accept(T0, &actor("carol"), &id).unwrap_err().0,
+        t.accept(T0, &actor("carol"), &id, ON).unwrap_err().0,
         ErrorCode::CallIdInvalid
     );
     assert_eq!(
-        t.accept(T0, &actor("bob"), "nope").unwrap_err().0,
+        t.accept(T0, &actor("bob"), "nope", ON).unwrap_err().0,
         ErrorCode::CallIdInvalid
     );
-    t.accept(T0, &actor("bob"), &id).unwrap();
+    t.accept(T0, &actor("bob"), &id, ON).unwrap();
     assert_eq!(
-        t.accept(T0, &actor("bob"), &id).unwrap_err().0,
+        t.accept(T0, &actor("bob"), &id, ON).unwrap_err().0,
         ErrorCode::CallStateInvalid
     );
 }
@@ -219,7 +225,7 @@ fn each_side_gets_its_own_end_reason() {
         let mut t = CallTable::new();
         let id = placed(&mut t);
         if connect {
-            t.accept(T0, &actor("bob"), &id).unwrap();
+            t.accept(T0, &actor("bob"), &id, ON).unwrap();
             t.drain_notes();
         }
         t.end(T0 + 1, &actor(who), &id, None).unwrap();
@@ -294,12 +300,13 @@ fn group_call_goes_on_until_fewer_than_two_remain() {
             &app_with(""),
             &actor("alice"),
             group(&["bob", "carol"]),
+            ON,
             &|_| true,
         )
         .unwrap()
         .call_id;
-    t.accept(T0, &actor("bob"), &id).unwrap();
-    t.accept(T0, &actor("carol"), &id).unwrap();
+    t.accept(T0, &actor("bob"), &id, ON).unwrap();
+    t.accept(T0, &actor("carol"), &id, ON).unwrap();
     t.drain_notes();
     t.end(T0, &actor("alice"), &id, None).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
@@ -324,6 +331,7 @@ fn caller_cancelling_a_group_call_before_any_answer_ends_it_for_all() {
             &app_with(""),
             &actor("alice"),
             group(&["bob", "carol"]),
+            ON,
             &|_| true,
         )
         .unwrap()
@@ -347,13 +355,13 @@ fn busy_policies() {
         let app = app_with(policy);
         let mut t = CallTable::new();
         let first = t
-            .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+            .start(T0, &app, &actor("alice"), params(&["bob"]), ON, &|_| true)
             .unwrap()
             .call_id;
-        t.accept(T0, &actor("bob"), &first).unwrap();
+        t.accept(T0, &actor("bob"), &first, ON).unwrap();
         t.drain_notes();
         let r = t
-            .start(T0, &app, &actor("carol"), params(&["bob"]), &|_| true)
+            .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
             .unwrap();
         assert_eq!(r.busy_line_user_list.len(), 1);
         assert_eq!(r.busy_line_user_list[0].user_state, CallUserState::OnCall);
@@ -377,12 +385,12 @@ fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
     let mut t = CallTable::new();
     let app = app_with("");
     let first = t
-        .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+        .start(T0, &app, &actor("alice"), params(&["bob"]), ON, &|_| true)
         .unwrap()
         .call_id;
-    t.accept(T0, &actor("bob"), &first).unwrap();
+    t.accept(T0, &actor("bob"), &first, ON).unwrap();
     let second = t
-        .start(T0, &app, &actor("carol"), params(&["bob"]), &|_| true)
+        .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
         .unwrap()
         .call_id;
     t.drain_notes();
@@ -390,7 +398,7 @@ fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
         user: key("bob"),
         device: 9,
     };
-    t.accept(T0, &bob_tablet, &second).unwrap();
+    t.accept(T0, &bob_tablet, &second, ON).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     assert_eq!(
         ended_reason(&notes, "alice"),
@@ -423,10 +431,10 @@ fn inviting_into_a_one_to_one_call_upgrades_it_first() {
     let mut t = CallTable::new();
     let app = app_with("");
     let id = t
-        .start(T0, &app, &actor("alice"), params(&["bob"]), &|_| true)
+        .start(T0, &app, &actor("alice"), params(&["bob"]), ON, &|_| true)
         .unwrap()
         .call_id;
-    t.accept(T0, &actor("bob"), &id).unwrap();
+    t.accept(T0, &actor("bob"), &id, ON).unwrap();
     t.drain_notes();
     t.invite(
         T0,

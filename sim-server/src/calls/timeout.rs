@@ -1,6 +1,7 @@
 //! Ring deadlines: a member who does not answer within the app's ring
 //! timeout stops ringing with NO_RESPONSE (the others see REMOTE_NO_RESPONSE);
-//! the end rule then decides whether the call goes on.
+//! the end rule then decides whether the call goes on. Media-type change
+//! requests time out here too (see `media.rs`).
 
 use nccall_protocol::CallEndReason;
 
@@ -10,10 +11,15 @@ use crate::clock::Millis;
 impl CallTable {
     /// The earliest moment at which [`CallTable::handle_timeout`] has work.
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.calls
+        let rings = self
+            .calls
             .values()
-            .flat_map(|c| c.members.iter().filter_map(|m| m.ring_deadline))
-            .min()
+            .flat_map(|c| c.members.iter().filter_map(|m| m.ring_deadline));
+        let changes = self
+            .calls
+            .values()
+            .filter_map(|c| c.pending_change.as_ref().map(|p| p.deadline));
+        rings.chain(changes).min()
     }
 
     /// Fires every deadline at or before `now`, earliest first; each event is
@@ -41,5 +47,6 @@ impl CallTable {
                 None,
             );
         }
+        self.expire_media_changes(now);
     }
 }

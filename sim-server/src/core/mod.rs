@@ -168,16 +168,20 @@ impl ServerCore {
             Request::Hello(_) => Err((ErrorCode::BadFrame, "already authenticated".into())),
             Request::Heartbeat => to_value(&HeartbeatResult { server_time: now }),
             Request::StartCall(params) => {
-                to_value(&calls.start(now, app, actor, params, &is_online)?)
+                to_value(&calls.start(now, app, actor, params.params, params.media, &is_online)?)
             }
-            Request::AcceptCall(p) => calls.accept(now, actor, &p.call_id).map(|()| None),
+            Request::AcceptCall(p) => calls.accept(now, actor, &p.call_id, p.media).map(|()| None),
             Request::EndCall(p) => calls
                 .end(now, actor, &p.call_id, p.push_config)
                 .map(|()| None),
             Request::InviteToCall(p) => {
                 to_value(&calls.invite(now, app, actor, &p.call_id, p.user_ids, &is_online)?)
             }
-            Request::JoinCall(p) => to_value(&calls.join(now, app, actor, &p.call_id)?),
+            Request::JoinCall(p) => to_value(&calls.join(now, app, actor, &p.call_id, p.media)?),
+            Request::SetMediaState(p) => calls.set_media_state(actor, p).map(|()| None),
+            Request::RequestChangeMediaType(p) => to_value(&calls.request_media_change(now, actor, p)?),
+            Request::CancelChangeMediaType(p) => calls.cancel_media_change(actor, p).map(|()| None),
+            Request::ReplyChangeMediaType(p) => calls.reply_media_change(actor, p).map(|()| None),
         }
     }
 

@@ -2,7 +2,8 @@
 //! events, and fan-out to several devices.
 
 use nccall_protocol::{
-    AcceptCallParams, CallMediaType, CallType, ClientFrame, ErrorCode, HelloParams,
+    MediaState, StartCallRequest,
+    AcceptCallParams, CallMediaType, ClientFrame, ErrorCode, HelloParams,
     PROTOCOL_VERSION, Request, ServerEvent, ServerFrame, StartCallParams,
 };
 
@@ -118,13 +119,9 @@ fn answer_precedes_events_and_every_device_gets_them() {
         &mut c,
         1,
         9,
-        Request::StartCall(StartCallParams {
-            callee_ids: vec!["bob".into()],
-            call_type: CallType::Single,
-            media_type: CallMediaType::Audio,
-            extra: None,
-            target_id: None,
-            push_config: None,
+        Request::StartCall(StartCallRequest {
+            params: StartCallParams::single("bob", CallMediaType::Audio),
+            media: MediaState::default(),
         }),
     );
     assert!(
@@ -159,7 +156,10 @@ fn answer_precedes_events_and_every_device_gets_them() {
         &mut c,
         2,
         3,
-        Request::AcceptCall(AcceptCallParams { call_id }),
+        Request::AcceptCall(AcceptCallParams {
+            call_id,
+            media: MediaState::default(),
+        }),
     );
     assert!(
         out.iter()
