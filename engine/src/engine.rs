@@ -8,12 +8,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use nccall_protocol::{
-    CallMediaType, ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
+    CallMediaType, CallState, ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
     StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{CallMachine, Completion, RequestId};
+use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, VirtualDevices};
+use crate::push::AndroidPushConfigBuilder;
+use crate::video::{VideoCapture, VideoConfig, VideoConfigBuilder};
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
 use crate::session::CallSession;
@@ -26,6 +29,9 @@ pub struct EngineConfig {
     pub request_timeout: Duration,
     /// Names this device among the user's devices.
     pub device_id: String,
+    /// Where microphones, speakers and cameras come from: the built-in
+    /// virtual devices unless replaced (e.g. by `CpalDevices`).
+    pub devices: Arc<dyn DeviceProvider>,
 }
 
 impl Default for EngineConfig {
@@ -33,6 +39,7 @@ impl Default for EngineConfig {
         EngineConfig {
             request_timeout: Duration::from_secs(10),
             device_id: "rust-engine".into(),
+            devices: Arc::new(VirtualDevices::builtin()),
         }
     }
 }
@@ -100,6 +107,10 @@ struct State {
     waiters: HashMap<RequestId, oneshot::Sender<CallResult<Completion>>>,
     link: Option<Link>,
     link_generation: u64,
+    selection: DeviceSelection,
+    video_config: VideoConfig,
+    capture: Option<VideoCapture>,
+    watching_devices: bool,
 }
 
 impl Default for CallEngine {
@@ -110,14 +121,123 @@ impl Default for CallEngine {
 
 impl CallEngine {
     pub fn new(config: EngineConfig) -> Self {
-        CallEngine {
+        let engine = CallEngine {
             inner: Arc::new(Inner {
                 config,
                 state: Mutex::new(State::default()),
                 handler: Mutex::new(None),
                 subscribers: Mutex::new(Vec::new()),
             }),
+        };
+        {
+            let provider = engine.inner.config.devices.clone();
+            let mut st = engine.inner.lock_state();
+            st.selection.refresh(&|kind| provider.devices(kind));
         }
+        engine.watch_devices();
+        engine
+    }
+
+    /// Follows the device provider's changes on a task (once; needs a
+    /// tokio runtime, so it is retried at `connect` if there was none).
+    fn watch_devices(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Some(mut changes) = self.inner.config.devices.changes() else {
+            return;
+        };
+        {
+            let mut st = self.inner.lock_state();
+            if st.watching_devices {
+                return;
+            }
+            st.watching_devices = true;
+        }
+        let inner = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            while changes.changed().await.is_ok() {
+                match inner.upgrade() {
+                    Some(inner) => inner.on_devices_changed(),
+                    None => return,
+                }
+            }
+        });
+    }
+
+    // ---- devices ---------------------------------------------------------
+
+    /// `getAudioInputDevices`.
+    pub fn get_audio_input_devices(&self) -> Vec<DeviceInfo> {
+        self.inner.config.devices.devices(DeviceKind::AudioInput)
+    }
+
+    /// `getAudioOutputDevices`.
+    pub fn get_audio_output_devices(&self) -> Vec<DeviceInfo> {
+        self.inner.config.devices.devices(DeviceKind::AudioOutput)
+    }
+
+    /// `getVideoInputDevices`.
+    pub fn get_video_input_devices(&self) -> Vec<DeviceInfo> {
+        self.inner.config.devices.devices(DeviceKind::VideoInput)
+    }
+
+    /// `selectAudioInputDevice`; also during a call. Unknown id: DEVICE_ID_INVALID, nothing changes.
+    pub fn select_audio_input_device(&self, device_id: &str) -> CallResult<()> {
+        self.select(DeviceKind::AudioInput, device_id)
+    }
+
+    /// `selectAudioOutputDevice`.
+    pub fn select_audio_output_device(&self, device_id: &str) -> CallResult<()> {
+        self.select(DeviceKind::AudioOutput, device_id)
+    }
+
+    /// `selectVideoInputDevice`; during a call the capture restarts on the
+    /// new camera (with the latest video config).
+    pub fn select_video_input_device(&self, device_id: &str) -> CallResult<()> {
+        self.select(DeviceKind::VideoInput, device_id)
+    }
+
+    /// The device of `kind` in use now (the selected one, or the default).
+    pub fn device_in_use(&self, kind: DeviceKind) -> Option<String> {
+        let available = self.inner.config.devices.devices(kind);
+        self.inner.lock_state().selection.in_use(kind, &available)
+    }
+
+    fn select(&self, kind: DeviceKind, device_id: &str) -> CallResult<()> {
+        let available = self.inner.config.devices.devices(kind);
+        let mut st = self.inner.lock_state();
+        st.selection.select(kind, device_id, &available)?;
+        self.inner.update_capture(&mut st);
+        Ok(())
+    }
+
+    // ---- video and push configuration --------------------------------------
+
+    /// `createVideoConfigBuilder`.
+    pub fn create_video_config_builder(&self) -> VideoConfigBuilder {
+        VideoConfigBuilder::new()
+    }
+
+    /// `setVideoConfig`: takes effect the next time capture starts.
+    pub fn set_video_config(&self, config: VideoConfig) {
+        self.inner.lock_state().video_config = config;
+    }
+
+    /// The video config capture will use next.
+    pub fn video_config(&self) -> VideoConfig {
+        self.inner.lock_state().video_config
+    }
+
+    /// What the camera captures now: the device and the config it started
+    /// with. Not in the spec; shows when a new config took effect.
+    pub fn video_capture(&self) -> Option<VideoCapture> {
+        self.inner.lock_state().capture.clone()
+    }
+
+    /// `createAndroidPushConfigBuilder`.
+    pub fn create_android_push_config_builder(&self) -> AndroidPushConfigBuilder {
+        AndroidPushConfigBuilder::new()
     }
 
     /// `getVersion`: the engine's version.
@@ -153,6 +273,7 @@ impl CallEngine {
                 ));
             }
         }
+        self.watch_devices();
         let generation = {
             let mut st = self.inner.lock_state();
             st.link = None;
@@ -408,7 +529,54 @@ impl Inner {
                 let _ = waiter.send(result);
             }
         }
-        std::iter::from_fn(|| st.machine.poll_event()).collect()
+        let events = std::iter::from_fn(|| st.machine.poll_event()).collect();
+        self.update_capture(st);
+        events
+    }
+
+    /// Starts, restarts or stops the camera capture to match the call: it
+    /// runs while the current call is connected, has video and the camera
+    /// is on; it (re)starts with the video config set at that moment.
+    fn update_capture(&self, st: &mut State) {
+        let cameras = self.config.devices.devices(DeviceKind::VideoInput);
+        let camera = st.selection.in_use(DeviceKind::VideoInput, &cameras);
+        let capturing = st.machine.current_session().is_some_and(|s| {
+            s.call_state() == CallState::OnCall && s.media_type() == CallMediaType::AudioVideo
+        }) && st.machine.is_camera_enabled();
+        st.capture = match (capturing, camera) {
+            (true, Some(device_id)) => match st.capture.take() {
+                Some(running) if running.device_id == device_id => Some(running),
+                _ => Some(VideoCapture {
+                    device_id,
+                    config: st.video_config,
+                }),
+            },
+            _ => None,
+        };
+    }
+
+    /// The device lists changed: fall back, or switch the microphone or
+    /// camera off when no device of its kind is left (`devices/selection.rs`).
+    fn on_devices_changed(&self) {
+        let provider = self.config.devices.clone();
+        let events = {
+            let mut st = self.lock_state();
+            let losses = st.selection.refresh(&|kind| provider.devices(kind));
+            for loss in losses.iter().filter(|l| l.now.is_none()) {
+                tracing::info!("{:?} device {} is gone and none is left", loss.kind, loss.was);
+                match loss.kind {
+                    DeviceKind::AudioInput => {
+                        st.machine.set_local_media(None, Some(false));
+                    }
+                    DeviceKind::VideoInput => {
+                        st.machine.set_local_media(Some(false), None);
+                    }
+                    DeviceKind::AudioOutput => {}
+                }
+            }
+            self.pump(&mut st)
+        };
+        self.deliver(events);
     }
 
     fn deliver(&self, events: Vec<CallEvent>) {

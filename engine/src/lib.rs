@@ -10,14 +10,23 @@
 
 mod call;
 mod call_log;
+mod devices;
 mod engine;
 mod error;
 mod events;
 mod session;
+mod push;
 mod signaling;
+mod video;
 
 pub use call::{CallMachine, Completion, RequestId};
 pub use call_log::{CallDirection, CallLog, CallLogParticipant};
+#[cfg(feature = "cpal")]
+pub use devices::CpalDevices;
+pub use devices::{
+    DeviceInfo, DeviceKind, DeviceLoss, DeviceProvider, DeviceSelection, FrameSource, ToneSource,
+    VideoFrame, VirtualDeviceSpec, VirtualDevices, VirtualDevicesSpec,
+};
 pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream};
 pub use error::{CallError, CallResult};
 pub use events::{
@@ -29,6 +38,8 @@ pub use events::{
 pub use nccall_protocol::{
     CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState, ErrorCode,
     InviteToCallResult, MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult,
-    UserStateEntry,
+    UserStateEntry, VideoFrameRate, VideoResolution,
 };
+pub use push::{AndroidPushConfig, AndroidPushConfigBuilder, HuaweiImportance, VivoPushType};
 pub use session::{CallSession, RemoteParticipant};
+pub use video::{MAX_BITRATE_KBPS, VideoCapture, VideoConfig, VideoConfigBuilder};

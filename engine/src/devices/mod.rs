@@ -1,0 +1,65 @@
+//! Devices: where microphones, speakers and cameras come from, and which one
+//! is selected.
+//!
+//! - [`DeviceProvider`] — the abstraction: lists devices of a kind and tells
+//!   when the list changes.
+//! - `virtual_devices.rs` — the default: devices declared in YAML that can be
+//!   plugged and unplugged, with a microphone that produces a known tone and
+//!   a camera that produces numbered frames.
+//! - `cpal_host.rs` (feature `cpal`) — the host's real audio devices.
+//! - `selection.rs` — the sans-IO choice of device per kind, and what
+//!   happens when the chosen one disappears.
+
+#[cfg(feature = "cpal")]
+mod cpal_host;
+mod selection;
+mod virtual_devices;
+
+use tokio::sync::watch;
+
+#[cfg(feature = "cpal")]
+pub use cpal_host::CpalDevices;
+pub use selection::{DeviceLoss, DeviceSelection};
+pub use virtual_devices::{
+    FrameSource, ToneSource, VideoFrame, VirtualDeviceSpec, VirtualDevices, VirtualDevicesSpec,
+};
+
+/// The three kinds of device the spec knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeviceKind {
+    AudioInput,
+    AudioOutput,
+    VideoInput,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 3] = [DeviceKind::AudioInput, DeviceKind::AudioOutput, DeviceKind::VideoInput];
+
+    pub(crate) fn index(self) -> usize {
+        match self {
+            DeviceKind::AudioInput => 0,
+            DeviceKind::AudioOutput => 1,
+            DeviceKind::VideoInput => 2,
+        }
+    }
+}
+
+/// One device as the app sees it (the analogue of a browser `MediaDeviceInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub device_id: String,
+    pub label: String,
+    pub kind: DeviceKind,
+}
+
+/// A source of devices. The first device of a kind is that kind's default.
+pub trait DeviceProvider: std::fmt::Debug + Send + Sync + 'static {
+    /// The devices of `kind` present now.
+    fn devices(&self, kind: DeviceKind) -> Vec<DeviceInfo>;
+
+    /// A receiver that changes whenever the device lists change, if the
+    /// provider can tell.
+    fn changes(&self) -> Option<watch::Receiver<u64>> {
+        None
+    }
+}
