@@ -1,8 +1,11 @@
 //! A simulator and the people who use it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use nccall::{CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream};
+use nccall::{
+    CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream, VirtualDevices,
+};
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
 
 /// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
@@ -53,16 +56,20 @@ impl Rig {
         Ok(Rig { sim, epoch })
     }
 
-    /// A participant with an engine that is not connected yet.
+    /// A participant with an engine that is not connected yet, with its own
+    /// set of the built-in virtual devices.
     pub fn participant(&self, name: &str) -> Participant {
+        let devices = Arc::new(VirtualDevices::builtin());
         let engine = CallEngine::new(EngineConfig {
             device_id: format!("{name}-device"),
+            devices: devices.clone(),
             ..EngineConfig::default()
         });
         let stream = engine.events();
         Participant {
             name: name.to_string(),
             engine,
+            devices,
             stream,
             events: Vec::new(),
             cursor: 0,
@@ -87,6 +94,8 @@ impl Rig {
 pub struct Participant {
     pub name: String,
     pub engine: CallEngine,
+    /// The participant's virtual devices, to plug and unplug.
+    pub devices: Arc<VirtualDevices>,
     stream: EventStream,
     /// Every event so far, in the order the engine delivered them.
     pub events: Vec<CallEvent>,

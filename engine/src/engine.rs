@@ -8,19 +8,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use nccall_protocol::{
-    CallMediaType, CallState, ErrorCode, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
-    StartCallResult,
+    CallMediaType, CallState, ErrorCode, InviteToCallResult, PushConfig, ServerFrame,
+    StartCallParams, StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
 
 use crate::call::{CallMachine, Completion, RequestId};
 use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, VirtualDevices};
-use crate::push::AndroidPushConfigBuilder;
-use crate::video::{VideoCapture, VideoConfig, VideoConfigBuilder};
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
+use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
 use crate::signaling::{Link, LinkEvents};
+use crate::video::{VideoCapture, VideoConfig, VideoConfigBuilder};
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -196,6 +196,14 @@ impl CallEngine {
     /// new camera (with the latest video config).
     pub fn select_video_input_device(&self, device_id: &str) -> CallResult<()> {
         self.select(DeviceKind::VideoInput, device_id)
+    }
+
+    /// Re-reads the device lists now and applies the loss rule. The engine
+    /// does this by itself when its provider reports changes (virtual
+    /// devices do); call it for providers that cannot (cpal), e.g. when the
+    /// platform says devices changed.
+    pub fn refresh_devices(&self) {
+        self.inner.on_devices_changed();
     }
 
     /// The device of `kind` in use now (the selected one, or the default).
@@ -407,7 +415,10 @@ impl CallEngine {
     /// `requestChangeMediaType`: asks the other side of the current
     /// one-to-one call; returns the transaction id.
     pub async fn request_change_media_type(&self, media_type: CallMediaType) -> CallResult<String> {
-        match self.request(|m| m.request_change_media_type(media_type)).await? {
+        match self
+            .request(|m| m.request_change_media_type(media_type))
+            .await?
+        {
             Completion::MediaTypeChangeRequested(transaction_id) => Ok(transaction_id),
             other => Err(unexpected(other)),
         }
@@ -415,11 +426,17 @@ impl CallEngine {
 
     /// `cancelChangeMediaType`: withdraws this side's pending request.
     pub async fn cancel_change_media_type(&self, transaction_id: &str) -> CallResult<()> {
-        self.request(|m| m.cancel_change_media_type(transaction_id)).await.map(drop)
+        self.request(|m| m.cancel_change_media_type(transaction_id))
+            .await
+            .map(drop)
     }
 
     /// `replyChangeMediaType`: answers the other side's request.
-    pub async fn reply_change_media_type(&self, transaction_id: &str, is_agreed: bool) -> CallResult<()> {
+    pub async fn reply_change_media_type(
+        &self,
+        transaction_id: &str,
+        is_agreed: bool,
+    ) -> CallResult<()> {
         self.request(|m| m.reply_change_media_type(transaction_id, is_agreed))
             .await
             .map(drop)
@@ -473,7 +490,11 @@ impl CallEngine {
     }
 
     /// Waits for the completion of request `id`, within the request timeout.
-    async fn wait(&self, id: RequestId, rx: oneshot::Receiver<CallResult<Completion>>) -> CallResult<Completion> {
+    async fn wait(
+        &self,
+        id: RequestId,
+        rx: oneshot::Receiver<CallResult<Completion>>,
+    ) -> CallResult<Completion> {
         match tokio::time::timeout(self.inner.config.request_timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(CallError::new(
@@ -563,7 +584,11 @@ impl Inner {
             let mut st = self.lock_state();
             let losses = st.selection.refresh(&|kind| provider.devices(kind));
             for loss in losses.iter().filter(|l| l.now.is_none()) {
-                tracing::info!("{:?} device {} is gone and none is left", loss.kind, loss.was);
+                tracing::info!(
+                    "{:?} device {} is gone and none is left",
+                    loss.kind,
+                    loss.was
+                );
                 match loss.kind {
                     DeviceKind::AudioInput => {
                         st.machine.set_local_media(None, Some(false));

@@ -14,8 +14,8 @@ mod devices;
 mod engine;
 mod error;
 mod events;
-mod session;
 mod push;
+mod session;
 mod signaling;
 mod video;
 

@@ -33,7 +33,11 @@ impl AndroidPushConfig {
     }
 
     /// A push configuration with a title, a content and these settings.
-    pub fn into_push_config(self, title: impl Into<String>, content: impl Into<String>) -> PushConfig {
+    pub fn into_push_config(
+        self,
+        title: impl Into<String>,
+        content: impl Into<String>,
+    ) -> PushConfig {
         PushConfig {
             push_title: Some(title.into()),
             push_content: Some(content.into()),
@@ -135,11 +139,16 @@ mod tests {
             .set_importance_huawei(HuaweiImportance::Normal)
             .build()
             .unwrap();
-        assert_eq!(config.settings().get("typeVivo").map(String::as_str), Some("1"));
+        assert_eq!(
+            config.settings().get("typeVivo").map(String::as_str),
+            Some("1")
+        );
         let push = config.into_push_config("Incoming call", "alice is calling");
         assert!(push.validate().is_ok());
 
-        let too_long = AndroidPushConfigBuilder::new().set_channel_id_oppo("x".repeat(300)).build();
+        let too_long = AndroidPushConfigBuilder::new()
+            .set_channel_id_oppo("x".repeat(300))
+            .build();
         assert_eq!(too_long.unwrap_err().code(), ErrorCode::ParamError);
         let long_title = PushConfig {
             push_title: Some("t".repeat(200)),

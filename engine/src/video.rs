@@ -112,7 +112,9 @@ mod tests {
         for builder in [
             VideoConfigBuilder::new().set_min_bitrate(0),
             VideoConfigBuilder::new().set_max_bitrate(MAX_BITRATE_KBPS + 1),
-            VideoConfigBuilder::new().set_min_bitrate(1200).set_max_bitrate(300),
+            VideoConfigBuilder::new()
+                .set_min_bitrate(1200)
+                .set_max_bitrate(300),
         ] {
             assert_eq!(builder.build().unwrap_err().code(), ErrorCode::ParamError);
         }

@@ -142,17 +142,31 @@ impl PushConfig {
     /// values short, `typeVivo` "0" or "1", `importanceHuawei` NORMAL or LOW.
     pub fn validate(&self) -> Result<(), (ErrorCode, String)> {
         let too_long = |what: &str, len: usize, max: usize| {
-            Err((ErrorCode::ParamError, format!("push {what} is {len} bytes; at most {max}")))
+            Err((
+                ErrorCode::ParamError,
+                format!("push {what} is {len} bytes; at most {max}"),
+            ))
         };
-        if let Some(t) = self.push_title.as_ref().filter(|t| t.len() > MAX_PUSH_TITLE_BYTES) {
+        if let Some(t) = self
+            .push_title
+            .as_ref()
+            .filter(|t| t.len() > MAX_PUSH_TITLE_BYTES)
+        {
             return too_long("title", t.len(), MAX_PUSH_TITLE_BYTES);
         }
-        if let Some(c) = self.push_content.as_ref().filter(|c| c.len() > MAX_PUSH_CONTENT_BYTES) {
+        if let Some(c) = self
+            .push_content
+            .as_ref()
+            .filter(|c| c.len() > MAX_PUSH_CONTENT_BYTES)
+        {
             return too_long("content", c.len(), MAX_PUSH_CONTENT_BYTES);
         }
         for (key, value) in &self.android {
             if !ANDROID_PUSH_KEYS.contains(&key.as_str()) {
-                return Err((ErrorCode::ParamError, format!("unknown Android push setting {key:?}")));
+                return Err((
+                    ErrorCode::ParamError,
+                    format!("unknown Android push setting {key:?}"),
+                ));
             }
             if value.len() > MAX_PUSH_VALUE_BYTES {
                 return too_long(key, value.len(), MAX_PUSH_VALUE_BYTES);
@@ -540,7 +554,10 @@ mod tests {
         let accept: ClientFrame = serde_json::from_str(short).unwrap();
         assert_eq!(
             accept.request,
-            Request::AcceptCall(AcceptCallParams { call_id: "c".into(), media: MediaState::default() })
+            Request::AcceptCall(AcceptCallParams {
+                call_id: "c".into(),
+                media: MediaState::default()
+            })
         );
         let hb: ClientFrame = serde_json::from_str(r#"{"id":1,"type":"heartbeat"}"#).unwrap();
         assert_eq!(hb.request, Request::Heartbeat);

@@ -15,6 +15,8 @@ pub struct CallWorld {
     pub busy_lists: BTreeMap<String, Vec<nccall::UserStateEntry>>,
     /// The app the scenario's users log in to.
     pub app: Option<String>,
+    /// The transaction id of each user's last media-type change request.
+    pub transactions: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for CallWorld {

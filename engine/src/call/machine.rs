@@ -12,9 +12,8 @@ use nccall_protocol::{
     AcceptCallParams, CallEndReason, CallInfo, CallMediaType, CallState, CallType, CallUserState,
     ClientFrame, ErrorCode, HelloParams, HelloResult, InviteToCallParams, InviteToCallResult,
     JoinCallParams, MediaState, PROTOCOL_VERSION, ReplyChangeMediaTypeParams, Request,
-    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent,
-    ServerFrame, SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult,
-    TransactionParams,
+    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
 };
 
 use super::final_state::final_state;
@@ -52,7 +51,7 @@ enum Pending {
     SettleMediaChange,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CallMachine {
     /// Set once `hello` succeeded on the current connection.
     user_id: Option<String>,
@@ -68,22 +67,6 @@ pub struct CallMachine {
     transmit: VecDeque<ClientFrame>,
     events: VecDeque<CallEvent>,
     completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
-}
-
-impl Default for CallMachine {
-    fn default() -> Self {
-        CallMachine {
-            user_id: None,
-            sessions: BTreeMap::new(),
-            current: None,
-            local_media: MediaState::default(),
-            next_request: 0,
-            pending: HashMap::new(),
-            transmit: VecDeque::new(),
-            events: VecDeque::new(),
-            completions: VecDeque::new(),
-        }
-    }
 }
 
 impl CallMachine {
@@ -102,7 +85,11 @@ impl CallMachine {
     /// Switches the camera and/or microphone. Before a call this only
     /// records the choice (it applies when the next call starts); in a call
     /// it also tells the server, and the request id is returned.
-    pub fn set_local_media(&mut self, camera: Option<bool>, microphone: Option<bool>) -> Option<RequestId> {
+    pub fn set_local_media(
+        &mut self,
+        camera: Option<bool>,
+        microphone: Option<bool>,
+    ) -> Option<RequestId> {
         if let Some(on) = camera {
             self.local_media.camera_enabled = on;
         }
@@ -124,7 +111,10 @@ impl CallMachine {
     }
 
     /// Asks the other side of the current one-to-one call to change the media type.
-    pub fn request_change_media_type(&mut self, media_type: CallMediaType) -> Result<RequestId, CallError> {
+    pub fn request_change_media_type(
+        &mut self,
+        media_type: CallMediaType,
+    ) -> Result<RequestId, CallError> {
         self.require_connection()?;
         let session = self.active_session()?;
         if session.call_type == CallType::Group {
@@ -147,7 +137,10 @@ impl CallMachine {
     }
 
     /// Withdraws this device's pending media-type change request.
-    pub fn cancel_change_media_type(&mut self, transaction_id: &str) -> Result<RequestId, CallError> {
+    pub fn cancel_change_media_type(
+        &mut self,
+        transaction_id: &str,
+    ) -> Result<RequestId, CallError> {
         let call_id = self.transaction_call(transaction_id)?;
         let request = Request::CancelChangeMediaType(TransactionParams {
             call_id,
@@ -157,7 +150,11 @@ impl CallMachine {
     }
 
     /// Answers the other side's media-type change request.
-    pub fn reply_change_media_type(&mut self, transaction_id: &str, is_agreed: bool) -> Result<RequestId, CallError> {
+    pub fn reply_change_media_type(
+        &mut self,
+        transaction_id: &str,
+        is_agreed: bool,
+    ) -> Result<RequestId, CallError> {
         let call_id = self.transaction_call(transaction_id)?;
         let request = Request::ReplyChangeMediaType(ReplyChangeMediaTypeParams {
             call_id,
@@ -175,7 +172,11 @@ impl CallMachine {
         if session.call_state != CallState::OnCall {
             return Err(CallError::new(
                 ErrorCode::CallStateInvalid,
-                format!("call {} is {}, not connected", session.call_id, session.call_state.name()),
+                format!(
+                    "call {} is {}, not connected",
+                    session.call_id,
+                    session.call_state.name()
+                ),
             ));
         }
         Ok(session)
@@ -186,7 +187,10 @@ impl CallMachine {
     fn transaction_call(&self, transaction_id: &str) -> Result<String, CallError> {
         self.require_connection()?;
         if transaction_id.is_empty() {
-            return Err(CallError::new(ErrorCode::TransactionIdInvalid, "transaction id is empty"));
+            return Err(CallError::new(
+                ErrorCode::TransactionIdInvalid,
+                "transaction id is empty",
+            ));
         }
         Ok(self.active_session()?.call_id)
     }
@@ -255,7 +259,8 @@ impl CallMachine {
             ));
         }
         if let Some(push) = &params.push_config {
-            push.validate().map_err(|(code, message)| CallError::new(code, message))?;
+            push.validate()
+                .map_err(|(code, message)| CallError::new(code, message))?;
         }
         let request = Request::StartCall(StartCallRequest {
             params: params.clone(),
@@ -358,7 +363,8 @@ impl CallMachine {
     ) -> Result<RequestId, CallError> {
         self.require_connection()?;
         if let Some(push) = &push_config {
-            push.validate().map_err(|(code, message)| CallError::new(code, message))?;
+            push.validate()
+                .map_err(|(code, message)| CallError::new(code, message))?;
         }
         let call_id = match call_id {
             Some(id) => self.known_session(id)?.call_id.clone(),
@@ -670,11 +676,13 @@ impl CallMachine {
                 if !self.sessions.contains_key(&call_id) {
                     return;
                 }
-                self.emit(CallEvent::MediaTypeChangeRequestReceived(MediaTypeChangeRequestEvent {
-                    user_id,
-                    transaction_id,
-                    media_type,
-                }));
+                self.emit(CallEvent::MediaTypeChangeRequestReceived(
+                    MediaTypeChangeRequestEvent {
+                        user_id,
+                        transaction_id,
+                        media_type,
+                    },
+                ));
             }
             ServerEvent::MediaTypeChangeResultReceived {
                 call_id,
@@ -688,42 +696,56 @@ impl CallMachine {
                 };
                 // The server sends the call's media type as it is now.
                 session.media_type = media_type;
-                self.emit(CallEvent::MediaTypeChangeResultReceived(MediaTypeChangeResultEvent {
-                    user_id,
-                    transaction_id,
-                    media_type,
-                    result,
-                }));
+                self.emit(CallEvent::MediaTypeChangeResultReceived(
+                    MediaTypeChangeResultEvent {
+                        user_id,
+                        transaction_id,
+                        media_type,
+                        result,
+                    },
+                ));
             }
             ServerEvent::RemoteCameraStateChanged {
                 call_id,
                 user_id,
                 disabled,
             } => {
-                let Some(p) = self.sessions.get_mut(&call_id).and_then(|s| s.participant_mut(&user_id)) else {
+                let Some(p) = self
+                    .sessions
+                    .get_mut(&call_id)
+                    .and_then(|s| s.participant_mut(&user_id))
+                else {
                     return;
                 };
                 p.camera_enabled = !disabled;
-                self.emit(CallEvent::RemoteCameraStateChanged(RemoteDeviceStateEvent {
-                    call_id,
-                    user_id,
-                    disabled,
-                }));
+                self.emit(CallEvent::RemoteCameraStateChanged(
+                    RemoteDeviceStateEvent {
+                        call_id,
+                        user_id,
+                        disabled,
+                    },
+                ));
             }
             ServerEvent::RemoteMicrophoneStateChanged {
                 call_id,
                 user_id,
                 disabled,
             } => {
-                let Some(p) = self.sessions.get_mut(&call_id).and_then(|s| s.participant_mut(&user_id)) else {
+                let Some(p) = self
+                    .sessions
+                    .get_mut(&call_id)
+                    .and_then(|s| s.participant_mut(&user_id))
+                else {
                     return;
                 };
                 p.microphone_enabled = !disabled;
-                self.emit(CallEvent::RemoteMicrophoneStateChanged(RemoteDeviceStateEvent {
-                    call_id,
-                    user_id,
-                    disabled,
-                }));
+                self.emit(CallEvent::RemoteMicrophoneStateChanged(
+                    RemoteDeviceStateEvent {
+                        call_id,
+                        user_id,
+                        disabled,
+                    },
+                ));
             }
             ServerEvent::CallTypeChanged { call_id, call_type } => {
                 let Some(session) = self.sessions.get_mut(&call_id) else {

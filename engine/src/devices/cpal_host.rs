@@ -35,9 +35,19 @@ impl DeviceProvider for CpalDevices {
         devices
             .into_iter()
             .filter_map(|d| {
-                let id = d.id().map(|id| id.to_string()).unwrap_or_else(|_| d.to_string());
-                let label = d.description().map(|desc| desc.name().to_string()).unwrap_or_else(|_| d.to_string());
-                seen.insert(id.clone()).then_some(DeviceInfo { device_id: id, label, kind })
+                let id = d
+                    .id()
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|_| d.to_string());
+                let label = d
+                    .description()
+                    .map(|desc| desc.name().to_string())
+                    .unwrap_or_else(|_| d.to_string());
+                seen.insert(id.clone()).then_some(DeviceInfo {
+                    device_id: id,
+                    label,
+                    kind,
+                })
             })
             .collect()
     }
@@ -54,10 +64,19 @@ mod tests {
         let provider = CpalDevices::new();
         for kind in [DeviceKind::AudioInput, DeviceKind::AudioOutput] {
             let list = provider.devices(kind);
-            println!("cpal {kind:?}: {:?}", list.iter().map(|d| (&d.device_id, &d.label)).collect::<Vec<_>>());
-            let ids: std::collections::HashSet<_> = list.iter().map(|d| d.device_id.as_str()).collect();
+            println!(
+                "cpal {kind:?}: {:?}",
+                list.iter()
+                    .map(|d| (&d.device_id, &d.label))
+                    .collect::<Vec<_>>()
+            );
+            let ids: std::collections::HashSet<_> =
+                list.iter().map(|d| d.device_id.as_str()).collect();
             assert_eq!(ids.len(), list.len(), "device ids are unique");
-            assert!(list.iter().all(|d| d.kind == kind && !d.device_id.is_empty()));
+            assert!(
+                list.iter()
+                    .all(|d| d.kind == kind && !d.device_id.is_empty())
+            );
         }
         assert!(provider.devices(DeviceKind::VideoInput).is_empty());
     }

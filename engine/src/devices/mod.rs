@@ -33,7 +33,11 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    pub const ALL: [DeviceKind; 3] = [DeviceKind::AudioInput, DeviceKind::AudioOutput, DeviceKind::VideoInput];
+    pub const ALL: [DeviceKind; 3] = [
+        DeviceKind::AudioInput,
+        DeviceKind::AudioOutput,
+        DeviceKind::VideoInput,
+    ];
 
     pub(crate) fn index(self) -> usize {
         match self {

@@ -30,7 +30,12 @@ pub struct DeviceSelection {
 
 impl DeviceSelection {
     /// Selects `device_id` among `available` (devices of `kind`).
-    pub fn select(&mut self, kind: DeviceKind, device_id: &str, available: &[DeviceInfo]) -> CallResult<()> {
+    pub fn select(
+        &mut self,
+        kind: DeviceKind,
+        device_id: &str,
+        available: &[DeviceInfo],
+    ) -> CallResult<()> {
         if !available.iter().any(|d| d.device_id == device_id) {
             return Err(CallError::new(
                 ErrorCode::DeviceIdInvalid,
@@ -92,21 +97,67 @@ mod tests {
     fn selection_falls_back_to_the_default_then_to_nothing() {
         let mut sel = DeviceSelection::default();
         let both = vec![mic("a"), mic("b")];
-        assert!(sel.refresh(&|k| if k == DeviceKind::AudioInput { both.clone() } else { vec![] }).is_empty());
-        assert_eq!(sel.select(DeviceKind::AudioInput, "zz", &both).unwrap_err().code(), ErrorCode::DeviceIdInvalid);
-        assert_eq!(sel.in_use(DeviceKind::AudioInput, &both).as_deref(), Some("a"), "nothing chosen: the default");
+        assert!(
+            sel.refresh(&|k| if k == DeviceKind::AudioInput {
+                both.clone()
+            } else {
+                vec![]
+            })
+            .is_empty()
+        );
+        assert_eq!(
+            sel.select(DeviceKind::AudioInput, "zz", &both)
+                .unwrap_err()
+                .code(),
+            ErrorCode::DeviceIdInvalid
+        );
+        assert_eq!(
+            sel.in_use(DeviceKind::AudioInput, &both).as_deref(),
+            Some("a"),
+            "nothing chosen: the default"
+        );
         sel.select(DeviceKind::AudioInput, "b", &both).unwrap();
 
         let only_a = vec![mic("a")];
-        let lost = sel.refresh(&|k| if k == DeviceKind::AudioInput { only_a.clone() } else { vec![] });
-        assert_eq!(lost, vec![DeviceLoss { kind: DeviceKind::AudioInput, was: "b".into(), now: Some("a".into()) }]);
+        let lost = sel.refresh(&|k| {
+            if k == DeviceKind::AudioInput {
+                only_a.clone()
+            } else {
+                vec![]
+            }
+        });
+        assert_eq!(
+            lost,
+            vec![DeviceLoss {
+                kind: DeviceKind::AudioInput,
+                was: "b".into(),
+                now: Some("a".into())
+            }]
+        );
 
         let lost = sel.refresh(&|_| vec![]);
-        assert_eq!(lost, vec![DeviceLoss { kind: DeviceKind::AudioInput, was: "a".into(), now: None }]);
+        assert_eq!(
+            lost,
+            vec![DeviceLoss {
+                kind: DeviceKind::AudioInput,
+                was: "a".into(),
+                now: None
+            }]
+        );
 
         // "b" comes back: it is not chosen any more, the default is used.
         let back = vec![mic("a"), mic("b")];
-        assert!(sel.refresh(&|k| if k == DeviceKind::AudioInput { back.clone() } else { vec![] }).is_empty());
-        assert_eq!(sel.in_use(DeviceKind::AudioInput, &back).as_deref(), Some("a"));
+        assert!(
+            sel.refresh(&|k| if k == DeviceKind::AudioInput {
+                back.clone()
+            } else {
+                vec![]
+            })
+            .is_empty()
+        );
+        assert_eq!(
+            sel.in_use(DeviceKind::AudioInput, &back).as_deref(),
+            Some("a")
+        );
     }
 }

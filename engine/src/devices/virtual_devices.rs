@@ -78,8 +78,9 @@ impl VirtualDevices {
     }
 
     pub fn from_yaml(text: &str) -> CallResult<Self> {
-        let spec: VirtualDevicesSpec = serde_norway::from_str(text)
-            .map_err(|e| CallError::new(ErrorCode::ParamError, format!("invalid devices YAML: {e}")))?;
+        let spec: VirtualDevicesSpec = serde_norway::from_str(text).map_err(|e| {
+            CallError::new(ErrorCode::ParamError, format!("invalid devices YAML: {e}"))
+        })?;
         Ok(Self::from_spec(spec))
     }
 
@@ -108,7 +109,12 @@ impl VirtualDevices {
             let slot = slots
                 .iter_mut()
                 .find(|s| s.spec.id == device_id)
-                .ok_or_else(|| CallError::new(ErrorCode::DeviceIdInvalid, format!("no virtual device {device_id:?}")))?;
+                .ok_or_else(|| {
+                    CallError::new(
+                        ErrorCode::DeviceIdInvalid,
+                        format!("no virtual device {device_id:?}"),
+                    )
+                })?;
             if slot.spec.plugged == plugged {
                 return Ok(());
             }
@@ -165,7 +171,8 @@ impl ToneSource {
     /// `count` samples starting at sample number `start`: the same numbers
     /// always give the same samples, so a receiver can check what it got.
     pub fn samples(&self, start: u64, count: usize) -> Vec<i16> {
-        let step = std::f64::consts::TAU * f64::from(self.frequency_hz) / f64::from(self.sample_rate);
+        let step =
+            std::f64::consts::TAU * f64::from(self.frequency_hz) / f64::from(self.sample_rate);
         (0..count as u64)
             .map(|i| {
                 let phase = step * (start + i) as f64;
@@ -218,8 +225,15 @@ mod tests {
         let changes = d.changes().unwrap();
         d.unplug(&first).unwrap();
         assert!(changes.has_changed().unwrap());
-        assert!(!d.devices(DeviceKind::AudioInput).iter().any(|m| m.device_id == first));
-        assert_eq!(d.unplug("nope").unwrap_err().code(), ErrorCode::DeviceIdInvalid);
+        assert!(
+            !d.devices(DeviceKind::AudioInput)
+                .iter()
+                .any(|m| m.device_id == first)
+        );
+        assert_eq!(
+            d.unplug("nope").unwrap_err().code(),
+            ErrorCode::DeviceIdInvalid
+        );
         d.plug(&first).unwrap();
         assert_eq!(d.devices(DeviceKind::AudioInput)[0].device_id, first);
     }
@@ -233,7 +247,11 @@ mod tests {
         assert_eq!(s[0], 0);
         assert!(s[12] > 16_000);
         assert!(s[24].abs() < 10);
-        assert_eq!(tone.samples(12, 1)[0], s[12], "samples depend only on their number");
+        assert_eq!(
+            tone.samples(12, 1)[0],
+            s[12],
+            "samples depend only on their number"
+        );
     }
 
     #[test]
@@ -244,6 +262,9 @@ mod tests {
             ..VideoConfig::default()
         };
         let f = FrameSource { config }.frame(48);
-        assert_eq!((f.number, f.width, f.height, f.timestamp_us), (48, 640, 360, 2_000_000));
+        assert_eq!(
+            (f.number, f.width, f.height, f.timestamp_us),
+            (48, 640, 360, 2_000_000)
+        );
     }
 }

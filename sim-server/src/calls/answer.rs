@@ -9,7 +9,13 @@ use super::{Actor, CallTable, DeviceId, Refusal, Target};
 use crate::clock::Millis;
 
 impl CallTable {
-    pub fn accept(&mut self, now: Millis, actor: &Actor, call_id: &str, media: MediaState) -> Result<(), Refusal> {
+    pub fn accept(
+        &mut self,
+        now: Millis,
+        actor: &Actor,
+        call_id: &str,
+        media: MediaState,
+    ) -> Result<(), Refusal> {
         let user = actor.user.user.as_str();
         let call = self.call_of_member(&actor.user, call_id)?;
         if !call.member(user).is_some_and(|m| m.is_ringing()) {

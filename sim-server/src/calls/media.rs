@@ -35,7 +35,11 @@ use crate::clock::Millis;
 pub const MEDIA_TYPE_CHANGE_TIMEOUT_MS: Millis = 60_000;
 
 impl CallTable {
-    pub fn set_media_state(&mut self, actor: &Actor, p: SetMediaStateParams) -> Result<(), Refusal> {
+    pub fn set_media_state(
+        &mut self,
+        actor: &Actor,
+        p: SetMediaStateParams,
+    ) -> Result<(), Refusal> {
         let user = actor.user.user.as_str();
         self.call_of_member(&actor.user, &p.call_id)?;
         let Some(call) = self.calls.get_mut(&p.call_id) else {
@@ -69,7 +73,11 @@ impl CallTable {
                 "media type can only be changed in a one-to-one call".into(),
             ));
         }
-        if !call.is_connected() || call.member(user).is_some_and(|m| m.state != CallUserState::OnCall) {
+        if !call.is_connected()
+            || call
+                .member(user)
+                .is_some_and(|m| m.state != CallUserState::OnCall)
+        {
             return Err((
                 ErrorCode::CallStateInvalid,
                 format!("call {} is not connected", p.call_id),
@@ -104,7 +112,11 @@ impl CallTable {
             deadline: now.saturating_add(MEDIA_TYPE_CHANGE_TIMEOUT_MS),
         });
         let call = call.clone();
-        let others: Vec<String> = call.present().filter(|m| m.user_id != user).map(|m| m.user_id.clone()).collect();
+        let others: Vec<String> = call
+            .present()
+            .filter(|m| m.user_id != user)
+            .map(|m| m.user_id.clone())
+            .collect();
         for other in others {
             let event = ServerEvent::MediaTypeChangeRequestReceived {
                 call_id: call.id.clone(),
@@ -117,7 +129,11 @@ impl CallTable {
         Ok(RequestChangeMediaTypeResult { transaction_id })
     }
 
-    pub fn cancel_media_change(&mut self, actor: &Actor, p: TransactionParams) -> Result<(), Refusal> {
+    pub fn cancel_media_change(
+        &mut self,
+        actor: &Actor,
+        p: TransactionParams,
+    ) -> Result<(), Refusal> {
         let pending = self.pending_for(actor, &p.call_id, &p.transaction_id)?;
         if pending.requester != actor.user.user {
             return Err((
@@ -129,12 +145,19 @@ impl CallTable {
         Ok(())
     }
 
-    pub fn reply_media_change(&mut self, actor: &Actor, p: ReplyChangeMediaTypeParams) -> Result<(), Refusal> {
+    pub fn reply_media_change(
+        &mut self,
+        actor: &Actor,
+        p: ReplyChangeMediaTypeParams,
+    ) -> Result<(), Refusal> {
         let pending = self.pending_for(actor, &p.call_id, &p.transaction_id)?;
         if pending.requester == actor.user.user {
             return Err((
                 ErrorCode::TransactionIdInvalid,
-                format!("{} is your own request; the other side answers it", p.transaction_id),
+                format!(
+                    "{} is your own request; the other side answers it",
+                    p.transaction_id
+                ),
             ));
         }
         let result = if p.is_agreed {
@@ -159,7 +182,12 @@ impl CallTable {
         }
     }
 
-    fn pending_for(&self, actor: &Actor, call_id: &str, transaction_id: &str) -> Result<PendingChange, Refusal> {
+    fn pending_for(
+        &self,
+        actor: &Actor,
+        call_id: &str,
+        transaction_id: &str,
+    ) -> Result<PendingChange, Refusal> {
         let call = self.call_of_member(&actor.user, call_id)?;
         call.pending_change
             .clone()
@@ -208,7 +236,8 @@ impl CallTable {
             let Some(old) = before.member(&m.user_id) else {
                 continue;
             };
-            let camera = (before.camera_sends(old) != after.camera_sends(m)).then(|| !after.camera_sends(m));
+            let camera =
+                (before.camera_sends(old) != after.camera_sends(m)).then(|| !after.camera_sends(m));
             let microphone = (old.microphone_on != m.microphone_on).then_some(!m.microphone_on);
             for other in after.present().filter(|o| o.user_id != m.user_id) {
                 if let Some(disabled) = camera {

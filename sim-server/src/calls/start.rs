@@ -43,8 +43,7 @@ impl CallTable {
 
         self.next_call_number += 1;
         let call_id = format!("call-{}", self.next_call_number);
-        let mut caller_member =
-            Member::new(caller, caller, CallUserState::Calling);
+        let mut caller_member = Member::new(caller, caller, CallUserState::Calling);
         caller_member.device = Some(actor.device);
         caller_member.camera_on = media.camera_enabled;
         caller_member.microphone_on = media.microphone_enabled;

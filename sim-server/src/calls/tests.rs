@@ -1,8 +1,8 @@
 //! Unit tests of the call table alone: no sockets, no clock.
 
 use nccall_protocol::{
-    MediaState,
-    CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, ServerEvent, StartCallParams,
+    CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, MediaState, ServerEvent,
+    StartCallParams,
 };
 
 use super::{Actor, CallTable, Note, Target, UserKey};
@@ -99,7 +99,9 @@ fn start_rings_an_online_callee_and_tells_the_caller() {
 fn offline_callee_is_invited_not_ringing() {
     let mut t = CallTable::new();
     let r = t
-        .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| false)
+        .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| {
+            false
+        })
         .unwrap();
     let call = t.get(&r.call_id).unwrap();
     assert_eq!(call.member("bob").unwrap().state, CallUserState::Invited);
@@ -141,7 +143,9 @@ fn second_call_while_in_one_is_session_exist() {
     let mut t = CallTable::new();
     placed(&mut t);
     let err = t
-        .start(T0, &app(), &actor("alice"), params(&["carol"]), ON, &|_| true)
+        .start(T0, &app(), &actor("alice"), params(&["carol"]), ON, &|_| {
+            true
+        })
         .unwrap_err();
     assert_eq!(err.0, ErrorCode::SessionExist);
 }

@@ -179,7 +179,9 @@ impl ServerCore {
             }
             Request::JoinCall(p) => to_value(&calls.join(now, app, actor, &p.call_id, p.media)?),
             Request::SetMediaState(p) => calls.set_media_state(actor, p).map(|()| None),
-            Request::RequestChangeMediaType(p) => to_value(&calls.request_media_change(now, actor, p)?),
+            Request::RequestChangeMediaType(p) => {
+                to_value(&calls.request_media_change(now, actor, p)?)
+            }
             Request::CancelChangeMediaType(p) => calls.cancel_media_change(actor, p).map(|()| None),
             Request::ReplyChangeMediaType(p) => calls.reply_media_change(actor, p).map(|()| None),
         }

@@ -2,9 +2,8 @@
 //! events, and fan-out to several devices.
 
 use nccall_protocol::{
-    MediaState, StartCallRequest,
-    AcceptCallParams, CallMediaType, ClientFrame, ErrorCode, HelloParams,
-    PROTOCOL_VERSION, Request, ServerEvent, ServerFrame, StartCallParams,
+    AcceptCallParams, CallMediaType, ClientFrame, ErrorCode, HelloParams, MediaState,
+    PROTOCOL_VERSION, Request, ServerEvent, ServerFrame, StartCallParams, StartCallRequest,
 };
 
 use super::{ConnId, Input, Output, ServerCore};

@@ -4,8 +4,10 @@
 
 mod acting;
 mod attempts;
+mod devices;
 mod expecting;
 mod group;
+mod media;
 mod presence;
 mod push;
 mod time;

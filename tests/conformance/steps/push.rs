@@ -1,21 +1,24 @@
 //! Push notifications the simulator records for users with no live device.
 
 use cucumber::{then, when};
-use nccall::{EndCallParams, PushConfig, StartCallParams};
+use nccall::{AndroidPushConfigBuilder, EndCallParams, PushConfig, StartCallParams, VivoPushType};
 use nccall_sim::PushKind;
 
 use super::acting::place;
 use super::media;
 use crate::world::CallWorld;
 
+/// A push configuration as an app builds it: title, content, and Android
+/// settings from the engine's builder.
 fn push_config(title: &str, content: &str) -> PushConfig {
-    let mut config = PushConfig {
-        push_title: Some(title.to_string()),
-        push_content: Some(content.to_string()),
-        ..PushConfig::default()
-    };
-    config.android.insert("channel_id".into(), "calls".into());
-    config
+    let android = AndroidPushConfigBuilder::new()
+        .set_channel_id_mi("calls")
+        .set_type_vivo(VivoPushType::System)
+        .build();
+    match android {
+        Ok(a) => a.into_push_config(title, content),
+        Err(e) => panic!("the Android push config does not build: {e}"),
+    }
 }
 
 #[when(
@@ -79,9 +82,11 @@ async fn got_push(
         found.is_some(),
         "no such push to {user}; pushes: {pushes:#?}"
     );
+    let channel = found.and_then(|p| p.push_config.android.get("channelIdMi").cloned());
     assert_eq!(
-        found.map(|p| p.push_config.android.get("channel_id").cloned()),
-        Some(Some("calls".into()))
+        channel.as_deref(),
+        Some("calls"),
+        "the Android settings travel with the push"
     );
 }
 
@@ -89,4 +94,12 @@ async fn got_push(
 async fn no_push(world: &mut CallWorld) {
     let pushes = world.rig().await.sim.pushes().await.unwrap_or_default();
     assert!(pushes.is_empty(), "pushes were sent: {pushes:#?}");
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) tries to call (\w+) with a push title of (\d+) characters$")]
+async fn push_too_long(world: &mut CallWorld, caller: String, callee: String, n: usize) {
+    let mut params = StartCallParams::single(callee, nccall::CallMediaType::Audio);
+    params.push_config = Some(push_config(&"t".repeat(n), "content"));
+    let engine = world.person(&caller).engine.clone();
+    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
 }

@@ -1,0 +1,222 @@
+//! Media-type change, camera and microphone.
+
+use cucumber::{then, when};
+use nccall::{CallEvent, MediaTypeChangeResult};
+
+use super::{expect, media};
+use crate::world::CallWorld;
+
+/// The latest media-type change request that `who` received.
+fn received_transaction(world: &mut CallWorld, who: &str) -> String {
+    let person = world.person(who);
+    person.drain();
+    let found = person.events.iter().rev().find_map(|e| match e {
+        CallEvent::MediaTypeChangeRequestReceived(r) => Some(r.transaction_id.clone()),
+        _ => None,
+    });
+    match found {
+        Some(tx) => tx,
+        None => panic!("{who} received no media type change request"),
+    }
+}
+
+fn own_transaction(world: &CallWorld, who: &str) -> String {
+    match world.transactions.get(who) {
+        Some(tx) => tx.clone(),
+        None => panic!("{who} asked for no media type change"),
+    }
+}
+
+#[when(regex = r"^(\w+) asks to switch to (audio|video)$")]
+async fn asks(world: &mut CallWorld, who: String, kind: String) {
+    let engine = world.person(&who).engine.clone();
+    match engine.request_change_media_type(media(&kind)).await {
+        Ok(tx) => {
+            world.transactions.insert(who, tx);
+        }
+        Err(e) => panic!("{who} could not ask to switch to {kind}: {e}"),
+    }
+}
+
+#[when(regex = r"^(\w+) tries to ask to switch to (audio|video)$")]
+async fn tries_to_ask(world: &mut CallWorld, who: String, kind: String) {
+    let engine = world.person(&who).engine.clone();
+    world.last_attempt = Some(engine.request_change_media_type(media(&kind)).await);
+}
+
+/// Both sides ask at once: the second one's events are held until its own
+/// request was answered, so neither had seen the other's.
+#[when(regex = r"^(\w+) and (\w+) both ask to switch to (audio|video) at the same instant$")]
+async fn both_ask(world: &mut CallWorld, first: String, second: String, kind: String) {
+    let app = world.app().to_string();
+    if let Err(e) = world.rig().await.sim.hold(&app, &second).await {
+        panic!("cannot hold {second}'s events: {e}");
+    }
+    asks(world, first, kind.clone()).await;
+    let engine = world.person(&second).engine.clone();
+    world.last_attempt = Some(engine.request_change_media_type(media(&kind)).await);
+    if let Err(e) = world.rig().await.sim.release(&app, &second).await {
+        panic!("cannot release {second}'s events: {e}");
+    }
+}
+
+#[then(regex = r"^(\w+) is asked by (\w+) to switch to (audio|video)$")]
+async fn is_asked(world: &mut CallWorld, who: String, asker: String, kind: String) {
+    let media_type = media(&kind);
+    let what = format!("a request from {asker} to switch to {kind}");
+    expect(world, &who, &what, |e| {
+        matches!(e, CallEvent::MediaTypeChangeRequestReceived(r) if r.user_id == asker && r.media_type == media_type)
+    })
+    .await;
+}
+
+#[when(regex = r"^(\w+) (agrees|refuses)$")]
+async fn replies(world: &mut CallWorld, who: String, answer: String) {
+    let tx = received_transaction(world, &who);
+    let engine = world.person(&who).engine.clone();
+    if let Err(e) = engine
+        .reply_change_media_type(&tx, answer == "agrees")
+        .await
+    {
+        panic!("{who} could not answer {tx}: {e}");
+    }
+}
+
+#[when(regex = r"^(\w+) cancels (?:her|his|their) request$")]
+async fn cancels(world: &mut CallWorld, who: String) {
+    let tx = own_transaction(world, &who);
+    let engine = world.person(&who).engine.clone();
+    if let Err(e) = engine.cancel_change_media_type(&tx).await {
+        panic!("{who} could not cancel {tx}: {e}");
+    }
+}
+
+#[when(regex = r#"^(\w+) tries to (agree|refuse|cancel) with transaction "([^"]*)"$"#)]
+async fn tries_with_transaction(world: &mut CallWorld, who: String, act: String, tx: String) {
+    let engine = world.person(&who).engine.clone();
+    let outcome = match act.as_str() {
+        "cancel" => engine.cancel_change_media_type(&tx).await,
+        other => engine.reply_change_media_type(&tx, other == "agree").await,
+    };
+    world.last_attempt = Some(outcome.map(|()| tx));
+}
+
+#[when(regex = r"^(\w+) tries to (agree to|cancel) (\w+)'s request$")]
+async fn tries_on_request(world: &mut CallWorld, who: String, act: String, owner: String) {
+    let tx = own_transaction(world, &owner);
+    let engine = world.person(&who).engine.clone();
+    let outcome = match act.as_str() {
+        "cancel" => engine.cancel_change_media_type(&tx).await,
+        _ => engine.reply_change_media_type(&tx, true).await,
+    };
+    world.last_attempt = Some(outcome.map(|()| tx));
+}
+
+#[then(regex = r"^(\w+) and (\w+) see the change end ([A-Z]+) with (audio|video)$")]
+async fn change_result(world: &mut CallWorld, a: String, b: String, result: String, kind: String) {
+    let Some(wanted) = MediaTypeChangeResult::from_name(&result) else {
+        panic!("{result} is not a media type change result");
+    };
+    let media_type = media(&kind);
+    let mut transactions = Vec::new();
+    for who in [&a, &b] {
+        let what = format!("onMediaTypeChangeResultReceived {result} with {kind}");
+        let event = expect(world, who, &what, |e| {
+            matches!(e, CallEvent::MediaTypeChangeResultReceived(_))
+        })
+        .await;
+        let CallEvent::MediaTypeChangeResultReceived(r) = event else {
+            unreachable!("matched above")
+        };
+        assert_eq!(
+            (r.result, r.media_type),
+            (wanted, media_type),
+            "{who}'s result"
+        );
+        let session = world.person(who).engine.get_current_call_session();
+        assert_eq!(
+            session.map(|s| s.media_type()),
+            Some(media_type),
+            "{who}'s session media type"
+        );
+        transactions.push(r.transaction_id);
+    }
+    assert_eq!(
+        transactions[0], transactions[1],
+        "both sides are told about the same request"
+    );
+}
+
+#[then(regex = r"^(\w+)'s call is an? (audio|video) call$")]
+async fn call_media(world: &mut CallWorld, who: String, kind: String) {
+    let session = world.person(&who).engine.get_current_call_session();
+    assert_eq!(session.map(|s| s.media_type()), Some(media(&kind)));
+}
+
+#[when(regex = r"^(\w+(?:@\w+)?) turns (?:her|his|their) (camera|microphone) (on|off)$")]
+async fn turns(world: &mut CallWorld, who: String, device: String, state: String) {
+    let engine = world.person(&who).engine.clone();
+    let on = state == "on";
+    let outcome = match device.as_str() {
+        "camera" => engine.enable_camera(on).await,
+        _ => engine.enable_microphone(on).await,
+    };
+    if let Err(e) = outcome {
+        panic!("{who} could not turn the {device} {state}: {e}");
+    }
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?) sees (\w+(?:@\w+)?)'s (camera|microphone) (on|off)$")]
+async fn sees_switch(
+    world: &mut CallWorld,
+    who: String,
+    other: String,
+    device: String,
+    state: String,
+) {
+    let disabled = state == "off";
+    let what = format!("{other}'s {device} {state}");
+    expect(world, &who, &what, |e| match (device.as_str(), e) {
+        ("camera", CallEvent::RemoteCameraStateChanged(s))
+        | ("microphone", CallEvent::RemoteMicrophoneStateChanged(s)) => {
+            s.user_id == other && s.disabled == disabled
+        }
+        _ => false,
+    })
+    .await;
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?)'s call shows (\w+) with camera (on|off) and microphone (on|off)$")]
+async fn shows_flags(
+    world: &mut CallWorld,
+    who: String,
+    other: String,
+    camera: String,
+    mic: String,
+) {
+    let Some(session) = world.person(&who).engine.get_current_call_session() else {
+        panic!("{who} has no current call");
+    };
+    let Some(p) = session
+        .remote_participants()
+        .iter()
+        .find(|p| p.user_id() == other)
+    else {
+        panic!("{other} is not in {who}'s call");
+    };
+    assert_eq!(
+        (p.is_camera_enabled(), p.is_microphone_enabled()),
+        (camera == "on", mic == "on"),
+        "{other}'s camera and microphone as {who} sees them"
+    );
+}
+
+#[then(regex = r"^(\w+(?:@\w+)?)'s (camera|microphone) is (on|off)$")]
+async fn own_switch(world: &mut CallWorld, who: String, device: String, state: String) {
+    let engine = &world.person(&who).engine;
+    let on = match device.as_str() {
+        "camera" => engine.is_camera_enabled(),
+        _ => engine.is_microphone_enabled(),
+    };
+    assert_eq!(on, state == "on", "{who}'s {device}");
+}
