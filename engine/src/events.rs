@@ -7,10 +7,9 @@
 //! (e.g. accept in `on_call_received`), clone the engine and spawn a task.
 
 use nccall_protocol::{
-    CallEndReason, CallMediaType, CallType, CallUserState, MediaTypeChangeResult,
+    CallEndReason, CallLog, CallMediaType, CallType, CallUserState, MediaTypeChangeResult,
 };
 
-use crate::call_log::CallLog;
 use crate::session::CallSession;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,6 @@
 //! `docs/api-mapping.md` maps every TypeScript name of the spec to its Rust name.
 
 mod call;
-mod call_log;
 mod devices;
 mod engine;
 mod error;
@@ -20,7 +19,6 @@ mod signaling;
 mod video;
 
 pub use call::{CallMachine, Completion, RequestId};
-pub use call_log::{CallDirection, CallLog, CallLogParticipant};
 #[cfg(feature = "cpal")]
 pub use devices::CpalDevices;
 pub use devices::{
@@ -36,9 +34,10 @@ pub use events::{
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
 pub use nccall_protocol::{
-    CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState, ErrorCode,
-    InviteToCallResult, MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult,
-    UserStateEntry, VideoFrameRate, VideoResolution,
+    CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,
+    CallMediaType, CallState, CallType, CallUserState, DeleteCallLogsResult, ErrorCode,
+    InviteToCallResult, MAX_DELETE_BATCH, MAX_HISTORY_PAGE, MediaTypeChangeResult, PushConfig,
+    StartCallParams, StartCallResult, UserStateEntry, VideoFrameRate, VideoResolution,
 };
 pub use push::{AndroidPushConfig, AndroidPushConfigBuilder, HuaweiImportance, VivoPushType};
 pub use session::{CallSession, RemoteParticipant};

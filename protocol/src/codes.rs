@@ -60,6 +60,8 @@ coded_enum! {
         BadFrame = 80023, "BAD_FRAME";
         /// A request other than `hello` arrived before the connection was authenticated.
         NotAuthenticated = 80024, "NOT_AUTHENTICATED";
+        /// The server failed internally (e.g. its storage); try again.
+        ServerError = 80026, "SERVER_ERROR";
         /// The server did not answer within the engine's request timeout.
         RequestTimeout = 80025, "REQUEST_TIMEOUT";
         /// The server answered with a code this implementation does not know.

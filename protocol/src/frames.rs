@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    CallEndReason, CallMediaType, CallType, CallUserState, ErrorCode, MediaTypeChangeResult,
+    CallEndReason, CallLog, CallMediaType, CallType, CallUserState, DeleteCallLogsParams,
+    ErrorCode, GetHistoryCallLogsParams, MediaTypeChangeResult,
 };
 
 /// Everything a client sends is a request with an id the server echoes in
@@ -42,6 +43,14 @@ pub enum Request {
     CancelChangeMediaType(TransactionParams),
     /// Answers the other side's media-type change request.
     ReplyChangeMediaType(ReplyChangeMediaTypeParams),
+    /// A page of the user's call history.
+    GetHistoryCallLogs(GetHistoryCallLogsParams),
+    /// The user's calls that have not ended.
+    GetOngoingCallLogs,
+    /// Deletes some of the user's logs (for the user only).
+    DeleteCallLogsForMe(DeleteCallLogsParams),
+    /// Deletes all of the user's logs (for the user only).
+    DeleteAllCallLogsForMe,
 }
 
 impl Request {
@@ -59,6 +68,10 @@ impl Request {
             Request::RequestChangeMediaType(_) => "requestChangeMediaType",
             Request::CancelChangeMediaType(_) => "cancelChangeMediaType",
             Request::ReplyChangeMediaType(_) => "replyChangeMediaType",
+            Request::GetHistoryCallLogs(_) => "getHistoryCallLogs",
+            Request::GetOngoingCallLogs => "getOngoingCallLogs",
+            Request::DeleteCallLogsForMe(_) => "deleteCallLogsForMe",
+            Request::DeleteAllCallLogsForMe => "deleteAllCallLogsForMe",
         }
     }
 }
@@ -494,6 +507,10 @@ pub enum ServerEvent {
         user_id: String,
         disabled: bool,
     },
+    /// The server's log of a call that ended (also delivered on connect to a
+    /// user who was offline when it ended).
+    #[serde(rename_all = "camelCase")]
+    ServerCallLogReceived { call_log: CallLog },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {
@@ -519,6 +536,7 @@ impl ServerEvent {
             | ServerEvent::RemoteCameraStateChanged { call_id, .. }
             | ServerEvent::RemoteMicrophoneStateChanged { call_id, .. }
             | ServerEvent::CallEnded { call_id, .. } => call_id,
+            ServerEvent::ServerCallLogReceived { call_log } => &call_log.call_id,
         }
     }
 }

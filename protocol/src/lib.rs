@@ -10,11 +10,17 @@
 //! `NCCallState`, `NCCallUserState`, `NCCallLogOrder`) plus the end-reason and
 //! error-code tables; the engine re-exports them as its public types.
 
+mod call_log;
 mod coded;
 mod codes;
 mod enums;
 mod frames;
 
+pub use call_log::{
+    CallDirection, CallLog, CallLogList, CallLogPage, CallLogParticipant, DeleteAllCallLogsResult,
+    DeleteCallLogsParams, DeleteCallLogsResult, GetHistoryCallLogsParams, MAX_DELETE_BATCH,
+    MAX_HISTORY_PAGE,
+};
 pub use codes::ErrorCode;
 pub use enums::{
     CallEndReason, CallLogOrder, CallMediaType, CallState, CallType, CallUserState,

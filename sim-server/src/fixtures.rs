@@ -7,6 +7,8 @@
 //!     ring_timeout_secs: 60      # optional; 60 s is the ancestor's default
 //!     busy_policy: ring          # optional; ring (default) or reject, see BusyPolicy
 //!     max_participants: 16       # optional; CallPlus allows 16 in a video call
+//!     seed_call_logs:            # optional; see store/seed.rs
+//!       - { owner: alice, peer: bob, count: 250, first_end_time: 1767225600000, interval_ms: 60000 }
 //!     users:
 //!       - { user_id: alice, token: alice-token }
 //! ```
@@ -59,6 +61,9 @@ pub struct AppFixture {
     pub max_participants: usize,
     #[serde(default)]
     pub users: Vec<UserFixture>,
+    /// Call logs to store at start (if the store is empty).
+    #[serde(default)]
+    pub seed_call_logs: Vec<crate::store::SeedSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

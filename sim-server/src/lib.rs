@@ -4,6 +4,7 @@
 //! - `calls/`   — authoritative call state: who rings, connects, ends, and why.
 //! - `server/`  — the tokio shell: WebSocket listener, connections, the hub task
 //!   that drives the core with a (possibly virtual) clock.
+//! - `store/`   — call logs on SQLite: the cursor, logs of finished calls, seeding.
 //! - `fixtures` — apps and users from YAML; `clock` — system or virtual time.
 //!
 //! Start one in-process with [`Simulator::start`]; the `nccall-sim` binary
@@ -14,6 +15,7 @@ mod clock;
 mod core;
 mod fixtures;
 mod server;
+mod store;
 
 pub use calls::{Actor, Call, CallTable, DeviceId, Member, Note, Target, UserKey};
 pub use clock::{Millis, SimClock, VIRTUAL_EPOCH_MS};
@@ -25,3 +27,4 @@ pub use fixtures::{
     Fixtures, UserFixture,
 };
 pub use server::{SimConfig, SimError, SimHandle, Simulator};
+pub use store::{CallLogStore, SeedSpec, SqliteStore, StoreError};

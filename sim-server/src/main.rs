@@ -24,6 +24,10 @@ struct Args {
     /// YAML file with the apps and users the simulator knows.
     #[arg(long, default_value = "fixtures/conformance.yaml")]
     fixtures: PathBuf,
+    /// Keep call logs in this directory (SQLite), across restarts. Without
+    /// it they are kept in memory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -41,7 +45,11 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = SimConfig::new(fixtures).with_listen(args.listen);
+    let mut config = SimConfig::new(fixtures).with_listen(args.listen);
+    if let Some(dir) = args.data_dir {
+        println!("nccall-sim: call logs in {}", dir.display());
+        config = config.with_data_dir(dir);
+    }
     let sim = match Simulator::start(config).await {
         Ok(sim) => sim,
         Err(e) => {

@@ -80,11 +80,15 @@ impl CallTable {
                 .filter(|c| c.state == CallUserState::Calling)
             {
                 c.state = CallUserState::OnCall;
+                c.reached = CallUserState::OnCall;
+                c.joined_at = Some(now);
                 joined.push(caller);
             }
         }
         if let Some(m) = call.member_mut(user) {
             m.state = CallUserState::OnCall;
+            m.reached = CallUserState::OnCall;
+            m.joined_at = Some(now);
             m.device = Some(device);
             m.ring_deadline = None;
         }

@@ -55,6 +55,12 @@ pub struct Member {
     pub ring_deadline: Option<Millis>,
     /// Set when the member left, from the member's own point of view.
     pub end_reason: Option<CallEndReason>,
+    /// The furthest state the member reached (for call logs).
+    pub reached: CallUserState,
+    /// When the member was last connected (for the log's duration).
+    pub joined_at: Option<Millis>,
+    /// When the member left (or the call ended for them).
+    pub left_at: Option<Millis>,
 }
 
 impl Member {
@@ -69,6 +75,9 @@ impl Member {
             device: None,
             ring_deadline: None,
             end_reason: None,
+            reached: state,
+            joined_at: None,
+            left_at: None,
         }
     }
 

@@ -61,6 +61,7 @@ impl CallTable {
         member.state = CallUserState::Ended;
         member.end_reason = Some(reason);
         member.ring_deadline = None;
+        member.left_at = Some(now);
         let call = call.clone();
         self.unindex(&call.app, user, call_id);
 
@@ -140,8 +141,10 @@ impl CallTable {
                 m.state = CallUserState::Ended;
                 m.end_reason = Some(reason);
                 m.ring_deadline = None;
+                m.left_at = Some(now);
             }
         }
+        self.finished.push(call);
     }
 }
 

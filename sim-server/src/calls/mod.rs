@@ -89,6 +89,8 @@ pub struct CallTable {
     next_call_number: u64,
     next_transaction_number: u64,
     notes: Vec<Note>,
+    /// Calls that ended since the last drain, for the call logs.
+    finished: Vec<Call>,
 }
 
 impl CallTable {
@@ -99,6 +101,18 @@ impl CallTable {
     /// Takes the notes queued by the operations so far.
     pub fn drain_notes(&mut self) -> std::vec::Drain<'_, Note> {
         self.notes.drain(..)
+    }
+
+    /// Takes the calls that ended since the last call.
+    pub fn drain_finished(&mut self) -> std::vec::Drain<'_, Call> {
+        self.finished.drain(..)
+    }
+
+    /// Every ongoing call the user is or was a member of (to rejoin).
+    pub fn ongoing_of(&self, user: &UserKey) -> impl Iterator<Item = &Call> {
+        self.calls
+            .values()
+            .filter(move |c| c.app == user.app && c.member(&user.user).is_some())
     }
 
     pub fn get(&self, call_id: &str) -> Option<&Call> {

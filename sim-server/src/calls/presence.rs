@@ -26,6 +26,7 @@ impl CallTable {
                 .filter(|m| m.state == CallUserState::Invited)
             {
                 m.state = CallUserState::Ringing;
+                m.reached = CallUserState::Ringing;
                 now_ringing = true;
             }
             let call = call.clone();

@@ -30,6 +30,7 @@ impl ServerCore {
                 // Calls that ring for the user now ring on this device too.
                 self.calls.on_device_online(&user, conn);
                 self.deliver_notes(now);
+                self.deliver_pending_logs(now, &user);
             }
             Err(refusal) => {
                 self.respond_err(conn, id, refusal);

@@ -37,41 +37,49 @@ impl ServerCore {
     pub(super) fn deliver_notes(&mut self, now: Millis) {
         let notes: Vec<Note> = self.calls.drain_notes().collect();
         for note in notes {
-            let conns: Vec<ConnId> = match self.online.get(&note.to) {
-                Some(set) => set
-                    .iter()
-                    .copied()
-                    .filter(|c| match note.target {
-                        Target::AllDevices => true,
-                        Target::Device(d) => *c == d,
-                        Target::OtherDevices(d) => *c != d,
-                    })
-                    .collect(),
-                None => {
-                    self.record_push(now, &note);
-                    continue;
-                }
-            };
-            if conns.is_empty() {
-                continue;
+            self.deliver(now, note);
+        }
+        self.log_finished_calls(now);
+    }
+
+    /// Sends one note to the devices it targets; records a push if the user
+    /// has none online. Returns whether any device got it.
+    pub(super) fn deliver(&mut self, now: Millis, note: Note) -> bool {
+        let conns: Vec<ConnId> = match self.online.get(&note.to) {
+            Some(set) => set
+                .iter()
+                .copied()
+                .filter(|c| match note.target {
+                    Target::AllDevices => true,
+                    Target::Device(d) => *c == d,
+                    Target::OtherDevices(d) => *c != d,
+                })
+                .collect(),
+            None => {
+                self.record_push(now, &note);
+                return false;
             }
-            let seq = self.event_seq.entry(note.to.clone()).or_insert(0);
-            *seq += 1;
-            let seq = *seq;
-            for conn in conns {
-                let output = Output::Send {
-                    conn,
-                    frame: ServerFrame::Event {
-                        seq,
-                        event: note.event.clone(),
-                    },
-                };
-                match self.held.get_mut(&note.to) {
-                    Some(queue) => queue.push(output),
-                    None => self.outputs.push_back(output),
-                }
+        };
+        if conns.is_empty() {
+            return false;
+        }
+        let seq = self.event_seq.entry(note.to.clone()).or_insert(0);
+        *seq += 1;
+        let seq = *seq;
+        for conn in conns {
+            let output = Output::Send {
+                conn,
+                frame: ServerFrame::Event {
+                    seq,
+                    event: note.event.clone(),
+                },
+            };
+            match self.held.get_mut(&note.to) {
+                Some(queue) => queue.push(output),
+                None => self.outputs.push_back(output),
             }
         }
+        true
     }
 
     fn record_push(&mut self, now: Millis, note: &Note) {

@@ -9,6 +9,7 @@
 
 mod auth;
 mod delivery;
+mod logs;
 
 pub use delivery::{PushKind, PushRecord};
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 use crate::calls::{Actor, CallTable, DeviceId, Refusal, UserKey};
 use crate::clock::Millis;
 use crate::fixtures::Fixtures;
+use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
 
 /// Identifies one client connection (one device), chosen by the shell.
 pub type ConnId = DeviceId;
@@ -79,12 +81,30 @@ pub struct ServerCore {
     /// Push notifications sent to users with no live device.
     pushes: Vec<PushRecord>,
     calls: CallTable,
+    store: Box<dyn CallLogStore>,
     outputs: VecDeque<Output>,
 }
 
 impl ServerCore {
-    pub fn new(fixtures: Fixtures) -> Self {
-        ServerCore {
+    /// A core with call logs kept in memory.
+    pub fn new(fixtures: Fixtures) -> Result<Self, StoreError> {
+        Self::with_store(fixtures, Box::new(SqliteStore::in_memory()?))
+    }
+
+    /// A core on `store`. The fixtures' seeded logs are added if the store
+    /// is empty (a restarted simulator keeps what it had).
+    pub fn with_store(
+        fixtures: Fixtures,
+        mut store: Box<dyn CallLogStore>,
+    ) -> Result<Self, StoreError> {
+        if store.count()? == 0 {
+            for app in &fixtures.apps {
+                for (n, spec) in app.seed_call_logs.iter().enumerate() {
+                    seed(store.as_mut(), &app.app_key, spec, &format!("seed{n}"))?;
+                }
+            }
+        }
+        Ok(ServerCore {
             fixtures,
             conns: HashMap::new(),
             online: HashMap::new(),
@@ -92,8 +112,19 @@ impl ServerCore {
             held: HashMap::new(),
             pushes: Vec::new(),
             calls: CallTable::new(),
+            store,
             outputs: VecDeque::new(),
-        }
+        })
+    }
+
+    /// Adds seeded logs (see [`SeedSpec`]); call ids start with `prefix`.
+    pub fn seed_logs(
+        &mut self,
+        app: &str,
+        spec: &SeedSpec,
+        prefix: &str,
+    ) -> Result<(), StoreError> {
+        seed(self.store.as_mut(), app, spec, prefix)
     }
 
     pub fn handle_input(&mut self, now: Millis, input: Input) {
@@ -184,6 +215,10 @@ impl ServerCore {
             }
             Request::CancelChangeMediaType(p) => calls.cancel_media_change(actor, p).map(|()| None),
             Request::ReplyChangeMediaType(p) => calls.reply_media_change(actor, p).map(|()| None),
+            Request::GetHistoryCallLogs(p) => to_value(&self.history(&actor.user, &p)?),
+            Request::GetOngoingCallLogs => to_value(&self.ongoing(&actor.user)),
+            Request::DeleteCallLogsForMe(p) => to_value(&self.delete_logs(&actor.user, p)?),
+            Request::DeleteAllCallLogsForMe => to_value(&self.delete_all_logs(&actor.user)?),
         }
     }
 
@@ -258,6 +293,18 @@ impl ServerCore {
     fn send(&mut self, conn: ConnId, frame: ServerFrame) {
         self.outputs.push_back(Output::Send { conn, frame });
     }
+}
+
+fn seed(
+    store: &mut dyn CallLogStore,
+    app: &str,
+    spec: &SeedSpec,
+    prefix: &str,
+) -> Result<(), StoreError> {
+    for (end, logs) in spec.calls(prefix) {
+        store.insert_call(app, end, logs)?;
+    }
+    Ok(())
 }
 
 fn to_value<T: Serialize>(value: &T) -> Result<Option<serde_json::Value>, Refusal> {

@@ -21,7 +21,7 @@ const FIXTURES: &str = "apps:
 ";
 
 fn core() -> ServerCore {
-    ServerCore::new(Fixtures::from_yaml(FIXTURES).unwrap())
+    ServerCore::new(Fixtures::from_yaml(FIXTURES).unwrap()).unwrap()
 }
 
 fn hello(app: &str, token: &str, version: u32) -> Request {

@@ -10,6 +10,9 @@ use nccall_protocol::ClientFrame;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::calls::UserKey;
+use crate::store::SeedSpec;
+
+use super::SimError;
 use crate::clock::{Millis, SimClock};
 use crate::core::{ConnId, CoreStats, Input, Output, PushRecord, ServerCore};
 
@@ -44,6 +47,12 @@ pub(super) enum HubMsg {
     Release {
         user: UserKey,
         ack: oneshot::Sender<()>,
+    },
+    Seed {
+        app: String,
+        spec: SeedSpec,
+        prefix: String,
+        ack: oneshot::Sender<Result<(), SimError>>,
     },
 }
 
@@ -89,6 +98,10 @@ pub(super) async fn run(
                     HubMsg::Hold { user, ack } => {
                         core.hold(user);
                         let _ = ack.send(());
+                    }
+                    HubMsg::Seed { app, spec, prefix, ack } => {
+                        let done = core.seed_logs(&app, &spec, &prefix).map_err(SimError::from);
+                        let _ = ack.send(done);
                     }
                     HubMsg::Release { user, ack } => {
                         core.release(&user);

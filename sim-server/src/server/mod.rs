@@ -6,6 +6,7 @@ mod connection;
 mod hub;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use crate::calls::UserKey;
 use crate::clock::{Millis, SimClock};
 use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
+use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
 use hub::HubMsg;
 
 /// How to run a simulator.
@@ -28,6 +30,8 @@ pub struct SimConfig {
     pub clock: SimClock,
     /// A connection silent for this long (no frame, no heartbeat) is closed.
     pub idle_timeout: Duration,
+    /// Where call logs are kept across restarts; in memory if `None`.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl SimConfig {
@@ -38,7 +42,14 @@ impl SimConfig {
             fixtures,
             clock: SimClock::System,
             idle_timeout: Duration::from_secs(60),
+            data_dir: None,
         }
+    }
+
+    /// Keeps call logs in `dir` (SQLite), where they survive a restart.
+    pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
     }
 
     /// Uses a virtual clock: timers fire only through [`SimHandle::advance`].
@@ -64,6 +75,8 @@ pub enum SimError {
     Stopped,
     #[error("only a virtual clock can be advanced; this simulator runs on the system clock")]
     NotVirtual,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct Simulator;
@@ -83,7 +96,11 @@ impl Simulator {
             source,
         })?;
         let (hub_tx, hub_rx) = mpsc::unbounded_channel();
-        let core = ServerCore::new(config.fixtures);
+        let store: Box<dyn CallLogStore> = match &config.data_dir {
+            Some(dir) => Box::new(SqliteStore::open_dir(dir)?),
+            None => Box::new(SqliteStore::in_memory()?),
+        };
+        let core = ServerCore::with_store(config.fixtures, store)?;
         let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), hub_rx));
         let accept_task = tokio::spawn(accept_loop(listener, hub_tx.clone(), config.idle_timeout));
         tracing::info!(%addr, "nccall-sim listening on ws://{addr}");
@@ -172,6 +189,18 @@ impl SimHandle {
     pub async fn release(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
         self.ask(|ack| HubMsg::Release { user, ack }).await
+    }
+
+    /// Stores seeded call logs for `app` (see [`SeedSpec`]); call ids start with `prefix`.
+    pub async fn seed_logs(&self, app: &str, spec: SeedSpec, prefix: &str) -> Result<(), SimError> {
+        let (app, prefix) = (app.to_string(), prefix.to_string());
+        self.ask(|ack| HubMsg::Seed {
+            app,
+            spec,
+            prefix,
+            ack,
+        })
+        .await?
     }
 
     async fn ask<T>(&self, msg: impl FnOnce(oneshot::Sender<T>) -> HubMsg) -> Result<T, SimError> {

@@ -1,0 +1,113 @@
+//! `NCCallLog` and the history queries: the record of one call for one user,
+//! as the server stores it and as an engine builds it locally.
+
+use serde::{Deserialize, Serialize};
+
+use crate::coded::coded_enum;
+use crate::{CallEndReason, CallLogOrder, CallMediaType, CallType, CallUserState};
+
+coded_enum! {
+    /// Whether the log's owner placed or received the call.
+    pub enum CallDirection, wire = name {
+        Outgoing = 0, "OUTGOING";
+        Incoming = 1, "INCOMING";
+    }
+}
+
+/// One participant of a logged call and the furthest state they reached:
+/// ONCALL if they were ever connected; otherwise CALLING (a caller nobody
+/// answered), RINGING / BUSYLINE_RINGING (rung, never answered) or INVITED
+/// (never reached a device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLogParticipant {
+    pub user_id: String,
+    pub user_state: CallUserState,
+}
+
+/// The record of one call for its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLog {
+    pub call_id: String,
+    pub caller_user_id: String,
+    /// Who invited the owner (the caller unless the owner was invited later).
+    pub inviter_user_id: String,
+    /// Everyone who took part, the owner included, in the order they came.
+    pub participants: Vec<CallLogParticipant>,
+    pub call_type: CallType,
+    /// The media type the call had when it ended.
+    pub media_type: CallMediaType,
+    pub direction: CallDirection,
+    /// Billing start (server clock); `None` if the call never connected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<i64>,
+    /// When the call ended for the owner; `None` while it is ongoing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<i64>,
+    /// Connected time of the owner in ms; 0 if they never were connected.
+    pub duration_ms: i64,
+    /// Why it ended, from the owner's point of view; `None` while ongoing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<CallEndReason>,
+    /// The owner was called and never answered.
+    pub missed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// The server's cursor for this log (see `getHistoryCallLogs`); `None`
+    /// in a log the engine built itself, and for ongoing calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_time: Option<i64>,
+}
+
+/// Largest `count` of one history page.
+pub const MAX_HISTORY_PAGE: i64 = 100;
+
+/// Most call ids in one `deleteCallLogsForMe`.
+pub const MAX_DELETE_BATCH: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetHistoryCallLogsParams {
+    /// `-1` for the first page (newest for DESC); then the last `syncTime`.
+    pub start_time: i64,
+    pub count: i64,
+    pub order: CallLogOrder,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLogPage {
+    pub has_more: bool,
+    pub call_log_list: Vec<CallLog>,
+    /// Pass as the next `startTime` (the last log's sync time; the
+    /// `startTime` given when the page is empty).
+    pub sync_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallLogList {
+    pub call_log_list: Vec<CallLog>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteCallLogsParams {
+    pub call_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteCallLogsResult {
+    /// Ids the owner had no log for (nothing else happens for them).
+    pub not_found_call_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteAllCallLogsResult {
+    pub deleted_count: u64,
+}
