@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use nccall::{CallEvent, CallSession, RemoteParticipant};
+use nccall::{CallEvent, CallLog, CallSession, RemoteParticipant};
 use serde_json::{Map, Value, json};
 
 pub struct Normaliser {
@@ -107,16 +107,55 @@ impl Normaliser {
                 m
             }
             CallEvent::LocalCallLogReceived(e) | CallEvent::ServerCallLogReceived(e) => {
-                let mut m = Map::new();
-                m.insert("callId".into(), json!(self.call(&e.call_log.call_id)));
-                m.insert("endReason".into(), json!(e.call_log.end_reason.to_string()));
-                m
+                self.call_log(&e.call_log)
             }
             // A kind of event added after this renderer: its name alone, so
             // that a snapshot never holds an unnormalised id or time.
             _ => Map::new(),
         };
         json!({ event.callback_name(): Value::Object(fields) })
+    }
+
+    /// A call log with every field, normalised; `syncTime` as microseconds
+    /// from the scenario start (it is the end time in µs, nudged to be unique).
+    pub fn call_log(&mut self, log: &CallLog) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("callId".into(), json!(self.call(&log.call_id)));
+        m.insert("callerUserId".into(), json!(log.caller_user_id));
+        m.insert("inviterUserId".into(), json!(log.inviter_user_id));
+        let participants: Vec<String> = log
+            .participants
+            .iter()
+            .map(|p| format!("{} {}", p.user_id, p.user_state))
+            .collect();
+        m.insert("participants".into(), json!(participants));
+        m.insert("callType".into(), json!(log.call_type.to_string()));
+        m.insert("mediaType".into(), json!(log.media_type.to_string()));
+        m.insert("direction".into(), json!(log.direction.name()));
+        if let Some(t) = log.start_time {
+            m.insert("startTime".into(), json!(self.time(t)));
+        }
+        if let Some(t) = log.end_time {
+            m.insert("endTime".into(), json!(self.time(t)));
+        }
+        m.insert("durationMs".into(), json!(log.duration_ms));
+        if let Some(r) = log.end_reason {
+            m.insert("endReason".into(), json!(r.to_string()));
+        }
+        m.insert("missed".into(), json!(log.missed));
+        if let Some(extra) = &log.extra {
+            m.insert("extra".into(), json!(extra));
+        }
+        if let Some(target) = &log.target_id {
+            m.insert("targetId".into(), json!(target));
+        }
+        if let Some(sync) = log.sync_time {
+            m.insert(
+                "syncTime".into(),
+                json!(format!("{:+}us", sync - self.epoch * 1000)),
+            );
+        }
+        m
     }
 
     fn session(&mut self, s: &CallSession) -> Map<String, Value> {

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use nccall_protocol::{
-    CallMediaType, CallState, ErrorCode, InviteToCallResult, PushConfig, ServerFrame,
-    StartCallParams, StartCallResult,
+    CallLog, CallLogPage, CallMediaType, CallState, DeleteCallLogsResult, ErrorCode,
+    GetHistoryCallLogsParams, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
+    StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -440,6 +441,49 @@ impl CallEngine {
         self.request(|m| m.reply_change_media_type(transaction_id, is_agreed))
             .await
             .map(drop)
+    }
+
+    /// `getHistoryCallLogs`: a page of the user's call history. Pass `-1` as
+    /// `start_time` first, then the returned `sync_time`.
+    pub async fn get_history_call_logs(
+        &self,
+        params: GetHistoryCallLogsParams,
+    ) -> CallResult<CallLogPage> {
+        match self.request(|m| m.get_history_call_logs(params)).await? {
+            Completion::CallLogPage(page) => Ok(page),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `getOngoingCallLogs`: the user's calls that have not ended.
+    pub async fn get_ongoing_call_logs(&self) -> CallResult<Vec<CallLog>> {
+        match self.request(|m| m.get_ongoing_call_logs()).await? {
+            Completion::CallLogs(logs) => Ok(logs),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `deleteCallLogsForMe`: at most 100 ids; the result lists ids the user
+    /// had no log for. Other participants keep theirs.
+    pub async fn delete_call_logs_for_me(
+        &self,
+        call_ids: Vec<String>,
+    ) -> CallResult<DeleteCallLogsResult> {
+        match self
+            .request(|m| m.delete_call_logs_for_me(call_ids))
+            .await?
+        {
+            Completion::Deleted(result) => Ok(result),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// `deleteAllCallLogsForMe`: returns how many logs were deleted.
+    pub async fn delete_all_call_logs_for_me(&self) -> CallResult<u64> {
+        match self.request(|m| m.delete_all_call_logs_for_me()).await? {
+            Completion::DeletedAll(n) => Ok(n),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// `endCall`: hangs up, cancels or rejects a call.

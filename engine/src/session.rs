@@ -16,6 +16,17 @@ pub struct CallSession {
     pub(crate) caller_user_id: String,
     pub(crate) inviter_user_id: String,
     pub(crate) start_time: Option<i64>,
+    /// What the local log needs that the getters do not show.
+    pub(crate) record: SessionRecord,
+}
+
+/// Facts about a call kept for its local log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SessionRecord {
+    pub extra: Option<String>,
+    pub target_id: Option<String>,
+    /// The furthest state the local user reached.
+    pub reached: Option<CallUserState>,
 }
 
 impl CallSession {
@@ -59,13 +70,33 @@ impl CallSession {
             .find(|p| p.user_id == user_id)
     }
 
-    /// Replaces the remote participant list with the server's, minus `me`.
+    /// Takes the server's participant list (minus `me`), keeping how far
+    /// each known participant got.
     pub(crate) fn set_participants(&mut self, me: &str, all: &[Participant]) {
+        let old = std::mem::take(&mut self.remote_participants);
         self.remote_participants = all
             .iter()
             .filter(|p| p.user_id != me)
-            .map(RemoteParticipant::from)
+            .map(|p| {
+                let mut fresh = RemoteParticipant::from(p);
+                if let Some(before) = old.iter().find(|o| o.user_id == p.user_id) {
+                    fresh.reached = before.reached;
+                    fresh.set_state(p.user_state);
+                }
+                fresh
+            })
             .collect();
+        // Participants who left are not in the server's list any more; keep
+        // them (ENDED) so the session still shows who took part.
+        for gone in old {
+            if !self
+                .remote_participants
+                .iter()
+                .any(|p| p.user_id == gone.user_id)
+            {
+                self.remote_participants.push(gone);
+            }
+        }
     }
 }
 
@@ -76,9 +107,30 @@ pub struct RemoteParticipant {
     pub(crate) user_state: CallUserState,
     pub(crate) camera_enabled: bool,
     pub(crate) microphone_enabled: bool,
+    /// The furthest state this participant reached (for the local log).
+    pub(crate) reached: CallUserState,
+}
+
+/// How far along a call a state is: INVITED < ringing or calling <
+/// connecting < on call. ENDED is no progress.
+pub(crate) fn progress(state: CallUserState) -> u8 {
+    match state {
+        CallUserState::Invited => 1,
+        CallUserState::Calling | CallUserState::Ringing | CallUserState::BusylineRinging => 2,
+        CallUserState::Connecting => 3,
+        CallUserState::OnCall => 4,
+        _ => 0,
+    }
 }
 
 impl RemoteParticipant {
+    /// Records a new state, keeping the furthest one reached.
+    pub(crate) fn set_state(&mut self, state: CallUserState) {
+        self.user_state = state;
+        if progress(state) > progress(self.reached) {
+            self.reached = state;
+        }
+    }
     pub fn user_id(&self) -> &str {
         &self.user_id
     }
@@ -103,6 +155,7 @@ impl From<&Participant> for RemoteParticipant {
             user_state: p.user_state,
             camera_enabled: p.camera_enabled,
             microphone_enabled: p.microphone_enabled,
+            reached: p.user_state,
         }
     }
 }

@@ -9,17 +9,20 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nccall_protocol::{
-    AcceptCallParams, CallEndReason, CallInfo, CallMediaType, CallState, CallType, CallUserState,
-    ClientFrame, ErrorCode, HelloParams, HelloResult, InviteToCallParams, InviteToCallResult,
-    JoinCallParams, MediaState, PROTOCOL_VERSION, ReplyChangeMediaTypeParams, Request,
+    AcceptCallParams, CallEndReason, CallInfo, CallLog, CallLogList, CallLogPage, CallMediaType,
+    CallState, CallType, CallUserState, ClientFrame, DeleteAllCallLogsResult, DeleteCallLogsParams,
+    DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams, HelloParams, HelloResult,
+    InviteToCallParams, InviteToCallResult, JoinCallParams, MAX_DELETE_BATCH, MAX_HISTORY_PAGE,
+    MediaState, PROTOCOL_VERSION, ReplyChangeMediaTypeParams, Request,
     RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
     SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
 };
 
 use super::final_state::final_state;
+use super::local_log::local_log;
 use crate::error::CallError;
 use crate::events::*;
-use crate::session::{CallSession, RemoteParticipant};
+use crate::session::{CallSession, RemoteParticipant, SessionRecord};
 
 pub type RequestId = u64;
 
@@ -31,6 +34,10 @@ pub enum Completion {
     InviteToCall(InviteToCallResult),
     /// The transaction id of a media-type change request.
     MediaTypeChangeRequested(String),
+    CallLogPage(CallLogPage),
+    CallLogs(Vec<CallLog>),
+    Deleted(DeleteCallLogsResult),
+    DeletedAll(u64),
     /// Server time from a heartbeat answer.
     Heartbeat(i64),
     Done,
@@ -49,6 +56,10 @@ enum Pending {
     SetMediaState,
     RequestMediaChange,
     SettleMediaChange,
+    History,
+    Ongoing,
+    Delete,
+    DeleteAll,
 }
 
 #[derive(Debug, Default)]
@@ -162,6 +173,61 @@ impl CallMachine {
             is_agreed,
         });
         Ok(self.queue(request, Pending::SettleMediaChange))
+    }
+
+    /// A page of the user's call history (`-1` as `start_time` for the newest).
+    pub fn get_history_call_logs(
+        &mut self,
+        params: GetHistoryCallLogsParams,
+    ) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        if !(1..=MAX_HISTORY_PAGE).contains(&params.count) {
+            return Err(CallError::new(
+                ErrorCode::ParamError,
+                format!("count must be 1..={MAX_HISTORY_PAGE}, not {}", params.count),
+            ));
+        }
+        if params.start_time < -1 {
+            return Err(CallError::new(
+                ErrorCode::ParamError,
+                format!(
+                    "startTime must be -1 or a sync time, not {}",
+                    params.start_time
+                ),
+            ));
+        }
+        Ok(self.queue(Request::GetHistoryCallLogs(params), Pending::History))
+    }
+
+    /// The user's calls that have not ended.
+    pub fn get_ongoing_call_logs(&mut self) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        Ok(self.queue(Request::GetOngoingCallLogs, Pending::Ongoing))
+    }
+
+    /// Deletes the user's logs of these calls (for the user only).
+    pub fn delete_call_logs_for_me(
+        &mut self,
+        call_ids: Vec<String>,
+    ) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        if call_ids.is_empty() || call_ids.len() > MAX_DELETE_BATCH {
+            return Err(CallError::new(
+                ErrorCode::ParamError,
+                format!(
+                    "callIds must hold 1..={MAX_DELETE_BATCH} ids, not {}",
+                    call_ids.len()
+                ),
+            ));
+        }
+        let request = Request::DeleteCallLogsForMe(DeleteCallLogsParams { call_ids });
+        Ok(self.queue(request, Pending::Delete))
+    }
+
+    /// Deletes all the user's logs (for the user only).
+    pub fn delete_all_call_logs_for_me(&mut self) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        Ok(self.queue(Request::DeleteAllCallLogsForMe, Pending::DeleteAll))
     }
 
     /// The connected current call, for operations that need one.
@@ -489,6 +555,14 @@ impl CallMachine {
             }
             Pending::EndCall => Ok(Completion::Done),
             Pending::SetMediaState | Pending::SettleMediaChange => Ok(Completion::Done),
+            Pending::History => decode::<CallLogPage>(response.result).map(Completion::CallLogPage),
+            Pending::Ongoing => decode::<CallLogList>(response.result)
+                .map(|l| Completion::CallLogs(l.call_log_list)),
+            Pending::Delete => {
+                decode::<DeleteCallLogsResult>(response.result).map(Completion::Deleted)
+            }
+            Pending::DeleteAll => decode::<DeleteAllCallLogsResult>(response.result)
+                .map(|r| Completion::DeletedAll(r.deleted_count)),
             Pending::RequestMediaChange => decode::<RequestChangeMediaTypeResult>(response.result)
                 .map(|r| Completion::MediaTypeChangeRequested(r.transaction_id)),
             Pending::InviteToCall => {
@@ -530,11 +604,17 @@ impl CallMachine {
                     user_state: CallUserState::Invited,
                     camera_enabled: params.media_type == nccall_protocol::CallMediaType::AudioVideo,
                     microphone_enabled: true,
+                    reached: CallUserState::Invited,
                 })
                 .collect(),
             caller_user_id: me.clone(),
             inviter_user_id: me,
             start_time: None,
+            record: SessionRecord {
+                extra: params.extra.clone(),
+                target_id: params.target_id.clone(),
+                reached: Some(CallUserState::Calling),
+            },
         };
         self.current = Some(session.call_id.clone());
         self.sessions.insert(session.call_id.clone(), session);
@@ -551,6 +631,10 @@ impl CallMachine {
             caller_user_id: info.caller_user_id,
             inviter_user_id: info.inviter_user_id,
             start_time: None,
+            record: SessionRecord {
+                reached: Some(CallUserState::Connecting),
+                ..SessionRecord::default()
+            },
         };
         session.set_participants(&me, &info.participants);
         self.current = Some(info.call_id.clone());
@@ -568,7 +652,7 @@ impl CallMachine {
                 inviter_user_id,
                 participants,
                 extra,
-                target_id: _,
+                target_id,
             } => {
                 // Ringing while another call is active is "busy-line ringing".
                 let busy = self
@@ -588,6 +672,15 @@ impl CallMachine {
                     caller_user_id,
                     inviter_user_id,
                     start_time: None,
+                    record: SessionRecord {
+                        extra: extra.clone(),
+                        target_id,
+                        reached: Some(if busy {
+                            CallUserState::BusylineRinging
+                        } else {
+                            CallUserState::Ringing
+                        }),
+                    },
                 };
                 session.set_participants(&me, &participants);
                 if self.current.is_none() {
@@ -609,14 +702,20 @@ impl CallMachine {
                     return;
                 };
                 match session.participant_mut(&user_id) {
-                    Some(p) => p.user_state = user_state,
-                    None if user_id != me => session.remote_participants.push(RemoteParticipant {
-                        user_id: user_id.clone(),
-                        user_state,
-                        camera_enabled: session.media_type
-                            == nccall_protocol::CallMediaType::AudioVideo,
-                        microphone_enabled: true,
-                    }),
+                    Some(p) => p.set_state(user_state),
+                    // Someone new (an invitee, a busy callee who rings after
+                    // all): add them; someone who never was in it and left
+                    // (a busy callee left out) is not a participant.
+                    None if user_id != me && user_state != CallUserState::Ended => {
+                        session.remote_participants.push(RemoteParticipant {
+                            user_id: user_id.clone(),
+                            user_state,
+                            camera_enabled: session.media_type
+                                == nccall_protocol::CallMediaType::AudioVideo,
+                            microphone_enabled: true,
+                            reached: user_state,
+                        })
+                    }
                     None => {}
                 }
                 self.emit(CallEvent::RemoteUserStateChanged(
@@ -636,6 +735,7 @@ impl CallMachine {
                     return;
                 };
                 session.call_state = CallState::OnCall;
+                session.record.reached = Some(CallUserState::OnCall);
                 session.set_participants(&me, &participants);
                 let session = session.clone();
                 self.current = Some(call_id);
@@ -758,12 +858,17 @@ impl CallMachine {
                 }));
             }
             ServerEvent::CallEnded {
-                call_id, reason, ..
-            } => self.end_session(&call_id, reason),
+                call_id,
+                reason,
+                end_time,
+            } => self.end_session(&call_id, reason, end_time),
+            ServerEvent::ServerCallLogReceived { call_log } => {
+                self.emit(CallEvent::ServerCallLogReceived(CallLogEvent { call_log }));
+            }
         }
     }
 
-    fn end_session(&mut self, call_id: &str, reason: CallEndReason) {
+    fn end_session(&mut self, call_id: &str, reason: CallEndReason, end_time: i64) {
         let Some(mut session) = self.sessions.remove(call_id) else {
             return;
         };
@@ -772,7 +877,19 @@ impl CallMachine {
             // A call still ringing becomes the current one.
             self.current = self.sessions.keys().next().cloned();
         }
+        // The spec: local logs are for one-to-one calls only.
+        let local_log = (session.call_type == CallType::Single).then(|| {
+            local_log(
+                self.user_id.as_deref().unwrap_or_default(),
+                &session,
+                reason,
+                end_time,
+            )
+        });
         self.emit(CallEvent::CallEnded(CallEndedEvent { session, reason }));
+        if let Some(call_log) = local_log {
+            self.emit(CallEvent::LocalCallLogReceived(CallLogEvent { call_log }));
+        }
     }
 
     fn emit(&mut self, event: CallEvent) {

@@ -4,6 +4,7 @@
 //! session ends in.
 
 mod final_state;
+mod local_log;
 mod machine;
 
 pub use machine::{CallMachine, Completion, RequestId};
