@@ -36,8 +36,9 @@ pub use events::{
 pub use nccall_protocol::{
     CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,
     CallMediaType, CallState, CallType, CallUserState, DeleteCallLogsResult, ErrorCode,
-    InviteToCallResult, MAX_DELETE_BATCH, MAX_HISTORY_PAGE, MediaTypeChangeResult, PushConfig,
-    StartCallParams, StartCallResult, UserStateEntry, VideoFrameRate, VideoResolution,
+    GetHistoryCallLogsParams, InviteToCallResult, MAX_DELETE_BATCH, MAX_HISTORY_PAGE,
+    MediaTypeChangeResult, PushConfig, StartCallParams, StartCallResult, UserStateEntry,
+    VideoFrameRate, VideoResolution,
 };
 pub use push::{AndroidPushConfig, AndroidPushConfigBuilder, HuaweiImportance, VivoPushType};
 pub use session::{CallSession, RemoteParticipant};

@@ -510,7 +510,7 @@ pub enum ServerEvent {
     /// The server's log of a call that ended (also delivered on connect to a
     /// user who was offline when it ended).
     #[serde(rename_all = "camelCase")]
-    ServerCallLogReceived { call_log: CallLog },
+    ServerCallLogReceived { call_log: Box<CallLog> },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {

@@ -17,6 +17,12 @@ pub struct CallWorld {
     pub app: Option<String>,
     /// The transaction id of each user's last media-type change request.
     pub transactions: BTreeMap<String, String>,
+    /// What each user saw while paging their history: (call id, sync time).
+    pub walks: BTreeMap<String, Vec<(String, Option<i64>)>>,
+    /// Where each user's paging stopped.
+    pub cursor: BTreeMap<String, i64>,
+    /// The id of each caller's last call placed in the scenario.
+    pub last_call: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for CallWorld {

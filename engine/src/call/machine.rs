@@ -863,7 +863,9 @@ impl CallMachine {
                 end_time,
             } => self.end_session(&call_id, reason, end_time),
             ServerEvent::ServerCallLogReceived { call_log } => {
-                self.emit(CallEvent::ServerCallLogReceived(CallLogEvent { call_log }));
+                self.emit(CallEvent::ServerCallLogReceived(CallLogEvent {
+                    call_log: *call_log,
+                }));
             }
         }
     }

@@ -61,7 +61,9 @@ impl ServerCore {
         let note = Note {
             to: user.clone(),
             target: Target::AllDevices,
-            event: ServerEvent::ServerCallLogReceived { call_log: log },
+            event: ServerEvent::ServerCallLogReceived {
+                call_log: Box::new(log),
+            },
             push: None,
         };
         if self.deliver(now, note)

@@ -6,12 +6,13 @@ use nccall::{EndCallParams, StartCallParams};
 use super::media;
 use crate::world::CallWorld;
 
-/// Places a call that must be accepted by the server; keeps its busy list.
+/// Places a call that must be accepted by the server; keeps its id and busy list.
 pub async fn place(world: &mut CallWorld, caller: &str, params: StartCallParams) {
     let engine = world.person(caller).engine.clone();
     let callees = params.callee_ids.join(", ");
     match engine.start_call(params).await {
         Ok(result) => {
+            world.last_call.insert(caller.to_string(), result.call_id);
             world
                 .busy_lists
                 .insert(caller.to_string(), result.busy_line_user_list);

@@ -7,6 +7,7 @@ mod attempts;
 mod devices;
 mod expecting;
 mod group;
+mod logs;
 mod media;
 mod presence;
 mod push;
