@@ -182,12 +182,22 @@ fn outgoing_call_lifecycle() {
         },
     ));
     let events = drain_events(&mut m);
-    match events.last() {
-        Some(CallEvent::CallEnded(e)) => {
+    match &events[events.len().saturating_sub(2)..] {
+        [
+            CallEvent::CallEnded(e),
+            CallEvent::LocalCallLogReceived(log),
+        ] => {
             assert_eq!(e.reason, CallEndReason::RemoteNoResponse);
             assert_eq!(e.session.call_state(), CallState::NoAnswer);
+            let log = &log.call_log;
+            assert_eq!(log.end_reason, Some(CallEndReason::RemoteNoResponse));
+            assert_eq!(
+                (log.end_time, log.duration_ms, log.missed),
+                (Some(9), 0, false)
+            );
+            assert_eq!(log.direction, nccall_protocol::CallDirection::Outgoing);
         }
-        other => panic!("expected onCallEnded, got {other:?}"),
+        other => panic!("expected onCallEnded then the local log, got {other:?}"),
     }
     assert!(m.current_session().is_none());
 }
@@ -242,8 +252,14 @@ fn incoming_call_is_answered_and_connects() {
             end_time: 99,
         },
     ));
+    let events = drain_events(&mut m);
     assert!(
-        matches!(drain_events(&mut m).last(), Some(CallEvent::CallEnded(e)) if e.session.call_state() == CallState::Ended)
+        matches!(&events[..], [CallEvent::CallEnded(e), CallEvent::LocalCallLogReceived(l)]
+            if e.session.call_state() == CallState::Ended
+                && l.call_log.duration_ms == 99 - 77
+                && !l.call_log.missed
+                && l.call_log.extra.as_deref() == Some("hi")),
+        "{events:?}"
     );
 }
 
