@@ -1,10 +1,12 @@
 //! A simulator and the people who use it.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nccall::{
-    CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream, VirtualDevices,
+    CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream, RecordingView,
+    RemoteVideoView, VirtualDevices,
 };
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
 
@@ -66,9 +68,15 @@ impl Rig {
             ..EngineConfig::default()
         });
         let stream = engine.events();
+        // Every participant shows its own camera: the spec requires a local
+        // view before a video call is placed or answered.
+        let local_view = RecordingView::new();
+        engine.set_local_video_view(local_view.clone());
         Participant {
             name: name.to_string(),
             engine,
+            local_view,
+            remote_views: BTreeMap::new(),
             devices,
             stream,
             events: Vec::new(),
@@ -96,6 +104,10 @@ pub struct Participant {
     pub engine: CallEngine,
     /// The participant's virtual devices, to plug and unplug.
     pub devices: Arc<VirtualDevices>,
+    /// Where the participant's own camera is shown.
+    pub local_view: Arc<RecordingView>,
+    /// Views of remote users' video, by user id.
+    pub remote_views: BTreeMap<String, Arc<RecordingView>>,
     stream: EventStream,
     /// Every event so far, in the order the engine delivered them.
     pub events: Vec<CallEvent>,
@@ -104,6 +116,21 @@ pub struct Participant {
 }
 
 impl Participant {
+    /// Binds a recording view for `user`'s video and returns it.
+    pub fn watch(&mut self, user: &str, low_resolution: bool) -> Arc<RecordingView> {
+        let view = RecordingView::new();
+        let bound = self.engine.set_remote_video_view(vec![RemoteVideoView {
+            user_id: user.to_string(),
+            view: view.clone(),
+            enable_low_resolution_stream: low_resolution,
+        }]);
+        if let Err(e) = bound {
+            panic!("{} cannot watch {user}: {e}", self.name);
+        }
+        self.remote_views.insert(user.to_string(), view.clone());
+        view
+    }
+
     /// Records every event that has arrived so far.
     pub fn drain(&mut self) {
         while let Some(e) = self.stream.try_recv() {

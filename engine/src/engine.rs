@@ -4,20 +4,23 @@
 //! delivers the resulting events, in order, to the handler and the streams.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering as AtomicOrdering;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use nccall_protocol::{
-    CallLog, CallLogPage, CallMediaType, CallState, DeleteCallLogsResult, ErrorCode,
+    CallLog, CallLogPage, CallMediaType, CallState, CallType, DeleteCallLogsResult, ErrorCode,
     GetHistoryCallLogsParams, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
     StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
 use crate::call::{CallMachine, Completion, RequestId};
 use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, VirtualDevices};
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
+use crate::media::{MediaSession, MediaShared, RemoteVideoView, VideoView};
 use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
 use crate::signaling::{Link, LinkEvents};
@@ -96,7 +99,10 @@ pub struct CallEngine {
 }
 
 struct Inner {
+    /// The engine itself, for tasks it starts (media setup).
+    me: Weak<Inner>,
     config: EngineConfig,
+    media: Arc<MediaShared>,
     state: Mutex<State>,
     handler: Mutex<Option<Arc<dyn CallEventHandler>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<CallEvent>>>,
@@ -112,6 +118,34 @@ struct State {
     video_config: VideoConfig,
     capture: Option<VideoCapture>,
     watching_devices: bool,
+    /// The media of the current call: being set up, or running.
+    media_slot: Option<MediaSlot>,
+}
+
+/// The peer connection of one call. Dropping it stops the setup if it is
+/// still running and closes the connection.
+struct MediaSlot {
+    call_id: String,
+    setup: JoinHandle<()>,
+    session: Arc<Mutex<Option<MediaSession>>>,
+}
+
+impl Drop for MediaSlot {
+    fn drop(&mut self) {
+        self.setup.abort();
+        if let Ok(mut session) = self.session.lock() {
+            session.take();
+        }
+    }
+}
+
+/// What media arrived for this engine so far (all calls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaStats {
+    /// A peer connection to the media server is up for the current call.
+    pub connected: bool,
+    pub audio_packets_received: u64,
+    pub video_frames_received: u64,
 }
 
 impl Default for CallEngine {
@@ -123,8 +157,10 @@ impl Default for CallEngine {
 impl CallEngine {
     pub fn new(config: EngineConfig) -> Self {
         let engine = CallEngine {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
+                me: me.clone(),
                 config,
+                media: Arc::new(MediaShared::default()),
                 state: Mutex::new(State::default()),
                 handler: Mutex::new(None),
                 subscribers: Mutex::new(Vec::new()),
@@ -350,8 +386,109 @@ impl CallEngine {
             .map(str::to_string)
     }
 
+    // ---- views and media --------------------------------------------------
+
+    /// `setLocalVideoView`: where this device's camera is shown. Required
+    /// before placing or answering a video call.
+    pub fn set_local_video_view(&self, view: Arc<dyn VideoView>) {
+        if let Ok(mut local) = self.inner.media.local_view.lock() {
+            *local = Some(view);
+        }
+    }
+
+    /// `setRemoteVideoView`: where each remote user's video is shown; may be
+    /// set before the call or once the user is ON_CALL.
+    pub fn set_remote_video_view(&self, views: Vec<RemoteVideoView>) -> CallResult<()> {
+        if let Some(bad) = views.iter().find(|v| v.user_id.is_empty()) {
+            return Err(CallError::new(
+                ErrorCode::UserIdInvalid,
+                format!("a view for an empty user id: {:?}", bad.user_id),
+            ));
+        }
+        if let Ok(mut remote) = self.inner.media.remote_views.lock() {
+            for v in views {
+                remote.insert(v.user_id, v.view);
+            }
+        }
+        Ok(())
+    }
+
+    /// `removeVideoView`: stops showing `user_id`'s video.
+    pub fn remove_video_view(&self, user_id: &str) -> CallResult<()> {
+        let removed = self
+            .inner
+            .media
+            .remote_views
+            .lock()
+            .map(|mut r| r.remove(user_id).is_some())
+            .unwrap_or(false);
+        if removed {
+            Ok(())
+        } else {
+            Err(CallError::new(
+                ErrorCode::UserIdInvalid,
+                format!("no view is bound for {user_id}"),
+            ))
+        }
+    }
+
+    /// What media arrived so far.
+    pub fn media_stats(&self) -> MediaStats {
+        let connected = self
+            .inner
+            .lock_state()
+            .media_slot
+            .as_ref()
+            .is_some_and(|slot| slot.session.lock().map(|s| s.is_some()).unwrap_or(false));
+        MediaStats {
+            connected,
+            audio_packets_received: self.inner.media.audio_received.load(AtomicOrdering::SeqCst),
+            video_frames_received: self.inner.media.video_received.load(AtomicOrdering::SeqCst),
+        }
+    }
+
+    /// Waits until `total` audio packets arrived in all (up to `timeout`);
+    /// returns how many did. Audio is a clock a test can wait on.
+    pub async fn wait_for_audio_packets(&self, total: u64, timeout: Duration) -> u64 {
+        let media = &self.inner.media;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = media.audio_arrived.notified();
+            let n = media.audio_received.load(AtomicOrdering::SeqCst);
+            if n >= total || tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return media.audio_received.load(AtomicOrdering::SeqCst);
+            }
+        }
+    }
+
+    fn require_local_view(&self, media_type: CallMediaType) -> CallResult<()> {
+        let has_view = self
+            .inner
+            .media
+            .local_view
+            .lock()
+            .map(|v| v.is_some())
+            .unwrap_or(false);
+        if media_type == CallMediaType::AudioVideo && !has_view {
+            return Err(CallError::new(
+                ErrorCode::LocalViewNotSet,
+                "set the local video view before placing or answering a video call",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Publishes media for a call (used by the media setup task).
+    async fn publish_media(&self, call_id: &str, sdp: String) -> CallResult<String> {
+        match self.request(|m| m.publish_media(call_id, sdp)).await? {
+            Completion::Published(answer) => Ok(answer),
+            other => Err(unexpected(other)),
+        }
+    }
+
     /// `startCall`: places a call; the result holds the call id.
     pub async fn start_call(&self, params: StartCallParams) -> CallResult<StartCallResult> {
+        self.require_local_view(params.media_type)?;
         match self.request(|m| m.start_call(params)).await? {
             Completion::StartCall(result) => Ok(result),
             other => Err(unexpected(other)),
@@ -360,6 +497,15 @@ impl CallEngine {
 
     /// `acceptCall`: answers an incoming call.
     pub async fn accept_call(&self, call_id: &str) -> CallResult<()> {
+        let media_type = self
+            .inner
+            .lock_state()
+            .machine
+            .session(call_id)
+            .map(|s| s.media_type());
+        if let Some(media_type) = media_type {
+            self.require_local_view(media_type)?;
+        }
         self.request(|m| m.accept_call(call_id)).await.map(drop)
     }
 
@@ -596,7 +742,79 @@ impl Inner {
         }
         let events = std::iter::from_fn(|| st.machine.poll_event()).collect();
         self.update_capture(st);
+        self.sync_media(st);
         events
+    }
+
+    /// Starts media when the current one-to-one call connects, stops it when
+    /// it ends, and keeps the senders in step with the camera and microphone.
+    fn sync_media(&self, st: &mut State) {
+        let wanted = st
+            .machine
+            .current_session()
+            .filter(|s| s.call_state() == CallState::OnCall && s.call_type() == CallType::Single);
+        let media = &self.media;
+        media
+            .video_on
+            .store(st.capture.is_some(), AtomicOrdering::SeqCst);
+        media.audio_on.store(
+            wanted.is_some() && st.machine.is_microphone_enabled(),
+            AtomicOrdering::SeqCst,
+        );
+        if let Some(capture) = &st.capture {
+            let (w, h) = capture.config.resolution.size();
+            media.width.store(w, AtomicOrdering::SeqCst);
+            media.height.store(h, AtomicOrdering::SeqCst);
+            media
+                .fps
+                .store(capture.config.frame_rate.code(), AtomicOrdering::SeqCst);
+        }
+        let wanted_id = wanted.as_ref().map(|s| s.call_id().to_string());
+        if st.media_slot.as_ref().map(|m| &m.call_id) == wanted_id.as_ref() {
+            return;
+        }
+        st.media_slot = None; // closes the previous call's media
+        let (Some(session), Some(me)) = (wanted, self.me.upgrade()) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let remote = session
+            .remote_participants()
+            .first()
+            .map(|p| p.user_id().to_string())
+            .unwrap_or_default();
+        let call_id = session.call_id().to_string();
+        let slot_session = Arc::new(Mutex::new(None));
+        let target = slot_session.clone();
+        let engine = CallEngine { inner: me };
+        let task_call_id = call_id.clone();
+        let setup = runtime.spawn(async move {
+            let shared = engine.inner.media.clone();
+            let outcome = async {
+                let (pending, offer) = MediaSession::offer(&remote, shared).await?;
+                let answer = engine
+                    .publish_media(&task_call_id, offer)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                pending.answer(answer).await
+            }
+            .await;
+            match outcome {
+                Ok(session) => {
+                    if let Ok(mut slot) = target.lock() {
+                        *slot = Some(session);
+                    }
+                }
+                Err(e) => tracing::warn!(call = task_call_id, "media setup failed: {e}"),
+            }
+        });
+        st.media_slot = Some(MediaSlot {
+            call_id,
+            setup,
+            session: slot_session,
+        });
     }
 
     /// Starts, restarts or stops the camera capture to match the call: it

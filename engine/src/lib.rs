@@ -13,6 +13,7 @@ mod devices;
 mod engine;
 mod error;
 mod events;
+mod media;
 mod push;
 mod session;
 mod signaling;
@@ -25,7 +26,7 @@ pub use devices::{
     DeviceInfo, DeviceKind, DeviceLoss, DeviceProvider, DeviceSelection, FrameSource, ToneSource,
     VideoFrame, VirtualDeviceSpec, VirtualDevices, VirtualDevicesSpec,
 };
-pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream};
+pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream, MediaStats};
 pub use error::{CallError, CallResult};
 pub use events::{
     CallConnectedEvent, CallEndedEvent, CallEvent, CallEventHandler, CallLogEvent,
@@ -33,6 +34,7 @@ pub use events::{
     MediaTypeChangeResultEvent, RemoteDeviceStateEvent, RemoteUserInvitedEvent,
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
+pub use media::{RecordingView, RemoteVideoView, RenderedFrame, VideoView, live_peer_connections};
 pub use nccall_protocol::{
     CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,
     CallMediaType, CallState, CallType, CallUserState, DeleteCallLogsResult, ErrorCode,

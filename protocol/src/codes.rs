@@ -60,6 +60,8 @@ coded_enum! {
         BadFrame = 80023, "BAD_FRAME";
         /// A request other than `hello` arrived before the connection was authenticated.
         NotAuthenticated = 80024, "NOT_AUTHENTICATED";
+        /// A video call needs the local video view set first (the spec's rule).
+        LocalViewNotSet = 80027, "LOCAL_VIEW_NOT_SET";
         /// The server failed internally (e.g. its storage); try again.
         ServerError = 80026, "SERVER_ERROR";
         /// The server did not answer within the engine's request timeout.

@@ -51,6 +51,9 @@ pub enum Request {
     DeleteCallLogsForMe(DeleteCallLogsParams),
     /// Deletes all of the user's logs (for the user only).
     DeleteAllCallLogsForMe,
+    /// Publishes the sender's media for a connected call: an SDP offer for
+    /// one peer connection to the media server, answered with its SDP answer.
+    PublishMedia(PublishMediaParams),
 }
 
 impl Request {
@@ -72,6 +75,7 @@ impl Request {
             Request::GetOngoingCallLogs => "getOngoingCallLogs",
             Request::DeleteCallLogsForMe(_) => "deleteCallLogsForMe",
             Request::DeleteAllCallLogsForMe => "deleteAllCallLogsForMe",
+            Request::PublishMedia(_) => "publishMedia",
         }
     }
 }
@@ -345,6 +349,21 @@ pub struct SetMediaStateParams {
     pub camera_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microphone_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishMediaParams {
+    pub call_id: String,
+    /// The SDP offer (ICE gathering complete: candidates included).
+    pub sdp: String,
+}
+
+/// The media server's SDP answer (its candidate included).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishMediaResult {
+    pub sdp: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -29,9 +29,10 @@ pub use enums::{
 pub use frames::{
     AcceptCallParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult, HelloParams,
     HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MediaState, Participant,
-    PushConfig, ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
-    RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame, SetMediaStateParams,
-    StartCallParams, StartCallRequest, StartCallResult, TransactionParams, UserStateEntry,
+    PublishMediaParams, PublishMediaResult, PushConfig, ReplyChangeMediaTypeParams, Request,
+    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
+    UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

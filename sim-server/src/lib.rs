@@ -4,6 +4,7 @@
 //! - `calls/`   — authoritative call state: who rings, connects, ends, and why.
 //! - `server/`  — the tokio shell: WebSocket listener, connections, the hub task
 //!   that drives the core with a (possibly virtual) clock.
+//! - `media/`   — the SFU on str0m: forwards each call's media between its participants.
 //! - `store/`   — call logs on SQLite: the cursor, logs of finished calls, seeding.
 //! - `fixtures` — apps and users from YAML; `clock` — system or virtual time.
 //!
@@ -14,6 +15,7 @@ mod calls;
 mod clock;
 mod core;
 mod fixtures;
+mod media;
 mod server;
 mod store;
 
@@ -26,5 +28,6 @@ pub use fixtures::{
     AppFixture, BusyPolicy, DEFAULT_MAX_PARTICIPANTS, DEFAULT_RING_TIMEOUT_SECS, FixtureError,
     Fixtures, UserFixture,
 };
+pub use media::{MediaServer, MediaStats};
 pub use server::{SimConfig, SimError, SimHandle, Simulator};
 pub use store::{CallLogStore, SeedSpec, SqliteStore, StoreError};

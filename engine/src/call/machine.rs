@@ -13,9 +13,10 @@ use nccall_protocol::{
     CallState, CallType, CallUserState, ClientFrame, DeleteAllCallLogsResult, DeleteCallLogsParams,
     DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams, HelloParams, HelloResult,
     InviteToCallParams, InviteToCallResult, JoinCallParams, MAX_DELETE_BATCH, MAX_HISTORY_PAGE,
-    MediaState, PROTOCOL_VERSION, ReplyChangeMediaTypeParams, Request,
-    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
-    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
+    MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
+    ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
+    RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame, SetMediaStateParams,
+    StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
 };
 
 use super::final_state::final_state;
@@ -35,6 +36,8 @@ pub enum Completion {
     /// The transaction id of a media-type change request.
     MediaTypeChangeRequested(String),
     CallLogPage(CallLogPage),
+    /// The media server's SDP answer.
+    Published(String),
     CallLogs(Vec<CallLog>),
     Deleted(DeleteCallLogsResult),
     DeletedAll(u64),
@@ -57,6 +60,7 @@ enum Pending {
     RequestMediaChange,
     SettleMediaChange,
     History,
+    Publish,
     Ongoing,
     Delete,
     DeleteAll,
@@ -197,6 +201,17 @@ impl CallMachine {
             ));
         }
         Ok(self.queue(Request::GetHistoryCallLogs(params), Pending::History))
+    }
+
+    /// Publishes this device's media for a connected call (an SDP offer).
+    pub fn publish_media(&mut self, call_id: &str, sdp: String) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        self.known_session(call_id)?;
+        let request = Request::PublishMedia(PublishMediaParams {
+            call_id: call_id.to_string(),
+            sdp,
+        });
+        Ok(self.queue(request, Pending::Publish))
     }
 
     /// The user's calls that have not ended.
@@ -556,6 +571,9 @@ impl CallMachine {
             Pending::EndCall => Ok(Completion::Done),
             Pending::SetMediaState | Pending::SettleMediaChange => Ok(Completion::Done),
             Pending::History => decode::<CallLogPage>(response.result).map(Completion::CallLogPage),
+            Pending::Publish => {
+                decode::<PublishMediaResult>(response.result).map(|r| Completion::Published(r.sdp))
+            }
             Pending::Ongoing => decode::<CallLogList>(response.result)
                 .map(|l| Completion::CallLogs(l.call_log_list)),
             Pending::Delete => {

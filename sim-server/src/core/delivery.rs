@@ -45,6 +45,13 @@ impl ServerCore {
     /// Sends one note to the devices it targets; records a push if the user
     /// has none online. Returns whether any device got it.
     pub(super) fn deliver(&mut self, now: Millis, note: Note) -> bool {
+        if let ServerEvent::CallEnded { call_id, .. } = &note.event {
+            // The call is over for this user: so is their media in it.
+            self.outputs.push_back(Output::ReleaseMedia {
+                call_id: call_id.clone(),
+                user: note.to.user.clone(),
+            });
+        }
         let conns: Vec<ConnId> = match self.online.get(&note.to) {
             Some(set) => set
                 .iter()

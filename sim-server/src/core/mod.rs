@@ -46,6 +46,20 @@ pub enum Output {
     Close {
         conn: ConnId,
     },
+    /// Hand an SDP offer to the media server; its answer (or failure) is
+    /// the response to request `id` on `conn`.
+    PublishMedia {
+        conn: ConnId,
+        id: u64,
+        call_id: String,
+        user: String,
+        sdp: String,
+    },
+    /// The user left the call: drop their peer connection in it.
+    ReleaseMedia {
+        call_id: String,
+        user: String,
+    },
 }
 
 /// One connection's identity once `hello` succeeded.
@@ -164,6 +178,20 @@ impl ServerCore {
         let ClientFrame { id, request } = frame;
         let outcome = match (self.user_of(conn), request) {
             (None, Request::Hello(hello)) => return self.hello(now, conn, id, hello),
+            (Some(user), Request::PublishMedia(p)) => {
+                // Answered by the media server, through the shell.
+                match self.may_publish(&user, &p.call_id) {
+                    Ok(()) => self.outputs.push_back(Output::PublishMedia {
+                        conn,
+                        id,
+                        call_id: p.call_id,
+                        user: user.user,
+                        sdp: p.sdp,
+                    }),
+                    Err(refusal) => self.respond_err(conn, id, refusal),
+                }
+                return;
+            }
             (None, other) => Err((
                 ErrorCode::NotAuthenticated,
                 format!("send hello before {}", other.kind()),
@@ -219,7 +247,34 @@ impl ServerCore {
             Request::GetOngoingCallLogs => to_value(&self.ongoing(&actor.user)),
             Request::DeleteCallLogsForMe(p) => to_value(&self.delete_logs(&actor.user, p)?),
             Request::DeleteAllCallLogsForMe => to_value(&self.delete_all_logs(&actor.user)?),
+            Request::PublishMedia(_) => {
+                Err((ErrorCode::BadFrame, "publishMedia is handled before".into()))
+            }
         }
+    }
+
+    /// Only a member who is connected in the call publishes media into it.
+    fn may_publish(&self, user: &UserKey, call_id: &str) -> Result<(), Refusal> {
+        let call = self
+            .calls
+            .calls_of(user)
+            .find(|c| c.id == call_id)
+            .ok_or_else(|| {
+                (
+                    ErrorCode::CallIdInvalid,
+                    format!("no call {call_id} that {} is in", user.user),
+                )
+            })?;
+        let on_call = call
+            .member(&user.user)
+            .is_some_and(|m| m.state == nccall_protocol::CallUserState::OnCall);
+        if !on_call {
+            return Err((
+                ErrorCode::CallStateInvalid,
+                format!("{} is not connected in call {call_id}", user.user),
+            ));
+        }
+        Ok(())
     }
 
     /// Every push notification recorded so far, oldest first.

@@ -9,7 +9,10 @@ use std::time::Duration;
 use nccall_protocol::ClientFrame;
 use tokio::sync::{mpsc, oneshot};
 
+use nccall_protocol::{ErrorCode, PublishMediaResult, Response, ServerFrame};
+
 use crate::calls::UserKey;
+use crate::media::MediaServer;
 use crate::store::SeedSpec;
 
 use super::SimError;
@@ -59,6 +62,7 @@ pub(super) enum HubMsg {
 pub(super) async fn run(
     mut core: ServerCore,
     clock: SimClock,
+    media: MediaServer,
     mut rx: mpsc::UnboundedReceiver<HubMsg>,
 ) {
     let mut conns: HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>> = HashMap::new();
@@ -86,7 +90,7 @@ pub(super) async fn run(
                     HubMsg::Advance { by_ms, ack } => {
                         let now = clock.advance(by_ms);
                         core.handle_timeout(now);
-                        route(&mut core, &mut conns);
+                        route(&mut core, &mut conns, &media);
                         let _ = ack.send(now);
                     }
                     HubMsg::Stats { ack } => {
@@ -105,22 +109,58 @@ pub(super) async fn run(
                     }
                     HubMsg::Release { user, ack } => {
                         core.release(&user);
-                        route(&mut core, &mut conns);
+                        route(&mut core, &mut conns, &media);
                         let _ = ack.send(());
                     }
                 }
             }
             () = sleep_until(&clock, deadline) => core.handle_timeout(clock.now()),
         }
-        route(&mut core, &mut conns);
+        route(&mut core, &mut conns, &media);
     }
 }
 
 /// Hands every queued output to its connection. A connection that has gone
 /// away simply misses it; its `Closed` input is on the way.
-fn route(core: &mut ServerCore, conns: &mut HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>>) {
+fn route(
+    core: &mut ServerCore,
+    conns: &mut HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>>,
+    media: &MediaServer,
+) {
     while let Some(output) = core.poll_output() {
         match output {
+            Output::PublishMedia {
+                conn,
+                id,
+                call_id,
+                user,
+                sdp,
+            } => {
+                let Some(tx) = conns.get(&conn).cloned() else {
+                    continue;
+                };
+                let media = media.clone();
+                // The media server answers on its own thread; the answer
+                // goes straight to the connection that asked.
+                tokio::spawn(async move {
+                    let response = match media.publish(&call_id, &user, sdp).await {
+                        Ok(sdp) => Response {
+                            id,
+                            code: ErrorCode::Success.code(),
+                            message: None,
+                            result: serde_json::to_value(PublishMediaResult { sdp }).ok(),
+                        },
+                        Err(message) => Response {
+                            id,
+                            code: ErrorCode::ServerError.code(),
+                            message: Some(message),
+                            result: None,
+                        },
+                    };
+                    let _ = tx.send(ConnCmd::Frame(ServerFrame::Response(response)));
+                });
+            }
+            Output::ReleaseMedia { call_id, user } => media.release(&call_id, &user),
             Output::Send { conn, frame } => {
                 if let Some(tx) = conns.get(&conn) {
                     let _ = tx.send(ConnCmd::Frame(frame));

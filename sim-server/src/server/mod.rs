@@ -19,6 +19,7 @@ use crate::calls::UserKey;
 use crate::clock::{Millis, SimClock};
 use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
+use crate::media::{MediaServer, MediaStats};
 use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
 use hub::HubMsg;
 
@@ -101,11 +102,20 @@ impl Simulator {
             None => Box::new(SqliteStore::in_memory()?),
         };
         let core = ServerCore::with_store(config.fixtures, store)?;
-        let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), hub_rx));
+        // The media server's host candidate must be an address peers can reach.
+        let media_ip = if addr.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            addr.ip()
+        };
+        let media =
+            MediaServer::start(media_ip).map_err(|source| SimError::Bind { addr, source })?;
+        let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), media.clone(), hub_rx));
         let accept_task = tokio::spawn(accept_loop(listener, hub_tx.clone(), config.idle_timeout));
         tracing::info!(%addr, "nccall-sim listening on ws://{addr}");
         Ok(SimHandle {
             addr,
+            media,
             clock: config.clock,
             hub: hub_tx,
             tasks: vec![hub_task, accept_task],
@@ -134,6 +144,7 @@ async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, 
 /// A running simulator.
 pub struct SimHandle {
     addr: SocketAddr,
+    media: MediaServer,
     clock: SimClock,
     hub: mpsc::UnboundedSender<HubMsg>,
     tasks: Vec<JoinHandle<()>>,
@@ -170,6 +181,11 @@ impl SimHandle {
 
     pub async fn stats(&self) -> Result<CoreStats, SimError> {
         self.ask(|ack| HubMsg::Stats { ack }).await
+    }
+
+    /// The media server's counters (peer connections alive, frames forwarded).
+    pub async fn media_stats(&self) -> MediaStats {
+        self.media.stats().await
     }
 
     /// Every push notification sent to offline users so far, oldest first.

@@ -9,6 +9,7 @@ mod expecting;
 mod group;
 mod logs;
 mod media;
+mod media_flow;
 mod presence;
 mod push;
 mod time;

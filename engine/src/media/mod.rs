@@ -1,0 +1,20 @@
+//! Media: real WebRTC (ICE, DTLS, SRTP) between the engine and the
+//! simulator's media server, with synthetic payloads.
+//!
+//! - `views.rs`   — the `VideoView` trait (the spec's `<video>` element) and
+//!   `RecordingView`, which counts frames and remembers the last one.
+//! - `payload.rs` — what travels: numbered, timestamped video frames that say
+//!   their size, and numbered audio packets.
+//! - `session.rs` — one peer connection per call: publish, send, receive.
+
+mod payload;
+mod session;
+mod views;
+
+pub(crate) use session::{MediaSession, MediaShared};
+pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};
+
+/// Peer connections alive in this process (every engine): a test counts them.
+pub fn live_peer_connections() -> usize {
+    session::LIVE_PEER_CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst)
+}

@@ -1,0 +1,364 @@
+//! One peer connection per call, to the simulator's media server.
+//!
+//! The engine offers two transceivers, audio then video (both send and
+//! receive, so the server can forward the other side's media on the same
+//! mids), publishes the offer over signaling (`publishMedia`), applies the
+//! answer, then sends synthetic media: a video frame per frame interval
+//! while the camera captures, an audio packet every 20 ms while the
+//! microphone is on. What arrives goes to the remote user's view.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rtc::media::Sample;
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::rtp_transceiver::PayloadType;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use webrtc::media_stream::Track;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCIceGatheringState, RTCSessionDescription,
+};
+use webrtc::rtp_transceiver::RtpSender;
+
+use super::payload::{FrameHeader, decode_frame, encode_audio, encode_frame, is_audio, now_us};
+use super::views::{RenderedFrame, VideoView};
+use crate::devices::ToneSource;
+
+pub(crate) static LIVE_PEER_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The ICE check interval. The `webrtc` crate's default (200 ms) adds a
+/// whole interval to every connect; 5 ms keeps loopback setup in the tens
+/// of milliseconds, with the attempts scaled to keep its ~1.4 s budget.
+pub(crate) const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(5);
+const ICE_MAX_BINDING_REQUESTS: u16 = 280;
+
+/// What the engine and the media tasks share; it outlives calls (views stay bound).
+#[derive(Default)]
+pub(crate) struct MediaShared {
+    /// The camera captures: send video.
+    pub video_on: AtomicBool,
+    /// The microphone is on in a call: send audio.
+    pub audio_on: AtomicBool,
+    pub width: AtomicU32,
+    pub height: AtomicU32,
+    pub fps: AtomicU32,
+    pub local_view: Mutex<Option<Arc<dyn VideoView>>>,
+    pub remote_views: Mutex<HashMap<String, Arc<dyn VideoView>>>,
+    pub audio_received: AtomicU64,
+    pub video_received: AtomicU64,
+    pub audio_arrived: Notify,
+}
+
+impl MediaShared {
+    fn remote_view(&self, user: &str) -> Option<Arc<dyn VideoView>> {
+        self.remote_views
+            .lock()
+            .ok()
+            .and_then(|v| v.get(user).cloned())
+    }
+
+    fn local_view(&self) -> Option<Arc<dyn VideoView>> {
+        self.local_view.lock().ok().and_then(|v| v.clone())
+    }
+}
+
+/// A live peer connection and its tasks; dropping it closes both.
+pub(crate) struct MediaSession {
+    pc: Arc<dyn PeerConnection>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for MediaSession {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        let pc = self.pc.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = pc.close().await;
+            });
+        }
+        LIVE_PEER_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+struct Events {
+    gathered: mpsc::Sender<()>,
+    remote_user: String,
+    shared: Arc<MediaShared>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.gathered.try_send(());
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let shared = self.shared.clone();
+        let remote_user = self.remote_user.clone();
+        tokio::spawn(async move {
+            while let Some(event) = track.poll().await {
+                let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                    continue;
+                };
+                if let Some(h) = decode_frame(&packet.payload) {
+                    shared.video_received.fetch_add(1, Ordering::SeqCst);
+                    if let Some(view) = shared.remote_view(&remote_user) {
+                        view.on_frame(&RenderedFrame {
+                            number: h.number,
+                            width: u32::from(h.width),
+                            height: u32::from(h.height),
+                            delay: Duration::from_micros(now_us().saturating_sub(h.sent_at_us)),
+                        });
+                    }
+                } else if is_audio(&packet.payload) {
+                    shared.audio_received.fetch_add(1, Ordering::SeqCst);
+                    shared.audio_arrived.notify_waiters();
+                }
+            }
+        });
+    }
+}
+
+fn local_track(
+    kind: RtpCodecKind,
+    mime: &str,
+    clock_rate: u32,
+    channels: u16,
+    ssrc: u32,
+) -> Result<Arc<TrackLocalStaticSample>, String> {
+    let track = TrackLocalStaticSample::new(
+        Instant::now(),
+        MediaStreamTrack::new(
+            "nccall".to_owned(),
+            format!("nccall-{mime}"),
+            "nccall".to_owned(),
+            kind,
+            vec![RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    ssrc: Some(ssrc),
+                    ..Default::default()
+                },
+                codec: RTCRtpCodec {
+                    mime_type: mime.to_owned(),
+                    clock_rate,
+                    channels,
+                    sdp_fmtp_line: String::new(),
+                    rtcp_feedback: vec![],
+                },
+                ..Default::default()
+            }],
+        ),
+    )
+    .map_err(|e| format!("cannot make a {mime} track: {e}"))?;
+    Ok(Arc::new(track))
+}
+
+/// SSRCs that differ between the engines of one process.
+fn next_ssrc() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(0x4e43_0000);
+    NEXT.fetch_add(1, Ordering::Relaxed) ^ std::process::id().rotate_left(16)
+}
+
+impl MediaSession {
+    /// Builds the peer connection and its offer (ICE gathered); the caller
+    /// publishes the offer and gives the answer to [`MediaSession::answer`].
+    pub(crate) async fn offer(
+        remote_user: &str,
+        shared: Arc<MediaShared>,
+    ) -> Result<(PendingSession, String), String> {
+        let mut media = MediaEngine::default();
+        media
+            .register_default_codecs()
+            .map_err(|e| format!("codecs: {e}"))?;
+        let settings = SettingEngineBuilder::new()
+            .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
+            .build();
+        let (gathered, mut gathering) = mpsc::channel(1);
+        let pc = PeerConnectionBuilder::new()
+            .with_media_engine(media)
+            .with_setting_engine(settings)
+            .with_handler(Arc::new(Events {
+                gathered,
+                remote_user: remote_user.to_string(),
+                shared: shared.clone(),
+            }))
+            // Loopback only: binding 0.0.0.0 makes the crate skip loopback candidates.
+            .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
+            .build()
+            .await
+            .map_err(|e| format!("peer connection: {e}"))?;
+        let pc: Arc<dyn PeerConnection> = Arc::new(pc);
+        LIVE_PEER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
+        let pending = PendingSession {
+            senders: Default::default(),
+            session: MediaSession {
+                pc: pc.clone(),
+                tasks: Vec::new(),
+            },
+            audio: local_track(RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2, next_ssrc())?,
+            video: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
+            shared,
+        };
+        let audio_sender = Some(
+            pc.add_track(pending.audio.clone() as Arc<dyn TrackLocal>)
+                .await
+                .map_err(|e| format!("audio track: {e}"))?,
+        );
+        let video_sender = Some(
+            pc.add_track(pending.video.clone() as Arc<dyn TrackLocal>)
+                .await
+                .map_err(|e| format!("video track: {e}"))?,
+        );
+        let offer = pc
+            .create_offer(None)
+            .await
+            .map_err(|e| format!("offer: {e}"))?;
+        pc.set_local_description(offer)
+            .await
+            .map_err(|e| format!("local description: {e}"))?;
+        tokio::time::timeout(Duration::from_secs(5), gathering.recv())
+            .await
+            .map_err(|_| "ICE gathering did not complete".to_string())?;
+        let local = pc.local_description().await.ok_or("no local description")?;
+        let pending = PendingSession {
+            senders: [audio_sender, video_sender],
+            ..pending
+        };
+        Ok((pending, local.sdp))
+    }
+}
+
+/// A session whose offer is out, waiting for the answer.
+pub(crate) struct PendingSession {
+    /// Audio, video: their parameters give the negotiated payload types.
+    senders: [Option<Arc<dyn RtpSender>>; 2],
+    session: MediaSession,
+    audio: Arc<TrackLocalStaticSample>,
+    video: Arc<TrackLocalStaticSample>,
+    shared: Arc<MediaShared>,
+}
+
+impl PendingSession {
+    /// Applies the media server's answer and starts sending.
+    pub(crate) async fn answer(mut self, sdp: String) -> Result<MediaSession, String> {
+        let pc = self.session.pc.clone();
+        let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("answer: {e}"))?;
+        pc.set_remote_description(answer)
+            .await
+            .map_err(|e| format!("remote description: {e}"))?;
+        let [audio_sender, video_sender] = std::mem::take(&mut self.senders);
+        let audio_pt = payload_type(audio_sender)
+            .await
+            .ok_or("no audio payload type negotiated".to_string())?;
+        let video_pt = payload_type(video_sender)
+            .await
+            .ok_or("no video payload type negotiated".to_string())?;
+        self.session.tasks.push(tokio::spawn(send_video(
+            self.video.clone(),
+            video_pt,
+            self.shared.clone(),
+        )));
+        self.session.tasks.push(tokio::spawn(send_audio(
+            self.audio.clone(),
+            audio_pt,
+            self.shared.clone(),
+        )));
+        Ok(self.session)
+    }
+}
+
+/// The payload type negotiated for a sender.
+async fn payload_type(sender: Option<Arc<dyn RtpSender>>) -> Option<PayloadType> {
+    let params = sender?.get_parameters().await.ok()?;
+    params.rtp_parameters.codecs.first().map(|c| c.payload_type)
+}
+
+async fn send_video(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
+    let Some(ssrc) = track.ssrcs().await.first().copied() else {
+        return;
+    };
+    let mut number: u64 = 0;
+    loop {
+        let fps = shared.fps.load(Ordering::SeqCst).max(1);
+        let interval = Duration::from_micros(1_000_000 / u64::from(fps));
+        tokio::time::sleep(interval).await;
+        if !shared.video_on.load(Ordering::SeqCst) {
+            continue;
+        }
+        number += 1;
+        let header = FrameHeader {
+            number,
+            width: u16::try_from(shared.width.load(Ordering::SeqCst)).unwrap_or(u16::MAX),
+            height: u16::try_from(shared.height.load(Ordering::SeqCst)).unwrap_or(u16::MAX),
+            sent_at_us: now_us(),
+        };
+        let sample = Sample {
+            data: bytes::Bytes::from(encode_frame(header)),
+            duration: interval,
+            ..Sample::new(Instant::now())
+        };
+        if track
+            .sample_writer(ssrc, pt)
+            .write_sample(&sample)
+            .await
+            .is_err()
+        {
+            return;
+        }
+        if let Some(view) = shared.local_view() {
+            view.on_frame(&RenderedFrame {
+                number,
+                width: u32::from(header.width),
+                height: u32::from(header.height),
+                delay: Duration::ZERO,
+            });
+        }
+    }
+}
+
+async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
+    let Some(ssrc) = track.ssrcs().await.first().copied() else {
+        return;
+    };
+    let tone = ToneSource::new(440, 8_000);
+    let mut number: u64 = 0;
+    let mut ticks = tokio::time::interval(Duration::from_millis(20));
+    loop {
+        ticks.tick().await;
+        if !shared.audio_on.load(Ordering::SeqCst) {
+            continue;
+        }
+        let samples = tone.samples(number * 160, 160);
+        number += 1;
+        let sample = Sample {
+            data: bytes::Bytes::from(encode_audio(number, &samples)),
+            duration: Duration::from_millis(20),
+            ..Sample::new(Instant::now())
+        };
+        if track
+            .sample_writer(ssrc, pt)
+            .write_sample(&sample)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Views: where video is shown. The app implements [`VideoView`]; the crate
+//! ships [`RecordingView`], which tests and tools use to see what arrived.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+/// One rendered frame: which one, its size, and how long it took from the
+/// sender's camera to this view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderedFrame {
+    pub number: u64,
+    pub width: u32,
+    pub height: u32,
+    pub delay: Duration,
+}
+
+/// The analogue of the spec's `<video>` element.
+pub trait VideoView: Send + Sync + 'static {
+    fn on_frame(&self, frame: &RenderedFrame);
+}
+
+/// `setRemoteVideoView`'s items.
+#[derive(Clone)]
+pub struct RemoteVideoView {
+    pub user_id: String,
+    pub view: Arc<dyn VideoView>,
+    /// Watch the user's low-resolution stream (not built yet: the full stream is shown).
+    pub enable_low_resolution_stream: bool,
+}
+
+#[derive(Debug, Default)]
+struct Recorded {
+    frames: u64,
+    last: Option<RenderedFrame>,
+}
+
+/// A view that counts frames and keeps the last one.
+#[derive(Debug, Default)]
+pub struct RecordingView {
+    recorded: Mutex<Recorded>,
+    arrived: Notify,
+}
+
+impl RecordingView {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn frames(&self) -> u64 {
+        self.recorded.lock().map(|r| r.frames).unwrap_or(0)
+    }
+
+    pub fn last_frame(&self) -> Option<RenderedFrame> {
+        self.recorded.lock().ok().and_then(|r| r.last)
+    }
+
+    /// Waits until at least `count` frames arrived in all, up to `timeout`;
+    /// returns the number that did.
+    pub async fn wait_for_frames(&self, count: u64, timeout: Duration) -> u64 {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.arrived.notified();
+            let n = self.frames();
+            if n >= count {
+                return n;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.frames();
+            }
+        }
+    }
+}
+
+impl VideoView for RecordingView {
+    fn on_frame(&self, frame: &RenderedFrame) {
+        if let Ok(mut r) = self.recorded.lock() {
+            r.frames += 1;
+            r.last = Some(*frame);
+        }
+        self.arrived.notify_waiters();
+    }
+}

@@ -1,0 +1,240 @@
+//! The SFU loop: str0m is sans-IO, so this thread owns the UDP socket and
+//! every peer's `Rtc`, feeds them datagrams and timeouts, and moves media
+//! frames between peers of the same call.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use str0m::change::SdpOffer;
+use str0m::media::MediaData;
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::sync::oneshot;
+
+/// What the loop is asked to do.
+enum Command {
+    Publish {
+        call_id: String,
+        user: String,
+        offer: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    Release {
+        call_id: String,
+        user: String,
+    },
+    Stats {
+        reply: oneshot::Sender<MediaStats>,
+    },
+}
+
+/// Counters of the media server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MediaStats {
+    /// Peer connections alive now.
+    pub peers: usize,
+    /// Media frames forwarded so far.
+    pub forwarded_frames: u64,
+}
+
+/// A handle to the media server thread; dropping the last one stops it.
+#[derive(Clone)]
+pub struct MediaServer {
+    commands: mpsc::Sender<Command>,
+    addr: SocketAddr,
+}
+
+impl MediaServer {
+    /// Binds a UDP socket on `ip` and starts the loop on its own thread.
+    pub fn start(ip: std::net::IpAddr) -> std::io::Result<MediaServer> {
+        // One crypto provider per process; later calls are no-ops.
+        str0m::crypto::from_feature_flags().install_process_default();
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
+        let addr = socket.local_addr()?;
+        let (commands, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("nccall-sfu".into())
+            .spawn(move || run(socket, addr, rx))?;
+        Ok(MediaServer { commands, addr })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Accepts a participant's offer; the answer carries the SFU's candidate.
+    pub async fn publish(
+        &self,
+        call_id: &str,
+        user: &str,
+        offer: String,
+    ) -> Result<String, String> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Publish {
+            call_id: call_id.to_string(),
+            user: user.to_string(),
+            offer,
+            reply,
+        };
+        self.commands
+            .send(command)
+            .map_err(|_| "the media server stopped".to_string())?;
+        answer
+            .await
+            .map_err(|_| "the media server stopped".to_string())?
+    }
+
+    /// Drops the participant's peer connection in this call, if any.
+    pub fn release(&self, call_id: &str, user: &str) {
+        let _ = self.commands.send(Command::Release {
+            call_id: call_id.to_string(),
+            user: user.to_string(),
+        });
+    }
+
+    pub async fn stats(&self) -> MediaStats {
+        let (reply, stats) = oneshot::channel();
+        if self.commands.send(Command::Stats { reply }).is_err() {
+            return MediaStats::default();
+        }
+        stats.await.unwrap_or_default()
+    }
+}
+
+struct Peer {
+    call_id: String,
+    user: String,
+    rtc: Rtc,
+}
+
+fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
+    let mut peers: Vec<Peer> = Vec::new();
+    let mut forwarded: u64 = 0;
+    let mut buf = vec![0u8; 2000];
+    loop {
+        loop {
+            match commands.try_recv() {
+                Ok(Command::Publish {
+                    call_id,
+                    user,
+                    offer,
+                    reply,
+                }) => {
+                    // A second publish replaces the first (e.g. after a restart of the engine).
+                    peers.retain(|p| !(p.call_id == call_id && p.user == user));
+                    match accept(addr, &offer) {
+                        Ok((rtc, answer)) => {
+                            peers.push(Peer { call_id, user, rtc });
+                            let _ = reply.send(Ok(answer));
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                }
+                Ok(Command::Release { call_id, user }) => {
+                    peers.retain(|p| !(p.call_id == call_id && p.user == user));
+                }
+                Ok(Command::Stats { reply }) => {
+                    let _ = reply.send(MediaStats {
+                        peers: peers.len(),
+                        forwarded_frames: forwarded,
+                    });
+                }
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        peers.retain(|p| p.rtc.is_alive());
+
+        // Drain every peer's output; collect the frames to forward.
+        let mut deadline = Instant::now() + Duration::from_millis(20);
+        let mut frames: Vec<(usize, MediaData)> = Vec::new();
+        for (i, peer) in peers.iter_mut().enumerate() {
+            loop {
+                match peer.rtc.poll_output() {
+                    Ok(Output::Transmit(t)) => {
+                        let _ = socket.send_to(&t.contents, t.destination);
+                    }
+                    Ok(Output::Timeout(t)) => {
+                        deadline = deadline.min(t);
+                        break;
+                    }
+                    Ok(Output::Event(Event::MediaData(data))) => frames.push((i, data)),
+                    Ok(Output::Event(_)) => {}
+                    Err(e) => {
+                        tracing::debug!(call = peer.call_id, user = peer.user, "peer failed: {e}");
+                        peer.rtc.disconnect();
+                        break;
+                    }
+                }
+            }
+        }
+        let forwarded_now = !frames.is_empty();
+        for (from, data) in frames {
+            let call_id = peers[from].call_id.clone();
+            for (i, peer) in peers.iter_mut().enumerate() {
+                if i == from || peer.call_id != call_id {
+                    continue;
+                }
+                let Some(writer) = peer.rtc.writer(data.mid) else {
+                    continue;
+                };
+                let Some(pt) = writer.match_params(data.params) else {
+                    continue;
+                };
+                if writer
+                    .write(pt, data.network_time, data.time, data.data.clone())
+                    .is_ok()
+                {
+                    forwarded += 1;
+                }
+            }
+        }
+        if forwarded_now {
+            // Writing queued packets on the receivers: send them before waiting.
+            continue;
+        }
+
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), Duration::from_millis(20));
+        let _ = socket.set_read_timeout(Some(wait));
+        if let Ok((n, source)) = socket.recv_from(&mut buf)
+            && let Ok(contents) = (&buf[..n]).try_into()
+        {
+            let input = Input::Receive(
+                Instant::now(),
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: addr,
+                    contents,
+                },
+            );
+            if let Some(peer) = peers.iter_mut().find(|p| p.rtc.accepts(&input))
+                && let Err(e) = peer.rtc.handle_input(input)
+            {
+                tracing::debug!(call = peer.call_id, "input failed: {e}");
+                peer.rtc.disconnect();
+            }
+        }
+        let now = Instant::now();
+        for peer in &mut peers {
+            let _ = peer.rtc.handle_input(Input::Timeout(now));
+        }
+    }
+}
+
+fn accept(addr: SocketAddr, offer: &str) -> Result<(Rtc, String), String> {
+    let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("not an SDP offer: {e}"))?;
+    let mut rtc = Rtc::builder().build(Instant::now());
+    let candidate = Candidate::host(addr, "udp").map_err(|e| format!("bad candidate: {e}"))?;
+    let _ = rtc.add_local_candidate(candidate);
+    let answer = rtc
+        .sdp_api()
+        .accept_offer(offer)
+        .map_err(|e| format!("offer refused: {e}"))?;
+    Ok((rtc, answer.to_sdp_string()))
+}

@@ -1,0 +1,140 @@
+//! Real media through the simulator's SFU: what each view shows, what
+//! stops when a camera or microphone goes off, and what is released.
+
+use std::time::Duration;
+
+use cucumber::{given, then, when};
+
+use crate::world::CallWorld;
+
+/// Real time: media runs on the wall clock, unlike the signaling clock.
+const MEDIA_WAIT: Duration = Duration::from_secs(10);
+
+#[given(regex = r"^(\w+) watches (\w+)$")]
+#[when(regex = r"^(\w+) watches (\w+)$")]
+async fn watches(world: &mut CallWorld, who: String, other: String) {
+    world.person(&who).watch(&other, false);
+}
+
+#[then(regex = r"^(\w+)'s view of (\w+) shows (\d+) frames? of (\d+)x(\d+)$")]
+async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w: u32, h: u32) {
+    let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
+        panic!("{who} does not watch {other}");
+    };
+    let seen = view.frames() + n;
+    let got = view.wait_for_frames(seen, MEDIA_WAIT).await;
+    assert!(
+        got >= seen,
+        "{who}'s view of {other} got {got} frames, wanted {seen}"
+    );
+    let last = view.last_frame();
+    assert_eq!(
+        last.map(|f| (f.width, f.height)),
+        Some((w, h)),
+        "frame size"
+    );
+    assert!(
+        last.is_some_and(|f| f.delay < Duration::from_secs(1)),
+        "end-to-end delay: {last:?}"
+    );
+}
+
+#[then(regex = r"^(\w+)'s own view shows (\d+)x(\d+)$")]
+async fn own_view(world: &mut CallWorld, who: String, w: u32, h: u32) {
+    let view = world.person(&who).local_view.clone();
+    let got = view.wait_for_frames(view.frames() + 3, MEDIA_WAIT).await;
+    assert!(got >= 3, "{who}'s local view shows nothing");
+    assert_eq!(view.last_frame().map(|f| (f.width, f.height)), Some((w, h)));
+}
+
+/// Audio is the clock: while `n` more audio packets arrive (20 ms each),
+/// the view must gain at most one frame (one may be in flight).
+#[then(regex = r"^(\w+)'s view of (\w+) stays still while (\d+) audio packets arrive$")]
+async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
+    let person = world.person(&who);
+    let Some(view) = person.remote_views.get(&other).cloned() else {
+        panic!("{who} does not watch {other}");
+    };
+    // Let what was in flight land first.
+    let base_audio = person.engine.media_stats().audio_packets_received;
+    person
+        .engine
+        .wait_for_audio_packets(base_audio + 5, MEDIA_WAIT)
+        .await;
+    let before = view.frames();
+    let target = person.engine.media_stats().audio_packets_received + n;
+    let got = person
+        .engine
+        .wait_for_audio_packets(target, MEDIA_WAIT)
+        .await;
+    assert!(got >= target, "{who} got only {got} audio packets");
+    assert!(
+        view.frames() <= before + 1,
+        "{other}'s video kept coming: {} -> {}",
+        before,
+        view.frames()
+    );
+}
+
+#[then(regex = r"^(\w+) hears (\w+)$")]
+async fn hears(world: &mut CallWorld, who: String, _other: String) {
+    let engine = world.person(&who).engine.clone();
+    let target = engine.media_stats().audio_packets_received + 10;
+    let got = engine.wait_for_audio_packets(target, MEDIA_WAIT).await;
+    assert!(got >= target, "{who} hears nothing: {got} audio packets");
+}
+
+/// Video is the clock: while `n` more frames arrive, no audio packet does.
+#[then(regex = r"^(\w+) hears nothing from (\w+) while (\d+) frames arrive$")]
+async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64) {
+    let person = world.person(&who);
+    let Some(view) = person.remote_views.get(&other).cloned() else {
+        panic!("{who} does not watch {other}");
+    };
+    view.wait_for_frames(view.frames() + 3, MEDIA_WAIT).await;
+    let before = person.engine.media_stats().audio_packets_received;
+    let target = view.frames() + n;
+    let got = view.wait_for_frames(target, MEDIA_WAIT).await;
+    assert!(got >= target, "video stalled at {got}");
+    let after = person.engine.media_stats().audio_packets_received;
+    assert!(
+        after <= before + 1,
+        "{other}'s audio kept coming: {before} -> {after}"
+    );
+}
+
+#[then(regex = r"^(\w+) has no media connection$")]
+async fn no_media(world: &mut CallWorld, who: String) {
+    let outcome = world
+        .person(&who)
+        .wait_until("media released", |e| !e.media_stats().connected)
+        .await;
+    if let Err(msg) = outcome {
+        panic!("{msg}");
+    }
+}
+
+#[then(regex = r"^the media server holds no peer connections$")]
+async fn sfu_empty(world: &mut CallWorld) {
+    let stats = world.rig().await.sim.media_stats().await;
+    assert_eq!(stats.peers, 0, "peer connections left in the media server");
+}
+
+#[when(regex = r"^(\w+) tries to call (\w+) for video without a local view$")]
+async fn call_without_view(world: &mut CallWorld, caller: String, callee: String) {
+    // A fresh engine for the same user, with no view bound.
+    let url = world.rig().await.sim.url();
+    let engine = nccall::CallEngine::default();
+    let connected = engine
+        .connect(nccall::ConnectParams {
+            url,
+            app_key: world.app().to_string(),
+            token: nccall_conformance::rig::token_of(&caller),
+        })
+        .await;
+    if let Err(e) = connected {
+        panic!("{caller} cannot connect a second engine: {e}");
+    }
+    let params = nccall::StartCallParams::single(callee, nccall::CallMediaType::AudioVideo);
+    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
+}
