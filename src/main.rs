@@ -103,6 +103,13 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
     }
     println!("connected; talking for {talk:?}");
     tokio::time::sleep(talk).await;
+    for p in [&alice, &bob] {
+        let m = p.engine.media_stats();
+        println!(
+            "{}: media connected {}, {} video frames and {} audio packets received",
+            p.name, m.connected, m.video_frames_received, m.audio_packets_received
+        );
+    }
     alice
         .engine
         .end_call(EndCallParams::default())
