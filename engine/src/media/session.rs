@@ -20,7 +20,7 @@ use rtc::rtp_transceiver::PayloadType;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::Track;
 use webrtc::media_stream::track_local::TrackLocal;
@@ -28,7 +28,7 @@ use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
-    RTCIceGatheringState, RTCSessionDescription,
+    RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription,
 };
 use webrtc::rtp_transceiver::RtpSender;
 
@@ -97,6 +97,7 @@ impl Drop for MediaSession {
 
 struct Events {
     gathered: mpsc::Sender<()>,
+    connected: watch::Sender<bool>,
     remote_user: String,
     shared: Arc<MediaShared>,
 }
@@ -107,6 +108,11 @@ impl PeerConnectionEventHandler for Events {
         if state == RTCIceGatheringState::Complete {
             let _ = self.gathered.try_send(());
         }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        self.connected
+            .send_replace(state == RTCPeerConnectionState::Connected);
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
@@ -191,11 +197,13 @@ impl MediaSession {
             .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
             .build();
         let (gathered, mut gathering) = mpsc::channel(1);
+        let (connected, connected_rx) = watch::channel(false);
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             .with_setting_engine(settings)
             .with_handler(Arc::new(Events {
                 gathered,
+                connected,
                 remote_user: remote_user.to_string(),
                 shared: shared.clone(),
             }))
@@ -207,6 +215,7 @@ impl MediaSession {
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         LIVE_PEER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let pending = PendingSession {
+            connected: connected_rx,
             senders: Default::default(),
             session: MediaSession {
                 pc: pc.clone(),
@@ -247,6 +256,9 @@ impl MediaSession {
 
 /// A session whose offer is out, waiting for the answer.
 pub(crate) struct PendingSession {
+    /// Turns true once ICE and DTLS are up: the senders start then, so the
+    /// first frame is not lost or late.
+    connected: watch::Receiver<bool>,
     /// Audio, video: their parameters give the negotiated payload types.
     senders: [Option<Arc<dyn RtpSender>>; 2],
     session: MediaSession,
@@ -270,16 +282,19 @@ impl PendingSession {
         let video_pt = payload_type(video_sender)
             .await
             .ok_or("no video payload type negotiated".to_string())?;
-        self.session.tasks.push(tokio::spawn(send_video(
-            self.video.clone(),
-            video_pt,
-            self.shared.clone(),
-        )));
-        self.session.tasks.push(tokio::spawn(send_audio(
-            self.audio.clone(),
-            audio_pt,
-            self.shared.clone(),
-        )));
+        let (video, audio, shared) = (self.video.clone(), self.audio.clone(), self.shared.clone());
+        let mut up = self.connected.clone();
+        self.session.tasks.push(tokio::spawn(async move {
+            if up.wait_for(|c| *c).await.is_ok() {
+                send_video(video, video_pt, shared).await;
+            }
+        }));
+        let (shared, mut up) = (self.shared.clone(), self.connected.clone());
+        self.session.tasks.push(tokio::spawn(async move {
+            if up.wait_for(|c| *c).await.is_ok() {
+                send_audio(audio, audio_pt, shared).await;
+            }
+        }));
         Ok(self.session)
     }
 }
@@ -295,10 +310,12 @@ async fn send_video(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared:
         return;
     };
     let mut number: u64 = 0;
+    let mut next = tokio::time::Instant::now();
     loop {
         let fps = shared.fps.load(Ordering::SeqCst).max(1);
         let interval = Duration::from_micros(1_000_000 / u64::from(fps));
-        tokio::time::sleep(interval).await;
+        tokio::time::sleep_until(next).await;
+        next += interval;
         if !shared.video_on.load(Ordering::SeqCst) {
             continue;
         }
