@@ -176,6 +176,27 @@ impl Participant {
         }
     }
 
+    /// The latest recorded event that satisfies `pred`, waiting for one if
+    /// none has arrived yet. Unlike [`Participant::expect`] it does not move
+    /// the cursor: it is for steps that need a value from an event.
+    pub async fn latest(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&CallEvent) -> bool,
+    ) -> Result<CallEvent, String> {
+        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        loop {
+            self.drain();
+            if let Some(e) = self.events.iter().rev().find(|e| pred(e)) {
+                return Ok(e.clone());
+            }
+            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
+                Ok(Some(e)) => self.events.push(e),
+                Ok(None) | Err(_) => return Err(format!("{} never got {what}", self.name)),
+            }
+        }
+    }
+
     /// Waits (recording events meanwhile) until `cond` holds for the engine;
     /// fails after [`EVENT_WAIT`].
     pub async fn wait_until(

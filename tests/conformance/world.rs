@@ -90,19 +90,18 @@ impl CallWorld {
         }
     }
 
-    /// The id of the latest call that rang for `name` from `caller`.
-    pub fn call_from(&mut self, name: &str, caller: &str) -> String {
-        let person = self.person(name);
-        person.drain();
-        let found = person.events.iter().rev().find_map(|e| match e {
-            nccall::CallEvent::CallReceived(r) if r.session.caller_user_id() == caller => {
-                Some(r.session.call_id().to_string())
-            }
-            _ => None,
-        });
+    /// The id of the latest call that rang for `name` from `caller`
+    /// (waiting for it if it has not rung yet).
+    pub async fn call_from(&mut self, name: &str, caller: &str) -> String {
+        let what = format!("a call from {caller}");
+        let found = self
+            .person(name)
+            .latest(&what, |e| matches!(e, nccall::CallEvent::CallReceived(r) if r.session.caller_user_id() == caller))
+            .await;
         match found {
-            Some(id) => id,
-            None => panic!("no call from {caller} rang for {name}"),
+            Ok(nccall::CallEvent::CallReceived(r)) => r.session.call_id().to_string(),
+            Ok(_) => unreachable!("matched above"),
+            Err(msg) => panic!("{msg}"),
         }
     }
 

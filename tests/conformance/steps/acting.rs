@@ -55,15 +55,17 @@ async fn accepts(world: &mut CallWorld, who: String) {
 
 #[when(regex = r"^(\w+(?:@\w+)?) (?:rejects|hangs up)$")]
 async fn ends(world: &mut CallWorld, who: String) {
+    // The call to end may still be on its way (an invitation just sent).
+    let call_id = world.current_call_id(&who).await;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.end_call(EndCallParams::default()).await {
-        panic!("{who} could not end the call: {e}");
+        panic!("{who} could not end call {call_id}: {e}");
     }
 }
 
 #[when(regex = r"^(\w+(?:@\w+)?) (accepts|rejects) the call from (\w+)$")]
 async fn acts_on_call_from(world: &mut CallWorld, who: String, act: String, caller: String) {
-    let call_id = world.call_from(&who, &caller);
+    let call_id = world.call_from(&who, &caller).await;
     let engine = world.person(&who).engine.clone();
     let outcome = match act.as_str() {
         "accepts" => engine.accept_call(&call_id).await,

@@ -142,15 +142,33 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
 
 #[then(regex = r"^(\w+(?:@\w+)?) has no current call$")]
 async fn no_current_call(world: &mut CallWorld, who: String) {
-    let current = world.person(&who).engine.get_current_call_session();
-    assert!(current.is_none(), "{who} has a current call: {current:?}");
+    let outcome = world
+        .person(&who)
+        .wait_until("no current call", |e| {
+            e.get_current_call_session().is_none()
+        })
+        .await;
+    if let Err(msg) = outcome {
+        let current = world.person(&who).engine.get_current_call_session();
+        panic!("{msg}: {current:?}");
+    }
 }
 
 #[then(regex = r"^(\w+(?:@\w+)?)'s current call is ([A-Z_]+)$")]
 async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
-    let current = world.person(&who).engine.get_current_call_session();
-    assert_eq!(
-        current.map(|s| s.call_state().name().to_string()),
-        Some(state)
-    );
+    let what = format!("a current call in state {state}");
+    let outcome = world
+        .person(&who)
+        .wait_until(&what, |e| {
+            e.get_current_call_session().map(|s| s.call_state().name()) == Some(state.as_str())
+        })
+        .await;
+    if let Err(msg) = outcome {
+        let current = world
+            .person(&who)
+            .engine
+            .get_current_call_session()
+            .map(|s| s.call_state());
+        panic!("{msg} (it is {current:?})");
+    }
 }

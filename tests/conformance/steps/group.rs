@@ -78,14 +78,24 @@ async fn told_busy(world: &mut CallWorld, who: String, busy: String) {
 
 #[then(regex = r"^(\w+(?:@\w+)?)'s call has (.+)$")]
 async fn participants(world: &mut CallWorld, who: String, list: String) {
-    let Some(session) = world.person(&who).engine.get_current_call_session() else {
-        panic!("{who} has no current call");
-    };
-    let seen: Vec<String> = session
-        .remote_participants()
-        .iter()
-        .map(|p| format!("{} {}", p.user_id(), p.user_state().name()))
-        .collect();
     let wanted: Vec<String> = list.split(", ").map(str::to_string).collect();
-    assert_eq!(seen, wanted, "{who}'s remote participants");
+    let seen = |e: &nccall::CallEngine| -> Vec<String> {
+        e.get_current_call_session()
+            .map(|s| {
+                s.remote_participants()
+                    .iter()
+                    .map(|p| format!("{} {}", p.user_id(), p.user_state().name()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let what = format!("participants {wanted:?}");
+    if let Err(msg) = world
+        .person(&who)
+        .wait_until(&what, |e| seen(e) == wanted)
+        .await
+    {
+        let now = seen(&world.person(&who).engine);
+        panic!("{msg} (now {now:?})");
+    }
 }

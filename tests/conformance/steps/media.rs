@@ -6,17 +6,18 @@ use nccall::{CallEvent, MediaTypeChangeResult};
 use super::{expect, media};
 use crate::world::CallWorld;
 
-/// The latest media-type change request that `who` received.
-fn received_transaction(world: &mut CallWorld, who: &str) -> String {
-    let person = world.person(who);
-    person.drain();
-    let found = person.events.iter().rev().find_map(|e| match e {
-        CallEvent::MediaTypeChangeRequestReceived(r) => Some(r.transaction_id.clone()),
-        _ => None,
-    });
+/// The latest media-type change request that `who` received (waiting for one).
+async fn received_transaction(world: &mut CallWorld, who: &str) -> String {
+    let found = world
+        .person(who)
+        .latest("a media type change request", |e| {
+            matches!(e, CallEvent::MediaTypeChangeRequestReceived(_))
+        })
+        .await;
     match found {
-        Some(tx) => tx,
-        None => panic!("{who} received no media type change request"),
+        Ok(CallEvent::MediaTypeChangeRequestReceived(r)) => r.transaction_id,
+        Ok(_) => unreachable!("matched above"),
+        Err(msg) => panic!("{msg}"),
     }
 }
 
@@ -72,7 +73,7 @@ async fn is_asked(world: &mut CallWorld, who: String, asker: String, kind: Strin
 
 #[when(regex = r"^(\w+) (agrees|refuses)$")]
 async fn replies(world: &mut CallWorld, who: String, answer: String) {
-    let tx = received_transaction(world, &who);
+    let tx = received_transaction(world, &who).await;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine
         .reply_change_media_type(&tx, answer == "agrees")
@@ -194,21 +195,24 @@ async fn shows_flags(
     camera: String,
     mic: String,
 ) {
-    let Some(session) = world.person(&who).engine.get_current_call_session() else {
-        panic!("{who} has no current call");
+    let wanted = (camera == "on", mic == "on");
+    let what = format!("{other} with camera {camera} and microphone {mic}");
+    let shown = |e: &nccall::CallEngine| {
+        e.get_current_call_session().and_then(|s| {
+            s.remote_participants()
+                .iter()
+                .find(|p| p.user_id() == other)
+                .map(|p| (p.is_camera_enabled(), p.is_microphone_enabled()))
+        })
     };
-    let Some(p) = session
-        .remote_participants()
-        .iter()
-        .find(|p| p.user_id() == other)
-    else {
-        panic!("{other} is not in {who}'s call");
-    };
-    assert_eq!(
-        (p.is_camera_enabled(), p.is_microphone_enabled()),
-        (camera == "on", mic == "on"),
-        "{other}'s camera and microphone as {who} sees them"
-    );
+    let outcome = world
+        .person(&who)
+        .wait_until(&what, |e| shown(e) == Some(wanted))
+        .await;
+    if let Err(msg) = outcome {
+        let now = shown(&world.person(&who).engine);
+        panic!("{msg} (shown: {now:?})");
+    }
 }
 
 #[then(regex = r"^(\w+(?:@\w+)?)'s (camera|microphone) is (on|off)$")]
