@@ -7,7 +7,14 @@
 //!   arrives). The protocol needs about two round trips, so the target is
 //!   within 4x the round trip's median.
 //!
-//! Both run on the same two-worker tokio runtime. `cargo bench --bench call_setup`.
+//! - `media_setup`: from alice's `start_call` (video) until both alice's and
+//!   bob's views have rendered a first frame of the other, through the
+//!   simulator's SFU (signaling, two peer connections, forwarding).
+//! - `webrtc_pair_floor`: the floor for that: two bare `webrtc` peer
+//!   connections on loopback with the engine's settings, from creation to the
+//!   first video packet received. Target: media setup within 2x the floor.
+//!
+//! All run on the same two-worker tokio runtime. `cargo bench --bench call_setup`.
 
 use std::time::{Duration, Instant};
 
@@ -149,5 +156,255 @@ fn signaling(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signaling);
+/// One measured media setup; the hang-up is not measured.
+async fn one_media_call(alice: &mut Participant, bob: &mut Participant) -> Duration {
+    let alice_view = alice
+        .remote_views
+        .get("bob")
+        .cloned()
+        .expect("alice watches bob");
+    let bob_view = bob
+        .remote_views
+        .get("alice")
+        .cloned()
+        .expect("bob watches alice");
+    let (a0, b0) = (alice_view.frames(), bob_view.frames());
+    let start = Instant::now();
+    alice
+        .engine
+        .start_call(StartCallParams::single("bob", CallMediaType::AudioVideo))
+        .await
+        .expect("start_call");
+    let received = bob
+        .expect("onCallReceived", |e| {
+            matches!(e, CallEvent::CallReceived(_))
+        })
+        .await
+        .expect("ring");
+    let CallEvent::CallReceived(r) = received else {
+        unreachable!()
+    };
+    bob.engine
+        .accept_call(r.session.call_id())
+        .await
+        .expect("accept");
+    let wait = Duration::from_secs(5);
+    assert!(
+        alice_view.wait_for_frames(a0 + 1, wait).await > a0,
+        "alice saw no frame"
+    );
+    assert!(
+        bob_view.wait_for_frames(b0 + 1, wait).await > b0,
+        "bob saw no frame"
+    );
+    let took = start.elapsed();
+    alice
+        .engine
+        .end_call(EndCallParams::default())
+        .await
+        .expect("hang up");
+    ended(alice).await;
+    ended(bob).await;
+    took
+}
+
+fn media(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("media_loopback");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(10));
+
+    group.bench_function("webrtc_pair_floor", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += floor::pair_to_first_packet().await;
+                }
+                total
+            })
+        })
+    });
+
+    let rig = rt.block_on(Rig::start(false)).expect("simulator");
+    let mut alice = rt
+        .block_on(rig.online("alice", DEFAULT_APP))
+        .expect("alice");
+    let mut bob = rt.block_on(rig.online("bob", DEFAULT_APP)).expect("bob");
+    alice.watch("bob", false);
+    bob.watch("alice", false);
+    group.bench_function("media_setup", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += one_media_call(&mut alice, &mut bob).await;
+                }
+                total
+            })
+        })
+    });
+    group.finish();
+}
+
+/// Two bare peer connections with the engine's settings (ICE check every
+/// 5 ms), offer/answer in memory, one video packet across.
+mod floor {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use rtc::media::Sample;
+    use rtc::media_stream::MediaStreamTrack;
+    use rtc::peer_connection::configuration::media_engine::MIME_TYPE_VP8;
+    use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+    use rtc::rtp_transceiver::rtp_sender::{
+        RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    };
+    use tokio::sync::{mpsc, watch};
+    use webrtc::media_stream::Track;
+    use webrtc::media_stream::track_local::TrackLocal;
+    use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+    use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+    use webrtc::peer_connection::{
+        MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+        RTCIceGatheringState, RTCPeerConnectionState,
+    };
+
+    struct Handler {
+        gathered: mpsc::Sender<()>,
+        connected: watch::Sender<bool>,
+        first_packet: mpsc::Sender<()>,
+    }
+
+    #[async_trait::async_trait]
+    impl PeerConnectionEventHandler for Handler {
+        async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+            if state == RTCIceGatheringState::Complete {
+                let _ = self.gathered.try_send(());
+            }
+        }
+        async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+            self.connected
+                .send_replace(state == RTCPeerConnectionState::Connected);
+        }
+        async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+            let first = self.first_packet.clone();
+            tokio::spawn(async move {
+                while let Some(event) = track.poll().await {
+                    if let TrackRemoteEvent::OnRtpPacket(_) = event {
+                        let _ = first.try_send(());
+                    }
+                }
+            });
+        }
+    }
+
+    async fn peer() -> (
+        Arc<dyn PeerConnection>,
+        mpsc::Receiver<()>,
+        watch::Receiver<bool>,
+        mpsc::Receiver<()>,
+    ) {
+        let mut media = MediaEngine::default();
+        media.register_default_codecs().expect("codecs");
+        let settings = SettingEngineBuilder::new()
+            .with_ice_connection_attempts(Some(Duration::from_millis(5)), Some(280))
+            .build();
+        let (gathered, gathered_rx) = mpsc::channel(1);
+        let (connected, connected_rx) = watch::channel(false);
+        let (first_packet, first_rx) = mpsc::channel(1);
+        let pc = PeerConnectionBuilder::new()
+            .with_media_engine(media)
+            .with_setting_engine(settings)
+            .with_handler(Arc::new(Handler {
+                gathered,
+                connected,
+                first_packet,
+            }))
+            .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
+            .build()
+            .await
+            .expect("peer connection");
+        (Arc::new(pc), gathered_rx, connected_rx, first_rx)
+    }
+
+    pub async fn pair_to_first_packet() -> Duration {
+        let start = Instant::now();
+        let (offerer, mut off_gathered, mut off_up, _) = peer().await;
+        let (answerer, mut ans_gathered, _, mut first) = peer().await;
+        let track = Arc::new(
+            TrackLocalStaticSample::new(
+                Instant::now(),
+                MediaStreamTrack::new(
+                    "floor".into(),
+                    "video".into(),
+                    "floor".into(),
+                    RtpCodecKind::Video,
+                    vec![RTCRtpEncodingParameters {
+                        rtp_coding_parameters: RTCRtpCodingParameters {
+                            ssrc: Some(0x5eed),
+                            ..Default::default()
+                        },
+                        codec: RTCRtpCodec {
+                            mime_type: MIME_TYPE_VP8.to_owned(),
+                            clock_rate: 90_000,
+                            channels: 0,
+                            sdp_fmtp_line: String::new(),
+                            rtcp_feedback: vec![],
+                        },
+                        ..Default::default()
+                    }],
+                ),
+            )
+            .expect("track"),
+        );
+        let sender = offerer
+            .add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .expect("add track");
+        let offer = offerer.create_offer(None).await.expect("offer");
+        offerer.set_local_description(offer).await.expect("local");
+        off_gathered.recv().await;
+        let offer = offerer.local_description().await.expect("offer sdp");
+        answerer
+            .set_remote_description(offer)
+            .await
+            .expect("remote");
+        let answer = answerer.create_answer(None).await.expect("answer");
+        answerer.set_local_description(answer).await.expect("local");
+        ans_gathered.recv().await;
+        let answer = answerer.local_description().await.expect("answer sdp");
+        offerer
+            .set_remote_description(answer)
+            .await
+            .expect("remote");
+        let _ = off_up.wait_for(|c| *c).await;
+        let pt = sender
+            .get_parameters()
+            .await
+            .expect("params")
+            .rtp_parameters
+            .codecs[0]
+            .payload_type;
+        let ssrc = track.ssrcs().await[0];
+        let sample = Sample {
+            data: bytes::Bytes::from_static(b"NCF1-floor-frame"),
+            duration: Duration::from_millis(66),
+            ..Sample::new(Instant::now())
+        };
+        track
+            .sample_writer(ssrc, pt)
+            .write_sample(&sample)
+            .await
+            .expect("write");
+        let _ = tokio::time::timeout(Duration::from_secs(5), first.recv()).await;
+        let took = start.elapsed();
+        let _ = offerer.close().await;
+        let _ = answerer.close().await;
+        took
+    }
+}
+
+criterion_group!(benches, signaling, media);
 criterion_main!(benches);

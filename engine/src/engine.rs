@@ -405,11 +405,29 @@ impl CallEngine {
                 format!("a view for an empty user id: {:?}", bad.user_id),
             ));
         }
-        if let Ok(mut remote) = self.inner.media.remote_views.lock() {
+        let mut changes = Vec::new();
+        if let (Ok(mut remote), Ok(mut low)) = (
+            self.inner.media.remote_views.lock(),
+            self.inner.media.low_resolution.lock(),
+        ) {
             for v in views {
+                let changed = if v.enable_low_resolution_stream {
+                    low.insert(v.user_id.clone())
+                } else {
+                    low.remove(&v.user_id)
+                };
+                if changed {
+                    changes.push((v.user_id.clone(), v.enable_low_resolution_stream));
+                }
                 remote.insert(v.user_id, v.view);
             }
         }
+        // In a call, tell the media server which stream to send from now on.
+        let mut st = self.inner.lock_state();
+        for (user, low) in changes {
+            st.machine.subscribe_video(&user, low);
+        }
+        self.inner.pump(&mut st);
         Ok(())
     }
 
@@ -480,7 +498,14 @@ impl CallEngine {
 
     /// Publishes media for a call (used by the media setup task).
     async fn publish_media(&self, call_id: &str, sdp: String) -> CallResult<String> {
-        match self.request(|m| m.publish_media(call_id, sdp)).await? {
+        let low: Vec<String> = self
+            .inner
+            .media
+            .low_resolution
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        match self.request(|m| m.publish_media(call_id, sdp, low)).await? {
             Completion::Published(answer) => Ok(answer),
             other => Err(unexpected(other)),
         }

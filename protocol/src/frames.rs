@@ -54,6 +54,8 @@ pub enum Request {
     /// Publishes the sender's media for a connected call: an SDP offer for
     /// one peer connection to the media server, answered with its SDP answer.
     PublishMedia(PublishMediaParams),
+    /// Switches between a remote user's full and low-resolution video.
+    SubscribeVideo(SubscribeVideoParams),
 }
 
 impl Request {
@@ -76,6 +78,7 @@ impl Request {
             Request::DeleteCallLogsForMe(_) => "deleteCallLogsForMe",
             Request::DeleteAllCallLogsForMe => "deleteAllCallLogsForMe",
             Request::PublishMedia(_) => "publishMedia",
+            Request::SubscribeVideo(_) => "subscribeVideo",
         }
     }
 }
@@ -355,8 +358,22 @@ pub struct SetMediaStateParams {
 #[serde(rename_all = "camelCase")]
 pub struct PublishMediaParams {
     pub call_id: String,
-    /// The SDP offer (ICE gathering complete: candidates included).
+    /// The SDP offer (ICE gathering complete: candidates included). Its
+    /// m-lines are, in order: audio, video (full resolution), video (low
+    /// resolution, a quarter of the pixels).
     pub sdp: String,
+    /// Remote users whose low-resolution stream this user wants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub low_resolution_user_ids: Vec<String>,
+}
+
+/// Chooses which of a remote user's video streams this user receives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeVideoParams {
+    pub call_id: String,
+    pub user_id: String,
+    pub low_resolution: bool,
 }
 
 /// The media server's SDP answer (its candidate included).

@@ -31,8 +31,8 @@ pub use frames::{
     HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MediaState, Participant,
     PublishMediaParams, PublishMediaResult, PushConfig, ReplyChangeMediaTypeParams, Request,
     RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
-    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
-    UserStateEntry,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams,
+    TransactionParams, UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

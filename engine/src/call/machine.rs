@@ -16,7 +16,7 @@ use nccall_protocol::{
     MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
     ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
     RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame, SetMediaStateParams,
-    StartCallParams, StartCallRequest, StartCallResult, TransactionParams,
+    StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams, TransactionParams,
 };
 
 use super::final_state::final_state;
@@ -204,14 +204,36 @@ impl CallMachine {
     }
 
     /// Publishes this device's media for a connected call (an SDP offer).
-    pub fn publish_media(&mut self, call_id: &str, sdp: String) -> Result<RequestId, CallError> {
+    pub fn publish_media(
+        &mut self,
+        call_id: &str,
+        sdp: String,
+        low_resolution_user_ids: Vec<String>,
+    ) -> Result<RequestId, CallError> {
         self.require_connection()?;
         self.known_session(call_id)?;
         let request = Request::PublishMedia(PublishMediaParams {
             call_id: call_id.to_string(),
             sdp,
+            low_resolution_user_ids,
         });
         Ok(self.queue(request, Pending::Publish))
+    }
+
+    /// Chooses which of `user_id`'s video streams this device receives in the current call.
+    pub fn subscribe_video(&mut self, user_id: &str, low_resolution: bool) -> Option<RequestId> {
+        let call_id = self
+            .current_session()
+            .filter(|s| s.call_state == CallState::OnCall)
+            .map(|s| s.call_id)?;
+        self.is_connected().then(|| {
+            let request = Request::SubscribeVideo(SubscribeVideoParams {
+                call_id,
+                user_id: user_id.to_string(),
+                low_resolution,
+            });
+            self.queue(request, Pending::SetMediaState)
+        })
     }
 
     /// The user's calls that have not ended.

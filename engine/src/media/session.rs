@@ -56,6 +56,8 @@ pub(crate) struct MediaShared {
     pub fps: AtomicU32,
     pub local_view: Mutex<Option<Arc<dyn VideoView>>>,
     pub remote_views: Mutex<HashMap<String, Arc<dyn VideoView>>>,
+    /// Remote users whose low-resolution stream this engine wants.
+    pub low_resolution: Mutex<std::collections::HashSet<String>>,
     pub audio_received: AtomicU64,
     pub video_received: AtomicU64,
     pub audio_arrived: Notify,
@@ -223,6 +225,7 @@ impl MediaSession {
             },
             audio: local_track(RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2, next_ssrc())?,
             video: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
+            video_low: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
             shared,
         };
         let audio_sender = Some(
@@ -234,6 +237,13 @@ impl MediaSession {
             pc.add_track(pending.video.clone() as Arc<dyn TrackLocal>)
                 .await
                 .map_err(|e| format!("video track: {e}"))?,
+        );
+        // The low-resolution layer: a second video track (m-line 2) with a
+        // quarter of the pixels; the SFU sends each receiver the one it chose.
+        let low_sender = Some(
+            pc.add_track(pending.video_low.clone() as Arc<dyn TrackLocal>)
+                .await
+                .map_err(|e| format!("low-resolution video track: {e}"))?,
         );
         let offer = pc
             .create_offer(None)
@@ -247,7 +257,7 @@ impl MediaSession {
             .map_err(|_| "ICE gathering did not complete".to_string())?;
         let local = pc.local_description().await.ok_or("no local description")?;
         let pending = PendingSession {
-            senders: [audio_sender, video_sender],
+            senders: [audio_sender, video_sender, low_sender],
             ..pending
         };
         Ok((pending, local.sdp))
@@ -260,10 +270,11 @@ pub(crate) struct PendingSession {
     /// first frame is not lost or late.
     connected: watch::Receiver<bool>,
     /// Audio, video: their parameters give the negotiated payload types.
-    senders: [Option<Arc<dyn RtpSender>>; 2],
+    senders: [Option<Arc<dyn RtpSender>>; 3],
     session: MediaSession,
     audio: Arc<TrackLocalStaticSample>,
     video: Arc<TrackLocalStaticSample>,
+    video_low: Arc<TrackLocalStaticSample>,
     shared: Arc<MediaShared>,
 }
 
@@ -275,7 +286,10 @@ impl PendingSession {
         pc.set_remote_description(answer)
             .await
             .map_err(|e| format!("remote description: {e}"))?;
-        let [audio_sender, video_sender] = std::mem::take(&mut self.senders);
+        let [audio_sender, video_sender, low_sender] = std::mem::take(&mut self.senders);
+        let low_pt = payload_type(low_sender)
+            .await
+            .ok_or("no low-resolution payload type negotiated".to_string())?;
         let audio_pt = payload_type(audio_sender)
             .await
             .ok_or("no audio payload type negotiated".to_string())?;
@@ -283,10 +297,11 @@ impl PendingSession {
             .await
             .ok_or("no video payload type negotiated".to_string())?;
         let (video, audio, shared) = (self.video.clone(), self.audio.clone(), self.shared.clone());
+        let low = self.video_low.clone();
         let mut up = self.connected.clone();
         self.session.tasks.push(tokio::spawn(async move {
             if up.wait_for(|c| *c).await.is_ok() {
-                send_video(video, video_pt, shared).await;
+                send_video(video, video_pt, low, low_pt, shared).await;
             }
         }));
         let (shared, mut up) = (self.shared.clone(), self.connected.clone());
@@ -305,8 +320,17 @@ async fn payload_type(sender: Option<Arc<dyn RtpSender>>) -> Option<PayloadType>
     params.rtp_parameters.codecs.first().map(|c| c.payload_type)
 }
 
-async fn send_video(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
-    let Some(ssrc) = track.ssrcs().await.first().copied() else {
+async fn send_video(
+    track: Arc<TrackLocalStaticSample>,
+    pt: PayloadType,
+    low: Arc<TrackLocalStaticSample>,
+    low_pt: PayloadType,
+    shared: Arc<MediaShared>,
+) {
+    let (Some(ssrc), Some(low_ssrc)) = (
+        track.ssrcs().await.first().copied(),
+        low.ssrcs().await.first().copied(),
+    ) else {
         return;
     };
     let mut number: u64 = 0;
@@ -334,6 +358,24 @@ async fn send_video(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared:
         if track
             .sample_writer(ssrc, pt)
             .write_sample(&sample)
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let low_header = FrameHeader {
+            width: header.width / 2,
+            height: header.height / 2,
+            ..header
+        };
+        let low_sample = Sample {
+            data: bytes::Bytes::from(encode_frame(low_header)),
+            duration: interval,
+            ..Sample::new(Instant::now())
+        };
+        if low
+            .sample_writer(low_ssrc, low_pt)
+            .write_sample(&low_sample)
             .await
             .is_err()
         {

@@ -54,6 +54,14 @@ pub enum Output {
         call_id: String,
         user: String,
         sdp: String,
+        low_resolution_from: Vec<String>,
+    },
+    /// The user wants `sender`'s low (or full) resolution video.
+    SubscribeVideo {
+        call_id: String,
+        user: String,
+        sender: String,
+        low: bool,
     },
     /// The user left the call: drop their peer connection in it.
     ReleaseMedia {
@@ -187,6 +195,7 @@ impl ServerCore {
                         call_id: p.call_id,
                         user: user.user,
                         sdp: p.sdp,
+                        low_resolution_from: p.low_resolution_user_ids,
                     }),
                     Err(refusal) => self.respond_err(conn, id, refusal),
                 }
@@ -249,6 +258,16 @@ impl ServerCore {
             Request::DeleteAllCallLogsForMe => to_value(&self.delete_all_logs(&actor.user)?),
             Request::PublishMedia(_) => {
                 Err((ErrorCode::BadFrame, "publishMedia is handled before".into()))
+            }
+            Request::SubscribeVideo(p) => {
+                self.may_publish(&actor.user, &p.call_id)?;
+                self.outputs.push_back(Output::SubscribeVideo {
+                    call_id: p.call_id,
+                    user: actor.user.user.clone(),
+                    sender: p.user_id,
+                    low: p.low_resolution,
+                });
+                Ok(None)
             }
         }
     }

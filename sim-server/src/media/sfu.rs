@@ -18,7 +18,14 @@ enum Command {
         call_id: String,
         user: String,
         offer: String,
+        low_from: Vec<String>,
         reply: oneshot::Sender<Result<String, String>>,
+    },
+    Subscribe {
+        call_id: String,
+        user: String,
+        sender: String,
+        low: bool,
     },
     Release {
         call_id: String,
@@ -69,12 +76,14 @@ impl MediaServer {
         call_id: &str,
         user: &str,
         offer: String,
+        low_from: Vec<String>,
     ) -> Result<String, String> {
         let (reply, answer) = oneshot::channel();
         let command = Command::Publish {
             call_id: call_id.to_string(),
             user: user.to_string(),
             offer,
+            low_from,
             reply,
         };
         self.commands
@@ -83,6 +92,16 @@ impl MediaServer {
         answer
             .await
             .map_err(|_| "the media server stopped".to_string())?
+    }
+
+    /// Chooses which stream of `sender` the participant receives.
+    pub fn subscribe(&self, call_id: &str, user: &str, sender: &str, low: bool) {
+        let _ = self.commands.send(Command::Subscribe {
+            call_id: call_id.to_string(),
+            user: user.to_string(),
+            sender: sender.to_string(),
+            low,
+        });
     }
 
     /// Drops the participant's peer connection in this call, if any.
@@ -106,6 +125,26 @@ struct Peer {
     call_id: String,
     user: String,
     rtc: Rtc,
+    /// Senders whose low-resolution stream this peer receives.
+    low_from: std::collections::HashSet<String>,
+}
+
+/// The offer's m-lines, in the order every engine offers them.
+const AUDIO_MID: &str = "0";
+const VIDEO_MID: &str = "1";
+const VIDEO_LOW_MID: &str = "2";
+
+/// Where a frame that `sender` sent on `mid` goes for `receiver`, if anywhere:
+/// audio to audio; the full video to the video m-line of receivers who want
+/// it, the low one to those who asked for it. Nothing is sent on m-line 2.
+fn route_mid(mid: &str, receiver: &Peer, sender: &str) -> Option<&'static str> {
+    let low = receiver.low_from.contains(sender);
+    match mid {
+        AUDIO_MID => Some(AUDIO_MID),
+        VIDEO_MID if !low => Some(VIDEO_MID),
+        VIDEO_LOW_MID if low => Some(VIDEO_MID),
+        _ => None,
+    }
 }
 
 fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
@@ -119,17 +158,40 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                     call_id,
                     user,
                     offer,
+                    low_from,
                     reply,
                 }) => {
                     // A second publish replaces the first (e.g. after a restart of the engine).
                     peers.retain(|p| !(p.call_id == call_id && p.user == user));
                     match accept(addr, &offer) {
                         Ok((rtc, answer)) => {
-                            peers.push(Peer { call_id, user, rtc });
+                            peers.push(Peer {
+                                call_id,
+                                user,
+                                rtc,
+                                low_from: low_from.into_iter().collect(),
+                            });
                             let _ = reply.send(Ok(answer));
                         }
                         Err(e) => {
                             let _ = reply.send(Err(e));
+                        }
+                    }
+                }
+                Ok(Command::Subscribe {
+                    call_id,
+                    user,
+                    sender,
+                    low,
+                }) => {
+                    if let Some(p) = peers
+                        .iter_mut()
+                        .find(|p| p.call_id == call_id && p.user == user)
+                    {
+                        if low {
+                            p.low_from.insert(sender);
+                        } else {
+                            p.low_from.remove(&sender);
                         }
                     }
                 }
@@ -174,11 +236,16 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
         let forwarded_now = !frames.is_empty();
         for (from, data) in frames {
             let call_id = peers[from].call_id.clone();
+            let sender = peers[from].user.clone();
+            let mid = data.mid.to_string();
             for (i, peer) in peers.iter_mut().enumerate() {
                 if i == from || peer.call_id != call_id {
                     continue;
                 }
-                let Some(writer) = peer.rtc.writer(data.mid) else {
+                let Some(out_mid) = route_mid(&mid, peer, &sender) else {
+                    continue;
+                };
+                let Some(writer) = peer.rtc.writer(out_mid.into()) else {
                     continue;
                 };
                 let Some(pt) = writer.match_params(data.params) else {

@@ -135,6 +135,7 @@ fn route(
                 call_id,
                 user,
                 sdp,
+                low_resolution_from,
             } => {
                 let Some(tx) = conns.get(&conn).cloned() else {
                     continue;
@@ -143,7 +144,10 @@ fn route(
                 // The media server answers on its own thread; the answer
                 // goes straight to the connection that asked.
                 tokio::spawn(async move {
-                    let response = match media.publish(&call_id, &user, sdp).await {
+                    let response = match media
+                        .publish(&call_id, &user, sdp, low_resolution_from)
+                        .await
+                    {
                         Ok(sdp) => Response {
                             id,
                             code: ErrorCode::Success.code(),
@@ -161,6 +165,12 @@ fn route(
                 });
             }
             Output::ReleaseMedia { call_id, user } => media.release(&call_id, &user),
+            Output::SubscribeVideo {
+                call_id,
+                user,
+                sender,
+                low,
+            } => media.subscribe(&call_id, &user, &sender, low),
             Output::Send { conn, frame } => {
                 if let Some(tx) = conns.get(&conn) {
                     let _ = tx.send(ConnCmd::Frame(frame));

@@ -16,6 +16,12 @@ async fn watches(world: &mut CallWorld, who: String, other: String) {
     world.person(&who).watch(&other, false);
 }
 
+#[given(regex = r"^(\w+) watches (\w+) in (low|full) resolution$")]
+#[when(regex = r"^(\w+) watches (\w+) in (low|full) resolution$")]
+async fn watches_in(world: &mut CallWorld, who: String, other: String, resolution: String) {
+    world.person(&who).watch(&other, resolution == "low");
+}
+
 #[then(regex = r"^(\w+)'s view of (\w+) shows (\d+) frames? of (\d+)x(\d+)$")]
 async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w: u32, h: u32) {
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
