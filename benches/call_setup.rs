@@ -393,12 +393,20 @@ mod floor {
             duration: Duration::from_millis(66),
             ..Sample::new(Instant::now())
         };
-        track
-            .sample_writer(ssrc, pt)
-            .write_sample(&sample)
-            .await
-            .expect("write");
-        let _ = tokio::time::timeout(Duration::from_secs(5), first.recv()).await;
+        // As the engine does: send from the moment the connection is up
+        // (here every 5 ms) until the first packet is through.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            track
+                .sample_writer(ssrc, pt)
+                .write_sample(&sample)
+                .await
+                .expect("write");
+            let got = tokio::time::timeout(Duration::from_millis(5), first.recv()).await;
+            if got.is_ok() || Instant::now() > deadline {
+                break;
+            }
+        }
         let took = start.elapsed();
         let _ = offerer.close().await;
         let _ = answerer.close().await;

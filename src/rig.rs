@@ -1,14 +1,16 @@
 //! A simulator and the people who use it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nccall::{
-    CallEngine, CallError, CallEvent, ConnectParams, EngineConfig, EventStream, RecordingView,
-    RemoteVideoView, VirtualDevices,
+    AudioVolumeEvent, CallEngine, CallError, CallEvent, CallQuality, ConnectParams,
+    ConnectionQualityHandler, EngineConfig, EventStream, ReceiveQualityEvent, RecordingView,
+    RemoteVideoView, SendQualityEvent, VirtualDevices,
 };
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
+use tokio::sync::Notify;
 
 /// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
 pub const CONFORMANCE_FIXTURES: &str = include_str!("../fixtures/conformance.yaml");
@@ -72,10 +74,13 @@ impl Rig {
         // view before a video call is placed or answered.
         let local_view = RecordingView::new();
         engine.set_local_video_view(local_view.clone());
+        let quality = Arc::new(QualityRecorder::default());
+        engine.set_connection_quality_handler(quality.clone());
         Participant {
             name: name.to_string(),
             engine,
             local_view,
+            quality,
             remote_views: BTreeMap::new(),
             devices,
             stream,
@@ -98,6 +103,86 @@ impl Rig {
     }
 }
 
+/// A connection-quality handler that keeps what it is told.
+#[derive(Default)]
+pub struct QualityRecorder {
+    pub receive: Mutex<Vec<ReceiveQualityEvent>>,
+    pub send: Mutex<Vec<SendQualityEvent>>,
+    pub volumes: Mutex<Vec<AudioVolumeEvent>>,
+    changed: Notify,
+}
+
+impl QualityRecorder {
+    /// Waits (up to `timeout`) until `cond` holds for the latest receive
+    /// quality reported about `user`; returns that latest value.
+    pub async fn wait_receive(
+        &self,
+        user: &str,
+        timeout: Duration,
+        cond: impl Fn(CallQuality) -> bool,
+    ) -> Option<CallQuality> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.changed.notified();
+            let latest = self.receive.lock().ok().and_then(|r| {
+                r.iter()
+                    .rev()
+                    .find(|e| e.user_id == user)
+                    .map(|e| e.quality)
+            });
+            if latest.is_some_and(&cond)
+                || tokio::time::timeout_at(deadline, changed).await.is_err()
+            {
+                return latest;
+            }
+        }
+    }
+
+    /// Waits until a volume report gives `user` a level above zero.
+    pub async fn wait_volume(&self, user: &str, timeout: Duration) -> Option<u8> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.changed.notified();
+            let level = self.volumes.lock().ok().and_then(|v| {
+                v.iter().rev().find_map(|e| {
+                    e.volumes
+                        .iter()
+                        .find(|l| l.user_id == user)
+                        .map(|l| l.level)
+                })
+            });
+            if level.is_some_and(|l| l > 0)
+                || tokio::time::timeout_at(deadline, changed).await.is_err()
+            {
+                return level;
+            }
+        }
+    }
+}
+
+impl ConnectionQualityHandler for QualityRecorder {
+    fn on_send_quality_changed(&self, event: &SendQualityEvent) {
+        if let Ok(mut s) = self.send.lock() {
+            s.push(event.clone());
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn on_receive_quality_changed(&self, event: &ReceiveQualityEvent) {
+        if let Ok(mut r) = self.receive.lock() {
+            r.push(event.clone());
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn on_audio_volume_changed(&self, event: &AudioVolumeEvent) {
+        if let Ok(mut v) = self.volumes.lock() {
+            v.push(event.clone());
+        }
+        self.changed.notify_waiters();
+    }
+}
+
 /// One user's engine and everything it reported, in order.
 pub struct Participant {
     pub name: String,
@@ -106,6 +191,8 @@ pub struct Participant {
     pub devices: Arc<VirtualDevices>,
     /// Where the participant's own camera is shown.
     pub local_view: Arc<RecordingView>,
+    /// Every quality and volume callback, in order.
+    pub quality: Arc<QualityRecorder>,
     /// Views of remote users' video, by user id.
     pub remote_views: BTreeMap<String, Arc<RecordingView>>,
     stream: EventStream,

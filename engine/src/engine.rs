@@ -20,7 +20,9 @@ use crate::call::{CallMachine, Completion, RequestId};
 use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, VirtualDevices};
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
-use crate::media::{MediaSession, MediaShared, RemoteVideoView, VideoView};
+use crate::media::{
+    ConnectionQualityHandler, MediaSession, MediaShared, RemoteVideoView, VideoView,
+};
 use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
 use crate::signaling::{Link, LinkEvents};
@@ -447,6 +449,15 @@ impl CallEngine {
                 ErrorCode::UserIdInvalid,
                 format!("no view is bound for {user_id}"),
             ))
+        }
+    }
+
+    /// `setConnectionQualityHandler`: send and receive quality and audio
+    /// volume, computed every second during a call with media; each
+    /// callback fires when its value changed.
+    pub fn set_connection_quality_handler(&self, handler: Arc<dyn ConnectionQualityHandler>) {
+        if let Ok(mut h) = self.inner.media.quality_handler.lock() {
+            *h = Some(handler);
         }
     }
 

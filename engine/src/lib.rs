@@ -34,7 +34,11 @@ pub use events::{
     MediaTypeChangeResultEvent, RemoteDeviceStateEvent, RemoteUserInvitedEvent,
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
-pub use media::{RecordingView, RemoteVideoView, RenderedFrame, VideoView, live_peer_connections};
+pub use media::{
+    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
+    ReceiveQualityEvent, RecordingView, RemoteVideoView, RenderedFrame, SendQualityEvent,
+    VideoView, live_peer_connections,
+};
 pub use nccall_protocol::{
     CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,
     CallMediaType, CallState, CallType, CallUserState, DeleteCallLogsResult, ErrorCode,

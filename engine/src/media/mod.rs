@@ -6,11 +6,17 @@
 //! - `payload.rs` — what travels: numbered, timestamped video frames that say
 //!   their size, and numbered audio packets.
 //! - `session.rs` — one peer connection per call: publish, send, receive.
+//! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 
 mod payload;
+mod quality;
 mod session;
 mod views;
 
+pub use quality::{
+    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
+    ReceiveQualityEvent, SendQualityEvent,
+};
 pub(crate) use session::{MediaSession, MediaShared};
 pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};
 

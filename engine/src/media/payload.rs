@@ -61,6 +61,17 @@ pub(crate) fn is_audio(payload: &[u8]) -> bool {
     payload.windows(4).take(8).any(|w| w == AUDIO_MAGIC)
 }
 
+/// The tone samples of an audio packet, if it is one.
+pub(crate) fn audio_samples(payload: &[u8]) -> Option<Vec<i16>> {
+    let at = payload.windows(4).position(|w| w == AUDIO_MAGIC)?;
+    let body = payload.get(at + 12..)?;
+    Some(
+        body.chunks_exact(2)
+            .map(|c| i16::from_be_bytes([c[0], c[1]]))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

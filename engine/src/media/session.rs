@@ -20,6 +20,8 @@ use rtc::rtp_transceiver::PayloadType;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
+use rtc::statistics::StatsSelector;
+use rtc::statistics::report::RTCStatsReportEntry;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::Track;
@@ -32,7 +34,13 @@ use webrtc::peer_connection::{
 };
 use webrtc::rtp_transceiver::RtpSender;
 
-use super::payload::{FrameHeader, decode_frame, encode_audio, encode_frame, is_audio, now_us};
+use super::payload::{
+    FrameHeader, audio_samples, decode_frame, encode_audio, encode_frame, is_audio, now_us,
+};
+use super::quality::{
+    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
+    ReceiveQualityEvent, SendQualityEvent, level_of,
+};
 use super::views::{RenderedFrame, VideoView};
 use crate::devices::ToneSource;
 
@@ -61,6 +69,14 @@ pub(crate) struct MediaShared {
     pub audio_received: AtomicU64,
     pub video_received: AtomicU64,
     pub audio_arrived: Notify,
+    pub quality_handler: Mutex<Option<Arc<dyn ConnectionQualityHandler>>>,
+    /// RTP packets received, and packets expected from the sequence numbers
+    /// (the figures an RTCP receiver report is made of), over all inbound streams.
+    pub rtp_received: AtomicU64,
+    pub rtp_expected: AtomicU64,
+    /// Level (0..=9) of the last audio packet received and sent.
+    pub remote_level: AtomicU32,
+    pub local_level: AtomicU32,
 }
 
 impl MediaShared {
@@ -121,10 +137,38 @@ impl PeerConnectionEventHandler for Events {
         let shared = self.shared.clone();
         let remote_user = self.remote_user.clone();
         tokio::spawn(async move {
+            let mut highest: Option<u64> = None;
             while let Some(event) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(packet) = event else {
                     continue;
                 };
+                // Extended sequence number: the 16-bit counter, unwrapped.
+                let seq = u64::from(packet.header.sequence_number);
+                let ext = match highest {
+                    None => seq,
+                    Some(h) => {
+                        let candidate = (h & !0xffff) | seq;
+                        if candidate + 0x8000 < h {
+                            candidate + 0x1_0000
+                        } else if candidate > h + 0x8000 && candidate >= 0x1_0000 {
+                            candidate - 0x1_0000
+                        } else {
+                            candidate
+                        }
+                    }
+                };
+                shared.rtp_received.fetch_add(1, Ordering::SeqCst);
+                match highest {
+                    None => {
+                        shared.rtp_expected.fetch_add(1, Ordering::SeqCst);
+                        highest = Some(ext);
+                    }
+                    Some(h) if ext > h => {
+                        shared.rtp_expected.fetch_add(ext - h, Ordering::SeqCst);
+                        highest = Some(ext);
+                    }
+                    Some(_) => {}
+                }
                 if let Some(h) = decode_frame(&packet.payload) {
                     shared.video_received.fetch_add(1, Ordering::SeqCst);
                     if let Some(view) = shared.remote_view(&remote_user) {
@@ -136,6 +180,11 @@ impl PeerConnectionEventHandler for Events {
                         });
                     }
                 } else if is_audio(&packet.payload) {
+                    if let Some(samples) = audio_samples(&packet.payload) {
+                        shared
+                            .remote_level
+                            .store(u32::from(level_of(&samples)), Ordering::SeqCst);
+                    }
                     shared.audio_received.fetch_add(1, Ordering::SeqCst);
                     shared.audio_arrived.notify_waiters();
                 }
@@ -217,6 +266,7 @@ impl MediaSession {
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         LIVE_PEER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let pending = PendingSession {
+            remote_user: remote_user.to_string(),
             connected: connected_rx,
             senders: Default::default(),
             session: MediaSession {
@@ -266,6 +316,7 @@ impl MediaSession {
 
 /// A session whose offer is out, waiting for the answer.
 pub(crate) struct PendingSession {
+    remote_user: String,
     /// Turns true once ICE and DTLS are up: the senders start then, so the
     /// first frame is not lost or late.
     connected: watch::Receiver<bool>,
@@ -304,6 +355,11 @@ impl PendingSession {
                 send_video(video, video_pt, low, low_pt, shared).await;
             }
         }));
+        let (q_pc, q_shared, q_remote) =
+            (pc.clone(), self.shared.clone(), self.remote_user.clone());
+        self.session
+            .tasks
+            .push(tokio::spawn(watch_quality(q_pc, q_shared, q_remote)));
         let (shared, mut up) = (self.shared.clone(), self.connected.clone());
         self.session.tasks.push(tokio::spawn(async move {
             if up.wait_for(|c| *c).await.is_ok() {
@@ -392,6 +448,118 @@ async fn send_video(
     }
 }
 
+/// Every [`QUALITY_INTERVAL`]: reads the connection's RTP statistics and
+/// tells the quality handler what changed.
+async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, remote_user: String) {
+    #[derive(Default, Clone, Copy)]
+    struct Totals {
+        received: u64,
+        lost: u64,
+        sent: u64,
+        reported_lost: u64,
+    }
+    let mut last = Totals::default();
+    let mut reported: (Option<CallQuality>, Option<CallQuality>, Option<(u8, u8)>) =
+        (None, None, None);
+    let mut ticks = tokio::time::interval(QUALITY_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let report = pc.get_stats(Instant::now(), StatsSelector::None).await;
+        let mut now = Totals::default();
+        let mut jitter = 0.0f64;
+        for s in report.inbound_rtp_streams() {
+            jitter = jitter.max(s.received_rtp_stream_stats.jitter);
+        }
+        // Loss from the sequence numbers of what arrived (the crate's own
+        // inbound `packets_lost` stays 0 in this version).
+        now.received = shared.rtp_received.load(Ordering::SeqCst);
+        let expected = shared.rtp_expected.load(Ordering::SeqCst);
+        now.lost = expected.saturating_sub(now.received);
+        for s in report.outbound_rtp_streams() {
+            now.sent += s.sent_rtp_stream_stats.packets_sent;
+        }
+        let mut rtt: Option<Duration> = None;
+        for entry in report.iter() {
+            if let RTCStatsReportEntry::RemoteInboundRtp(s) = entry {
+                now.reported_lost +=
+                    u64::try_from(s.received_rtp_stream_stats.packets_lost).unwrap_or(0);
+                if s.round_trip_time > 0.0 {
+                    rtt = Some(Duration::from_secs_f64(s.round_trip_time));
+                }
+            }
+        }
+        let rate = |lost: u64, total: u64| {
+            if total == 0 {
+                0.0
+            } else {
+                lost as f64 / total as f64
+            }
+        };
+        let (got, lost) = (
+            now.received.saturating_sub(last.received),
+            now.lost.saturating_sub(last.lost),
+        );
+        let receive = if got + lost == 0 {
+            CallQuality::Down
+        } else {
+            CallQuality::from_loss(rate(lost, got + lost), None)
+        };
+        let (sent, reported_lost) = (
+            now.sent.saturating_sub(last.sent),
+            now.reported_lost.saturating_sub(last.reported_lost),
+        );
+        let send_loss = rate(reported_lost, sent);
+        let send = if sent == 0 {
+            CallQuality::Unknown
+        } else {
+            CallQuality::from_loss(send_loss, rtt)
+        };
+        last = now;
+
+        let handler = shared.quality_handler.lock().ok().and_then(|h| h.clone());
+        let Some(handler) = handler else { continue };
+        if reported.0 != Some(send) {
+            reported.0 = Some(send);
+            handler.on_send_quality_changed(&SendQualityEvent {
+                quality: send,
+                packet_loss_rate: send_loss,
+                round_trip_time: rtt,
+            });
+        }
+        if reported.1 != Some(receive) {
+            reported.1 = Some(receive);
+            handler.on_receive_quality_changed(&ReceiveQualityEvent {
+                user_id: remote_user.clone(),
+                quality: receive,
+                packet_loss_rate: rate(lost, got + lost),
+                jitter: Duration::from_secs_f64(jitter.max(0.0)),
+            });
+        }
+        let local = if shared.audio_on.load(Ordering::SeqCst) {
+            u8::try_from(shared.local_level.load(Ordering::SeqCst)).unwrap_or(9)
+        } else {
+            0
+        };
+        let remote = u8::try_from(shared.remote_level.swap(0, Ordering::SeqCst)).unwrap_or(9);
+        if reported.2 != Some((local, remote)) {
+            reported.2 = Some((local, remote));
+            handler.on_audio_volume_changed(&AudioVolumeEvent {
+                volumes: vec![
+                    AudioVolume {
+                        user_id: String::new(),
+                        level: local,
+                    },
+                    AudioVolume {
+                        user_id: remote_user.clone(),
+                        level: remote,
+                    },
+                ],
+            });
+        }
+    }
+}
+
 async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
     let Some(ssrc) = track.ssrcs().await.first().copied() else {
         return;
@@ -405,6 +573,9 @@ async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared:
             continue;
         }
         let samples = tone.samples(number * 160, 160);
+        shared
+            .local_level
+            .store(u32::from(level_of(&samples)), Ordering::SeqCst);
         number += 1;
         let sample = Sample {
             data: bytes::Bytes::from(encode_audio(number, &samples)),

@@ -34,6 +34,10 @@ enum Command {
     Stats {
         reply: oneshot::Sender<MediaStats>,
     },
+    Impair {
+        user: String,
+        loss_percent: u32,
+    },
 }
 
 /// Counters of the media server.
@@ -112,6 +116,15 @@ impl MediaServer {
         });
     }
 
+    /// Drops `loss_percent` of the packets the SFU sends to `user` (in every
+    /// call), evenly spread; 0 lifts it, 100 is an outage.
+    pub fn impair(&self, user: &str, loss_percent: u32) {
+        let _ = self.commands.send(Command::Impair {
+            user: user.to_string(),
+            loss_percent: loss_percent.min(100),
+        });
+    }
+
     pub async fn stats(&self) -> MediaStats {
         let (reply, stats) = oneshot::channel();
         if self.commands.send(Command::Stats { reply }).is_err() {
@@ -147,8 +160,32 @@ fn route_mid(mid: &str, receiver: &Peer, sender: &str) -> Option<&'static str> {
     }
 }
 
+/// Loss applied to what is sent to a user: a running sum that drops one
+/// packet each time it passes 100, so the loss is exact and repeatable.
+#[derive(Default)]
+struct Loss {
+    percent: u32,
+    sum: u32,
+}
+
+impl Loss {
+    fn drops_next(&mut self) -> bool {
+        if self.percent == 0 {
+            return false;
+        }
+        self.sum += self.percent;
+        if self.sum >= 100 {
+            self.sum -= 100;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
     let mut peers: Vec<Peer> = Vec::new();
+    let mut losses: std::collections::HashMap<String, Loss> = std::collections::HashMap::new();
     let mut forwarded: u64 = 0;
     let mut buf = vec![0u8; 2000];
     loop {
@@ -198,6 +235,9 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                 Ok(Command::Release { call_id, user }) => {
                     peers.retain(|p| !(p.call_id == call_id && p.user == user));
                 }
+                Ok(Command::Impair { user, loss_percent }) => {
+                    losses.entry(user).or_default().percent = loss_percent;
+                }
                 Ok(Command::Stats { reply }) => {
                     let _ = reply.send(MediaStats {
                         peers: peers.len(),
@@ -217,7 +257,10 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
             loop {
                 match peer.rtc.poll_output() {
                     Ok(Output::Transmit(t)) => {
-                        let _ = socket.send_to(&t.contents, t.destination);
+                        let lost = losses.get_mut(&peer.user).is_some_and(Loss::drops_next);
+                        if !lost {
+                            let _ = socket.send_to(&t.contents, t.destination);
+                        }
                     }
                     Ok(Output::Timeout(t)) => {
                         deadline = deadline.min(t);

@@ -188,6 +188,11 @@ impl SimHandle {
         self.media.stats().await
     }
 
+    /// Drops `loss_percent` of the media packets sent to `user_id` (0 lifts it).
+    pub fn impair_media(&self, user_id: &str, loss_percent: u32) {
+        self.media.impair(user_id, loss_percent);
+    }
+
     /// Every push notification sent to offline users so far, oldest first.
     pub async fn pushes(&self) -> Result<Vec<PushRecord>, SimError> {
         self.ask(|ack| HubMsg::Pushes { ack }).await

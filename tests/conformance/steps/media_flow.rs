@@ -144,3 +144,58 @@ async fn call_without_view(world: &mut CallWorld, caller: String, callee: String
     let params = nccall::StartCallParams::single(callee, nccall::CallMediaType::AudioVideo);
     world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
 }
+
+fn quality(name: &str) -> nccall::CallQuality {
+    use nccall::CallQuality as Q;
+    match name {
+        "EXCELLENT" => Q::Excellent,
+        "GOOD" => Q::Good,
+        "POOR" => Q::Poor,
+        "BAD" => Q::Bad,
+        "VERY_BAD" => Q::VeryBad,
+        "DOWN" => Q::Down,
+        _ => Q::Unknown,
+    }
+}
+
+#[then(regex = r"^(\w+)'s reception from (\w+) is ([A-Z_]+)( or worse| or better)?$")]
+async fn reception(
+    world: &mut CallWorld,
+    who: String,
+    other: String,
+    level: String,
+    bound: String,
+) {
+    let wanted = quality(&level);
+    let recorder = world.person(&who).quality.clone();
+    let ok = |q: nccall::CallQuality| match bound.as_str() {
+        " or worse" => q >= wanted && q != nccall::CallQuality::Unknown,
+        " or better" => q <= wanted && q != nccall::CallQuality::Unknown,
+        _ => q == wanted,
+    };
+    let latest = recorder.wait_receive(&other, MEDIA_WAIT, ok).await;
+    assert!(
+        latest.is_some_and(ok),
+        "{who}'s reception from {other} is {latest:?}, wanted {level}{bound}"
+    );
+}
+
+#[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
+async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
+    world.rig().await.sim.impair_media(&who, percent);
+}
+
+#[when(regex = r"^the media loss to (\w+) is lifted$")]
+async fn lift_loss(world: &mut CallWorld, who: String) {
+    world.rig().await.sim.impair_media(&who, 0);
+}
+
+#[then(regex = r"^(\w+) hears (\w+) at a volume above zero$")]
+async fn volume(world: &mut CallWorld, who: String, other: String) {
+    let recorder = world.person(&who).quality.clone();
+    let level = recorder.wait_volume(&other, MEDIA_WAIT).await;
+    assert!(
+        level.is_some_and(|l| l > 0),
+        "{who} hears {other} at {level:?}"
+    );
+}
