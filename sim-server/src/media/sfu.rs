@@ -54,6 +54,8 @@ pub struct MediaStats {
 pub struct MediaServer {
     commands: mpsc::Sender<Command>,
     addr: SocketAddr,
+    /// Wakes the loop from its socket wait so a command is handled at once.
+    poke: std::sync::Arc<UdpSocket>,
 }
 
 impl MediaServer {
@@ -64,10 +66,18 @@ impl MediaServer {
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
         let addr = socket.local_addr()?;
         let (commands, rx) = mpsc::channel();
+        let poke = std::sync::Arc::new(UdpSocket::bind(SocketAddr::new(ip, 0))?);
         std::thread::Builder::new()
             .name("nccall-sfu".into())
             .spawn(move || run(socket, addr, rx))?;
-        Ok(MediaServer { commands, addr })
+        Ok(MediaServer { commands, addr, poke })
+    }
+
+    fn send(&self, command: Command) -> bool {
+        let sent = self.commands.send(command).is_ok();
+        // A one-byte datagram no peer accepts: the loop wakes up and reads it.
+        let _ = self.poke.send_to(&[0], self.addr);
+        sent
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -90,9 +100,9 @@ impl MediaServer {
             low_from,
             reply,
         };
-        self.commands
-            .send(command)
-            .map_err(|_| "the media server stopped".to_string())?;
+        if !self.send(command) {
+            return Err("the media server stopped".to_string());
+        }
         answer
             .await
             .map_err(|_| "the media server stopped".to_string())?
@@ -100,7 +110,7 @@ impl MediaServer {
 
     /// Chooses which stream of `sender` the participant receives.
     pub fn subscribe(&self, call_id: &str, user: &str, sender: &str, low: bool) {
-        let _ = self.commands.send(Command::Subscribe {
+        self.send(Command::Subscribe {
             call_id: call_id.to_string(),
             user: user.to_string(),
             sender: sender.to_string(),
@@ -110,7 +120,7 @@ impl MediaServer {
 
     /// Drops the participant's peer connection in this call, if any.
     pub fn release(&self, call_id: &str, user: &str) {
-        let _ = self.commands.send(Command::Release {
+        self.send(Command::Release {
             call_id: call_id.to_string(),
             user: user.to_string(),
         });
@@ -119,7 +129,7 @@ impl MediaServer {
     /// Drops `loss_percent` of the packets the SFU sends to `user` (in every
     /// call), evenly spread; 0 lifts it, 100 is an outage.
     pub fn impair(&self, user: &str, loss_percent: u32) {
-        let _ = self.commands.send(Command::Impair {
+        self.send(Command::Impair {
             user: user.to_string(),
             loss_percent: loss_percent.min(100),
         });
@@ -127,7 +137,7 @@ impl MediaServer {
 
     pub async fn stats(&self) -> MediaStats {
         let (reply, stats) = oneshot::channel();
-        if self.commands.send(Command::Stats { reply }).is_err() {
+        if !self.send(Command::Stats { reply }) {
             return MediaStats::default();
         }
         stats.await.unwrap_or_default()
