@@ -70,7 +70,11 @@ impl MediaServer {
         std::thread::Builder::new()
             .name("nccall-sfu".into())
             .spawn(move || run(socket, addr, rx))?;
-        Ok(MediaServer { commands, addr, poke })
+        Ok(MediaServer {
+            commands,
+            addr,
+            poke,
+        })
     }
 
     fn send(&self, command: Command) -> bool {
@@ -349,7 +353,8 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
 
 fn accept(addr: SocketAddr, offer: &str) -> Result<(Rtc, String), String> {
     let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("not an SDP offer: {e}"))?;
-    let mut rtc = Rtc::builder().build(Instant::now());
+    // ICE-lite, as SFUs run: the engine checks, the server answers.
+    let mut rtc = Rtc::builder().set_ice_lite(true).build(Instant::now());
     let candidate = Candidate::host(addr, "udp").map_err(|e| format!("bad candidate: {e}"))?;
     let _ = rtc.add_local_candidate(candidate);
     let answer = rtc
