@@ -60,6 +60,7 @@ Feature: One-to-one call
     Then bob receives an incoming audio call from alice
     When alice hangs up
     Then alice's call ends with reason CANCEL
+    And bob's call ends with reason REMOTE_CANCEL
     When bob calls alice for audio
     Then alice receives an incoming audio call from bob
     When alice accepts

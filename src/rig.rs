@@ -138,6 +138,48 @@ impl QualityRecorder {
         }
     }
 
+    /// Waits until `cond` holds for the latest receive-quality event about
+    /// `user` (the whole event: loss rate and jitter too); returns it.
+    pub async fn wait_receive_event(
+        &self,
+        user: &str,
+        timeout: Duration,
+        cond: impl Fn(&ReceiveQualityEvent) -> bool,
+    ) -> Option<ReceiveQualityEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.changed.notified();
+            let latest = self
+                .receive
+                .lock()
+                .ok()
+                .and_then(|r| r.iter().rev().find(|e| e.user_id == user).cloned());
+            if latest.as_ref().is_some_and(&cond)
+                || tokio::time::timeout_at(deadline, changed).await.is_err()
+            {
+                return latest;
+            }
+        }
+    }
+
+    /// Waits until `cond` holds for the latest send-quality event.
+    pub async fn wait_send(
+        &self,
+        timeout: Duration,
+        cond: impl Fn(&SendQualityEvent) -> bool,
+    ) -> Option<SendQualityEvent> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.changed.notified();
+            let latest = self.send.lock().ok().and_then(|s| s.last().cloned());
+            if latest.as_ref().is_some_and(&cond)
+                || tokio::time::timeout_at(deadline, changed).await.is_err()
+            {
+                return latest;
+            }
+        }
+    }
+
     /// Waits until a volume report gives `user` a level above zero.
     pub async fn wait_volume(&self, user: &str, timeout: Duration) -> Option<u8> {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -11,6 +11,8 @@
 //!       - { owner: alice, peer: bob, count: 250, first_end_time: 1767225600000, interval_ms: 60000 }
 //!     users:
 //!       - { user_id: alice, token: alice-token }
+//! network_profiles:              # optional; named impairments of a user's media downlink
+//!   3g: { loss_percent: 2, delay_ms: 150, jitter_ms: 30, bandwidth_kbps: 750 }
 //! ```
 
 use std::collections::BTreeMap;
@@ -45,6 +47,10 @@ pub enum BusyPolicy {
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     pub apps: Vec<AppFixture>,
+    /// Named network impairments that steps and tools apply to a user's
+    /// media path (see `media/impairment.rs`).
+    #[serde(default)]
+    pub network_profiles: BTreeMap<String, crate::media::NetworkProfile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,6 +123,11 @@ impl Fixtures {
     /// Rejects what would make authentication ambiguous: repeated app keys,
     /// repeated user ids or tokens within an app, empty ids.
     fn validate(&self) -> Result<(), FixtureError> {
+        for (name, profile) in &self.network_profiles {
+            profile
+                .validate()
+                .map_err(|e| FixtureError::Invalid(format!("network profile {name}: {e}")))?;
+        }
         let mut keys = BTreeMap::new();
         for app in &self.apps {
             if app.app_key.is_empty() {

@@ -6,6 +6,7 @@
 //!   that drives the core with a (possibly virtual) clock.
 //! - `media/`   — the SFU on str0m: forwards each call's media between its participants.
 //! - `store/`   — call logs on SQLite: the cursor, logs of finished calls, seeding.
+//! - `load/`    — load generators that measure the simulator (SFU capacity).
 //! - `fixtures` — apps and users from YAML; `clock` — system or virtual time.
 //!
 //! Start one in-process with [`Simulator::start`]; the `nccall-sim` binary
@@ -15,6 +16,7 @@ mod calls;
 mod clock;
 mod core;
 mod fixtures;
+pub mod load;
 mod media;
 mod server;
 mod store;
@@ -28,6 +30,6 @@ pub use fixtures::{
     AppFixture, BusyPolicy, DEFAULT_MAX_PARTICIPANTS, DEFAULT_RING_TIMEOUT_SECS, FixtureError,
     Fixtures, UserFixture,
 };
-pub use media::{MediaServer, MediaStats};
+pub use media::{MediaServer, MediaStats, NetworkProfile};
 pub use server::{SimConfig, SimError, SimHandle, Simulator};
 pub use store::{CallLogStore, SeedSpec, SqliteStore, StoreError};

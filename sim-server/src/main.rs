@@ -2,13 +2,17 @@
 //!
 //! ```text
 //! nccall-sim --listen 127.0.0.1:7700 --fixtures fixtures/conformance.yaml
+//! nccall-sim media-capacity --start 10 --step 10 --seconds 5
 //! ```
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use nccall_sim::load::media_capacity::{self, CapacityConfig};
 use nccall_sim::{Fixtures, SimConfig, Simulator};
 
 #[derive(Debug, Parser)]
@@ -28,6 +32,34 @@ struct Args {
     /// it they are kept in memory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure how many concurrent one-to-one video calls the SFU forwards
+    /// with under 1% loss: runs of growing size until one loses more.
+    MediaCapacity {
+        /// Calls in the first run.
+        #[arg(long, default_value_t = 10)]
+        start: usize,
+        /// Calls added for each next run.
+        #[arg(long, default_value_t = 10)]
+        step: usize,
+        /// Stop after a run of this many calls even if it kept up.
+        #[arg(long, default_value_t = 400)]
+        max: usize,
+        /// Length of each measured window.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        #[arg(long, default_value_t = 15)]
+        fps: u32,
+        #[arg(long, default_value_t = 640)]
+        width: u16,
+        #[arg(long, default_value_t = 480)]
+        height: u16,
+    },
 }
 
 #[tokio::main]
@@ -38,6 +70,25 @@ async fn main() -> ExitCode {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::MediaCapacity {
+        start,
+        step,
+        max,
+        seconds,
+        fps,
+        width,
+        height,
+    }) = args.command
+    {
+        let config = CapacityConfig {
+            calls: start.max(1),
+            measure: Duration::from_secs(seconds.max(1)),
+            fps,
+            width,
+            height,
+        };
+        return media_capacity_sweep(config, step.max(1), max).await;
+    }
     let fixtures = match Fixtures::from_file(&args.fixtures) {
         Ok(f) => f,
         Err(e) => {
@@ -63,4 +114,63 @@ async fn main() -> ExitCode {
     }
     println!("nccall-sim: stopped");
     ExitCode::SUCCESS
+}
+
+/// Runs growing loads until one loses 1% or more; prints a line per run
+/// and the largest load that kept under 1%.
+async fn media_capacity_sweep(mut config: CapacityConfig, step: usize, max: usize) -> ExitCode {
+    println!(
+        "SFU capacity: one-to-one video calls, {}x{} at {} fps (+ low layer, + 50 audio packets/s), {} s windows",
+        config.width,
+        config.height,
+        config.fps,
+        config.measure.as_secs()
+    );
+    println!(
+        "{:>6} {:>9} {:>8} {:>10} {:>10} {:>9} {:>9} {:>10}",
+        "calls", "setup", "loss", "delay p50", "delay p99", "SFU cpu", "Mbit/s", "verdict"
+    );
+    let mut best: Option<usize> = None;
+    loop {
+        let report = match media_capacity::run(&config).await {
+            Ok(r) => r,
+            Err(e) => {
+                println!("{:>6} failed: {e}", config.calls);
+                break;
+            }
+        };
+        let ok = report.loss() < 0.01;
+        println!(
+            "{:>6} {:>7}ms {:>7.3}% {:>8.1}ms {:>8.1}ms {:>8} {:>9.1} {:>10}",
+            report.calls,
+            report.setup.as_millis(),
+            report.loss() * 100.0,
+            report.delay_p50.as_secs_f64() * 1000.0,
+            report.delay_p99.as_secs_f64() * 1000.0,
+            report
+                .sfu_cpu
+                .map(|c| format!("{:.0}%", c * 100.0))
+                .unwrap_or_else(|| "-".into()),
+            report.forwarded_bytes_per_sec * 8.0 / 1e6,
+            if ok { "kept up" } else { "lost >=1%" }
+        );
+        if !ok {
+            break;
+        }
+        best = Some(report.calls);
+        if config.calls >= max {
+            break;
+        }
+        config.calls = (config.calls + step).min(max);
+    }
+    match best {
+        Some(calls) => {
+            println!("capacity: {calls} concurrent calls forwarded with under 1% loss");
+            ExitCode::SUCCESS
+        }
+        None => {
+            println!("capacity: even the first run lost 1% or more");
+            ExitCode::from(1)
+        }
+    }
 }

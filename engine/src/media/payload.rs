@@ -1,7 +1,9 @@
 //! Synthetic media payloads: no codec, but real RTP with the negotiated
-//! payload types. A video frame is one small packet:
-//! `NCF1 | number u64 | width u16 | height u16 | sent_at_us u64`; an audio
-//! packet is `NCA1 | number u64` followed by 20 ms of a tone.
+//! payload types. A video frame is
+//! `NCF1 | number u64 | width u16 | height u16 | sent_at_us u64` padded with
+//! zeros to [`frame_bytes`] (what a VP8 encoder spends on such a frame), so
+//! a frame of 640x480 spans several RTP packets and the bit rate is
+//! realistic; an audio packet is `NCA1 | number u64` followed by 20 ms of a tone.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -25,19 +27,27 @@ pub(crate) struct FrameHeader {
     pub sent_at_us: u64,
 }
 
+/// Bytes of a synthetic frame: 0.1 bit per pixel, a VP8 encoder's budget
+/// for a talking head (640x480 -> 3,840 bytes; at 15 fps ~460 kbit/s).
+pub(crate) fn frame_bytes(width: u16, height: u16) -> usize {
+    (usize::from(width) * usize::from(height) / 80).max(24)
+}
+
 pub(crate) fn encode_frame(h: FrameHeader) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24);
+    let mut out = Vec::with_capacity(frame_bytes(h.width, h.height));
     out.extend_from_slice(VIDEO_MAGIC);
     out.extend_from_slice(&h.number.to_be_bytes());
     out.extend_from_slice(&h.width.to_be_bytes());
     out.extend_from_slice(&h.height.to_be_bytes());
     out.extend_from_slice(&h.sent_at_us.to_be_bytes());
+    out.resize(frame_bytes(h.width, h.height), 0);
     out
 }
 
-/// Finds a frame header in an RTP payload (the VP8 payload descriptor comes first).
+/// Finds a frame header at the start of an RTP payload, behind the VP8
+/// payload descriptor (a few bytes); later packets of a frame have none.
 pub(crate) fn decode_frame(payload: &[u8]) -> Option<FrameHeader> {
-    let at = payload.windows(4).position(|w| w == VIDEO_MAGIC)?;
+    let at = payload.windows(4).take(8).position(|w| w == VIDEO_MAGIC)?;
     let b = payload.get(at + 4..at + 24)?;
     Some(FrameHeader {
         number: u64::from_be_bytes(b[0..8].try_into().ok()?),
@@ -87,6 +97,8 @@ mod tests {
         let mut rtp = vec![0x10];
         rtp.extend(encode_frame(h));
         assert_eq!(decode_frame(&rtp), Some(h));
+        assert_eq!(rtp.len(), 1 + 3840);
+        assert_eq!(decode_frame(&rtp[1200..]), None);
         assert_eq!(decode_frame(b"nothing"), None);
         assert!(is_audio(&encode_audio(3, &[1, 2])));
     }

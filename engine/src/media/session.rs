@@ -38,8 +38,8 @@ use super::payload::{
     FrameHeader, audio_samples, decode_frame, encode_audio, encode_frame, is_audio, now_us,
 };
 use super::quality::{
-    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
-    ReceiveQualityEvent, SendQualityEvent, level_of,
+    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, JitterEstimator,
+    QUALITY_INTERVAL, ReceiveQualityEvent, SendQualityEvent, level_of,
 };
 use super::views::{RenderedFrame, VideoView};
 use crate::devices::ToneSource;
@@ -74,6 +74,8 @@ pub(crate) struct MediaShared {
     /// (the figures an RTCP receiver report is made of), over all inbound streams.
     pub rtp_received: AtomicU64,
     pub rtp_expected: AtomicU64,
+    /// Interarrival jitter of the received audio, in microseconds.
+    pub audio_jitter_us: AtomicU64,
     /// Level (0..=9) of the last audio packet received and sent.
     pub remote_level: AtomicU32,
     pub local_level: AtomicU32,
@@ -138,6 +140,9 @@ impl PeerConnectionEventHandler for Events {
         let remote_user = self.remote_user.clone();
         tokio::spawn(async move {
             let mut highest: Option<u64> = None;
+            let mut jitter = JitterEstimator::default();
+            let origin = Instant::now();
+            shared.audio_jitter_us.store(0, Ordering::SeqCst);
             while let Some(event) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(packet) = event else {
                     continue;
@@ -180,6 +185,13 @@ impl PeerConnectionEventHandler for Events {
                         });
                     }
                 } else if is_audio(&packet.payload) {
+                    // Opus runs at 48 kHz; audio is sent in steady 20 ms packets,
+                    // so its jitter is the path's.
+                    jitter.on_packet(packet.header.timestamp, 48_000, origin.elapsed());
+                    shared.audio_jitter_us.store(
+                        u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX),
+                        Ordering::SeqCst,
+                    );
                     if let Some(samples) = audio_samples(&packet.payload) {
                         shared
                             .remote_level
@@ -467,10 +479,8 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, re
         ticks.tick().await;
         let report = pc.get_stats(Instant::now(), StatsSelector::None).await;
         let mut now = Totals::default();
-        let mut jitter = 0.0f64;
-        for s in report.inbound_rtp_streams() {
-            jitter = jitter.max(s.received_rtp_stream_stats.jitter);
-        }
+        // The crate's inbound jitter is not filled in this version either.
+        let jitter = Duration::from_micros(shared.audio_jitter_us.load(Ordering::SeqCst));
         // Loss from the sequence numbers of what arrived (the crate's own
         // inbound `packets_lost` stays 0 in this version).
         now.received = shared.rtp_received.load(Ordering::SeqCst);
@@ -480,15 +490,26 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, re
             now.sent += s.sent_rtp_stream_stats.packets_sent;
         }
         let mut rtt: Option<Duration> = None;
+        // The crate leaves the receiver reports' round trip at 0 in this
+        // version; the ICE consent checks (every 2 s) measure the same path.
+        let mut ice_rtt: Option<Duration> = None;
         for entry in report.iter() {
-            if let RTCStatsReportEntry::RemoteInboundRtp(s) = entry {
-                now.reported_lost +=
-                    u64::try_from(s.received_rtp_stream_stats.packets_lost).unwrap_or(0);
-                if s.round_trip_time > 0.0 {
-                    rtt = Some(Duration::from_secs_f64(s.round_trip_time));
+            match entry {
+                RTCStatsReportEntry::RemoteInboundRtp(s) => {
+                    now.reported_lost +=
+                        u64::try_from(s.received_rtp_stream_stats.packets_lost).unwrap_or(0);
+                    if s.round_trip_time > 0.0 {
+                        rtt = Some(Duration::from_secs_f64(s.round_trip_time));
+                    }
                 }
+                RTCStatsReportEntry::IceCandidatePair(p) if p.current_round_trip_time > 0.0 => {
+                    let pair = Duration::from_secs_f64(p.current_round_trip_time);
+                    ice_rtt = Some(ice_rtt.map_or(pair, |r: Duration| r.max(pair)));
+                }
+                _ => {}
             }
         }
+        let rtt = rtt.or(ice_rtt);
         let rate = |lost: u64, total: u64| {
             if total == 0 {
                 0.0
@@ -503,7 +524,7 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, re
         let receive = if got + lost == 0 {
             CallQuality::Down
         } else {
-            CallQuality::from_loss(rate(lost, got + lost), None)
+            CallQuality::from_stats(rate(lost, got + lost), None, jitter)
         };
         let (sent, reported_lost) = (
             now.sent.saturating_sub(last.sent),
@@ -533,7 +554,7 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, re
                 user_id: remote_user.clone(),
                 quality: receive,
                 packet_loss_rate: rate(lost, got + lost),
-                jitter: Duration::from_secs_f64(jitter.max(0.0)),
+                jitter,
             });
         }
         let local = if shared.audio_on.load(Ordering::SeqCst) {

@@ -9,8 +9,13 @@
 //! for now: in a group call the second and later remotes would need
 //! renegotiation, which is not built.
 //!
-//! - `sfu.rs` — the event loop: one thread, one UDP socket, every peer.
+//! - `sfu.rs` — the event loop: one thread, one UDP socket, every peer;
+//!   where RTP is forwarded.
+//! - `impairment.rs` — loss, delay, jitter and bandwidth cap on the path to
+//!   a user, decided per packet without I/O.
 
+pub mod impairment;
 mod sfu;
 
+pub use impairment::NetworkProfile;
 pub use sfu::{MediaServer, MediaStats};

@@ -12,6 +12,8 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::sync::oneshot;
 
+use super::impairment::{DelayLine, Impairment, NetworkProfile, Verdict};
+
 /// What the loop is asked to do.
 enum Command {
     Publish {
@@ -36,7 +38,7 @@ enum Command {
     },
     Impair {
         user: String,
-        loss_percent: u32,
+        profile: NetworkProfile,
     },
 }
 
@@ -130,12 +132,12 @@ impl MediaServer {
         });
     }
 
-    /// Drops `loss_percent` of the packets the SFU sends to `user` (in every
-    /// call), evenly spread; 0 lifts it, 100 is an outage.
-    pub fn impair(&self, user: &str, loss_percent: u32) {
+    /// Impairs what the SFU sends to `user` (in every call) from now on;
+    /// a clear profile lifts it, 100 % loss is an outage.
+    pub fn impair(&self, user: &str, profile: NetworkProfile) {
         self.send(Command::Impair {
             user: user.to_string(),
-            loss_percent: loss_percent.min(100),
+            profile,
         });
     }
 
@@ -154,52 +156,44 @@ struct Peer {
     rtc: Rtc,
     /// Senders whose low-resolution stream this peer receives.
     low_from: std::collections::HashSet<String>,
+    /// The mids of the peer's m-lines, by position.
+    mids: Vec<String>,
 }
 
-/// The offer's m-lines, in the order every engine offers them.
-const AUDIO_MID: &str = "0";
-const VIDEO_MID: &str = "1";
-const VIDEO_LOW_MID: &str = "2";
+/// The offer's m-lines by position, as every participant offers them:
+/// audio, video, low-resolution video. Mids themselves are whatever the
+/// offerer chose (the `webrtc` crate numbers them, str0m draws them).
+const AUDIO: usize = 0;
+const VIDEO: usize = 1;
+const VIDEO_LOW: usize = 2;
 
-/// Where a frame that `sender` sent on `mid` goes for `receiver`, if anywhere:
-/// audio to audio; the full video to the video m-line of receivers who want
-/// it, the low one to those who asked for it. Nothing is sent on m-line 2.
-fn route_mid(mid: &str, receiver: &Peer, sender: &str) -> Option<&'static str> {
+/// Where a frame that `sender` sent on m-line `index` goes for `receiver`,
+/// if anywhere: audio to audio; the full video to the video m-line of
+/// receivers who want it, the low one to those who asked for it. Nothing is
+/// sent on m-line 2.
+fn route(index: usize, receiver: &Peer, sender: &str) -> Option<usize> {
     let low = receiver.low_from.contains(sender);
-    match mid {
-        AUDIO_MID => Some(AUDIO_MID),
-        VIDEO_MID if !low => Some(VIDEO_MID),
-        VIDEO_LOW_MID if low => Some(VIDEO_MID),
+    match index {
+        AUDIO => Some(AUDIO),
+        VIDEO if !low => Some(VIDEO),
+        VIDEO_LOW if low => Some(VIDEO),
         _ => None,
     }
 }
 
-/// Loss applied to what is sent to a user: a running sum that drops one
-/// packet each time it passes 100, so the loss is exact and repeatable.
-#[derive(Default)]
-struct Loss {
-    percent: u32,
-    sum: u32,
-}
-
-impl Loss {
-    fn drops_next(&mut self) -> bool {
-        if self.percent == 0 {
-            return false;
-        }
-        self.sum += self.percent;
-        if self.sum >= 100 {
-            self.sum -= 100;
-            true
-        } else {
-            false
-        }
-    }
+/// The mids of an SDP's m-lines, in order.
+fn mids_in_order(sdp: &str) -> Vec<String> {
+    sdp.lines()
+        .filter_map(|l| l.trim_end().strip_prefix("a=mid:"))
+        .map(str::to_string)
+        .collect()
 }
 
 fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
     let mut peers: Vec<Peer> = Vec::new();
-    let mut losses: std::collections::HashMap<String, Loss> = std::collections::HashMap::new();
+    let mut impairments: std::collections::HashMap<String, Impairment> =
+        std::collections::HashMap::new();
+    let mut delayed = DelayLine::default();
     let mut forwarded: u64 = 0;
     let mut buf = vec![0u8; 2000];
     loop {
@@ -221,6 +215,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                                 user,
                                 rtc,
                                 low_from: low_from.into_iter().collect(),
+                                mids: mids_in_order(&offer),
                             });
                             let _ = reply.send(Ok(answer));
                         }
@@ -249,8 +244,16 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                 Ok(Command::Release { call_id, user }) => {
                     peers.retain(|p| !(p.call_id == call_id && p.user == user));
                 }
-                Ok(Command::Impair { user, loss_percent }) => {
-                    losses.entry(user).or_default().percent = loss_percent;
+                Ok(Command::Impair { user, profile }) => {
+                    // Packets already held keep their time; new ones follow the profile.
+                    if profile.is_clear() {
+                        impairments.remove(&user);
+                    } else if let Some(imp) = impairments.get_mut(&user) {
+                        imp.set_profile(profile);
+                    } else {
+                        let imp = Impairment::new(profile, &user);
+                        impairments.insert(user, imp);
+                    }
                 }
                 Ok(Command::Stats { reply }) => {
                     let _ = reply.send(MediaStats {
@@ -271,9 +274,21 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
             loop {
                 match peer.rtc.poll_output() {
                     Ok(Output::Transmit(t)) => {
-                        let lost = losses.get_mut(&peer.user).is_some_and(Loss::drops_next);
-                        if !lost {
-                            let _ = socket.send_to(&t.contents, t.destination);
+                        let now = Instant::now();
+                        let verdict = impairments
+                            .get_mut(&peer.user)
+                            .map(|imp| imp.offer(now, t.contents.len()));
+                        match verdict {
+                            None => {
+                                let _ = socket.send_to(&t.contents, t.destination);
+                            }
+                            Some(Verdict::SendAt(at)) if at <= now => {
+                                let _ = socket.send_to(&t.contents, t.destination);
+                            }
+                            Some(Verdict::SendAt(at)) => {
+                                delayed.push(at, t.destination, t.contents.to_vec());
+                            }
+                            Some(Verdict::Drop) => {}
                         }
                     }
                     Ok(Output::Timeout(t)) => {
@@ -295,14 +310,20 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
             let call_id = peers[from].call_id.clone();
             let sender = peers[from].user.clone();
             let mid = data.mid.to_string();
+            let Some(index) = peers[from].mids.iter().position(|m| *m == mid) else {
+                continue;
+            };
             for (i, peer) in peers.iter_mut().enumerate() {
                 if i == from || peer.call_id != call_id {
                     continue;
                 }
-                let Some(out_mid) = route_mid(&mid, peer, &sender) else {
+                let Some(out) = route(index, peer, &sender) else {
                     continue;
                 };
-                let Some(writer) = peer.rtc.writer(out_mid.into()) else {
+                let Some(out_mid) = peer.mids.get(out) else {
+                    continue;
+                };
+                let Some(writer) = peer.rtc.writer(out_mid.as_str().into()) else {
                     continue;
                 };
                 let Some(pt) = writer.match_params(data.params) else {
@@ -319,6 +340,14 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
         if forwarded_now {
             // Writing queued packets on the receivers: send them before waiting.
             continue;
+        }
+
+        // Impaired packets whose time has come.
+        while let Some((to, contents)) = delayed.pop_due(Instant::now()) {
+            let _ = socket.send_to(&contents, to);
+        }
+        if let Some(due) = delayed.next_due() {
+            deadline = deadline.min(due);
         }
 
         let wait = deadline

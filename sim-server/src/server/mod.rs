@@ -19,7 +19,7 @@ use crate::calls::UserKey;
 use crate::clock::{Millis, SimClock};
 use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
-use crate::media::{MediaServer, MediaStats};
+use crate::media::{MediaServer, MediaStats, NetworkProfile};
 use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
 use hub::HubMsg;
 
@@ -78,6 +78,8 @@ pub enum SimError {
     NotVirtual,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("no network profile named {0} in the fixtures")]
+    UnknownProfile(String),
 }
 
 pub struct Simulator;
@@ -101,6 +103,7 @@ impl Simulator {
             Some(dir) => Box::new(SqliteStore::open_dir(dir)?),
             None => Box::new(SqliteStore::in_memory()?),
         };
+        let network_profiles = config.fixtures.network_profiles.clone();
         let core = ServerCore::with_store(config.fixtures, store)?;
         // The media server's host candidate must be an address peers can reach.
         let media_ip = if addr.ip().is_unspecified() {
@@ -116,6 +119,7 @@ impl Simulator {
         Ok(SimHandle {
             addr,
             media,
+            network_profiles,
             clock: config.clock,
             hub: hub_tx,
             tasks: vec![hub_task, accept_task],
@@ -145,6 +149,7 @@ async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, 
 pub struct SimHandle {
     addr: SocketAddr,
     media: MediaServer,
+    network_profiles: std::collections::BTreeMap<String, NetworkProfile>,
     clock: SimClock,
     hub: mpsc::UnboundedSender<HubMsg>,
     tasks: Vec<JoinHandle<()>>,
@@ -188,9 +193,21 @@ impl SimHandle {
         self.media.stats().await
     }
 
-    /// Drops `loss_percent` of the media packets sent to `user_id` (0 lifts it).
-    pub fn impair_media(&self, user_id: &str, loss_percent: u32) {
-        self.media.impair(user_id, loss_percent);
+    /// Impairs the media the SFU sends to `user_id` from now on (loss,
+    /// delay, jitter, bandwidth cap); a clear profile lifts it.
+    pub fn impair_media(&self, user_id: &str, profile: NetworkProfile) {
+        self.media.impair(user_id, profile);
+    }
+
+    /// Applies the fixtures' network profile `name` to `user_id`'s media path.
+    pub fn apply_network_profile(&self, user_id: &str, name: &str) -> Result<(), SimError> {
+        let profile = self
+            .network_profiles
+            .get(name)
+            .copied()
+            .ok_or_else(|| SimError::UnknownProfile(name.to_string()))?;
+        self.media.impair(user_id, profile);
+        Ok(())
     }
 
     /// Every push notification sent to offline users so far, oldest first.

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
+use nccall_sim::NetworkProfile;
+
 use crate::world::CallWorld;
 
 /// Real time: media runs on the wall clock, unlike the signaling clock.
@@ -182,12 +184,103 @@ async fn reception(
 
 #[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
 async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
-    world.rig().await.sim.impair_media(&who, percent);
+    let profile = NetworkProfile::loss(percent);
+    world.rig().await.sim.impair_media(&who, profile);
 }
 
-#[when(regex = r"^the media loss to (\w+) is lifted$")]
-async fn lift_loss(world: &mut CallWorld, who: String) {
-    world.rig().await.sim.impair_media(&who, 0);
+#[when(regex = r"^the media (?:loss|impairment) to (\w+) is lifted$")]
+async fn lift_impairment(world: &mut CallWorld, who: String) {
+    let profile = NetworkProfile::default();
+    world.rig().await.sim.impair_media(&who, profile);
+}
+
+/// One impairment at a time on the path from the SFU to a user, as `netem`
+/// or `tbf` would add it to a real link.
+async fn impair(world: &mut CallWorld, who: &str, profile: NetworkProfile) {
+    world.rig().await.sim.impair_media(who, profile);
+}
+
+#[when(regex = r"^the media path to (\w+) adds (\d+) ms of delay$")]
+async fn add_delay(world: &mut CallWorld, who: String, ms: u32) {
+    let profile = NetworkProfile {
+        delay_ms: ms,
+        ..NetworkProfile::default()
+    };
+    impair(world, &who, profile).await;
+}
+
+#[when(regex = r"^the media path to (\w+) adds (\d+) ms of jitter$")]
+async fn add_jitter(world: &mut CallWorld, who: String, ms: u32) {
+    let profile = NetworkProfile {
+        jitter_ms: ms,
+        ..NetworkProfile::default()
+    };
+    impair(world, &who, profile).await;
+}
+
+#[when(regex = r"^the media path to (\w+) is capped at (\d+) kbps$")]
+async fn cap_bandwidth(world: &mut CallWorld, who: String, kbps: u32) {
+    let profile = NetworkProfile {
+        bandwidth_kbps: kbps,
+        ..NetworkProfile::default()
+    };
+    impair(world, &who, profile).await;
+}
+
+#[when(regex = r#"^(\w+)'s network follows the "([\w-]+)" profile$"#)]
+async fn network_profile(world: &mut CallWorld, who: String, name: String) {
+    let applied = world.rig().await.sim.apply_network_profile(&who, &name);
+    if let Err(e) = applied {
+        panic!("{e}");
+    }
+}
+
+#[then(regex = r"^(\w+)'s view of (\w+) lags by at least (\d+) ms$")]
+async fn view_lags(world: &mut CallWorld, who: String, other: String, ms: u64) {
+    let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
+        panic!("{who} does not watch {other}");
+    };
+    // Frames sent before the impairment are still arriving; look past them.
+    let wanted = Duration::from_millis(ms);
+    let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
+    let mut last = None;
+    while tokio::time::Instant::now() < deadline {
+        view.wait_for_frames(view.frames() + 1, MEDIA_WAIT).await;
+        last = view.last_frame();
+        if last.is_some_and(|f| f.delay >= wanted) {
+            return;
+        }
+    }
+    panic!("{who}'s view of {other} lags by {last:?}, wanted at least {ms} ms");
+}
+
+#[then(regex = r"^(\w+) measures at least (\d+) ms of jitter from (\w+)$")]
+async fn jitter_at_least(world: &mut CallWorld, who: String, ms: u64, other: String) {
+    let recorder = world.person(&who).quality.clone();
+    let wanted = Duration::from_millis(ms);
+    let seen = recorder
+        .wait_receive_event(&other, MEDIA_WAIT, |e| e.jitter >= wanted)
+        .await;
+    assert!(
+        seen.as_ref().is_some_and(|e| e.jitter >= wanted),
+        "{who} measures {:?} of jitter from {other}, wanted at least {ms} ms",
+        seen.map(|e| e.jitter)
+    );
+}
+
+#[then(regex = r"^(\w+)'s sending is ([A-Z_]+) or worse, with a round trip of at least (\d+) ms$")]
+async fn sending_worse(world: &mut CallWorld, who: String, level: String, ms: u64) {
+    let wanted = quality(&level);
+    let rtt = Duration::from_millis(ms);
+    let recorder = world.person(&who).quality.clone();
+    let ok = |e: &nccall::SendQualityEvent| {
+        e.quality >= wanted && e.round_trip_time.is_some_and(|r| r >= rtt)
+    };
+    let latest = recorder.wait_send(MEDIA_WAIT, ok).await;
+    assert!(
+        latest.as_ref().is_some_and(ok),
+        "{who}'s sending is {latest:?}, wanted {level} or worse with {ms} ms round trip"
+    );
 }
 
 #[then(regex = r"^(\w+) hears (\w+) at a volume above zero$")]
