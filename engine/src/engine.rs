@@ -38,6 +38,9 @@ pub struct EngineConfig {
     /// Where microphones, speakers and cameras come from: the built-in
     /// virtual devices unless replaced (e.g. by `CpalDevices`).
     pub devices: Arc<dyn DeviceProvider>,
+    /// After an unexpected loss of the signaling connection the engine
+    /// reconnects on its own, waiting 0, then 50 ms, doubling up to this.
+    pub reconnect_max_backoff: Duration,
 }
 
 impl Default for EngineConfig {
@@ -46,8 +49,19 @@ impl Default for EngineConfig {
             request_timeout: Duration::from_secs(10),
             device_id: "rust-engine".into(),
             devices: Arc::new(VirtualDevices::builtin()),
+            reconnect_max_backoff: Duration::from_secs(2),
         }
     }
+}
+
+/// The signaling connection as the engine sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnectionStatus {
+    /// Never connected, or closed by [`CallEngine::disconnect`].
+    Disconnected,
+    Connected,
+    /// Lost; the engine is reconnecting and will resume its session.
+    Reconnecting,
 }
 
 /// Where and as whom to connect (the analogue of the spec's chat connection).
@@ -108,6 +122,9 @@ struct Inner {
     state: Mutex<State>,
     handler: Mutex<Option<Arc<dyn CallEventHandler>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<CallEvent>>>,
+    /// The connection status, and how many times the engine got a
+    /// connection back after losing one.
+    status: tokio::sync::watch::Sender<(ConnectionStatus, u64)>,
 }
 
 #[derive(Default)]
@@ -122,6 +139,10 @@ struct State {
     watching_devices: bool,
     /// The media of the current call: being set up, or running.
     media_slot: Option<MediaSlot>,
+    /// What `connect` was given, to reconnect with.
+    connect_params: Option<ConnectParams>,
+    /// The reconnect task, while one runs.
+    reconnect: Option<JoinHandle<()>>,
 }
 
 /// The peer connection of one call. Dropping it stops the setup if it is
@@ -166,6 +187,7 @@ impl CallEngine {
                 state: Mutex::new(State::default()),
                 handler: Mutex::new(None),
                 subscribers: Mutex::new(Vec::new()),
+                status: tokio::sync::watch::Sender::new((ConnectionStatus::Disconnected, 0)),
             }),
         };
         {
@@ -321,6 +343,26 @@ impl CallEngine {
             }
         }
         self.watch_devices();
+        {
+            let mut st = self.inner.lock_state();
+            if let Some(task) = st.reconnect.take() {
+                task.abort();
+            }
+            st.connect_params = Some(params.clone());
+        }
+        let connected = self.open_session(&params, false).await;
+        let status = if connected.is_ok() {
+            ConnectionStatus::Connected
+        } else {
+            ConnectionStatus::Disconnected
+        };
+        self.inner.status.send_modify(|s| s.0 = status);
+        connected
+    }
+
+    /// Opens a link and says `hello` on it (asking to resume the session
+    /// this device held, with `resume`).
+    async fn open_session(&self, params: &ConnectParams, resume: bool) -> CallResult<String> {
         let generation = {
             let mut st = self.inner.lock_state();
             st.link = None;
@@ -344,7 +386,7 @@ impl CallEngine {
         }
         let device = self.inner.config.device_id.clone();
         let outcome = self
-            .request(|m| Ok(m.hello(&params.app_key, &params.token, &device)))
+            .request(|m| Ok(m.hello(&params.app_key, &params.token, &device, resume)))
             .await;
         let mut st = self.inner.lock_state();
         match outcome {
@@ -355,6 +397,10 @@ impl CallEngine {
                         Arc::downgrade(&self.inner),
                     );
                 }
+                // A session that could not be resumed ended calls here too.
+                let events = self.inner.pump(&mut st);
+                drop(st);
+                self.inner.deliver(events);
                 Ok(hello.user_id)
             }
             Ok(other) => Err(CallError::new(
@@ -370,13 +416,40 @@ impl CallEngine {
         }
     }
 
+    /// The connection status now.
+    pub fn connection_status(&self) -> ConnectionStatus {
+        self.inner.status.borrow().0
+    }
+
+    /// How many times the engine reconnected on its own so far.
+    pub fn reconnections(&self) -> u64 {
+        self.inner.status.borrow().1
+    }
+
+    /// Waits until the engine has reconnected on its own more than `count`
+    /// times in all, up to `timeout`; returns whether it has.
+    pub async fn wait_reconnected(&self, count: u64, timeout: Duration) -> bool {
+        let mut rx = self.inner.status.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|(_, n)| *n > count))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// Closes the signaling connection. Requests in flight fail with
     /// SIGNAL_DISCONNECTED.
     pub fn disconnect(&self) {
         let mut st = self.inner.lock_state();
+        if let Some(task) = st.reconnect.take() {
+            task.abort();
+        }
+        st.connect_params = None;
         st.link = None;
         st.machine.handle_disconnect();
         self.inner.pump(&mut st);
+        drop(st);
+        self.inner
+            .status
+            .send_modify(|s| s.0 = ConnectionStatus::Disconnected);
     }
 
     /// The user this engine is connected as.
@@ -916,6 +989,49 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// The connection was lost without `disconnect`: reconnect with backoff
+    /// and resume the session, until it works or the app says otherwise.
+    fn start_reconnect(&self, st: &mut State) {
+        let Some(params) = st.connect_params.clone() else {
+            return;
+        };
+        if st.reconnect.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        self.status
+            .send_modify(|s| s.0 = ConnectionStatus::Reconnecting);
+        let me = self.me.clone();
+        let max_backoff = self.config.reconnect_max_backoff;
+        st.reconnect = Some(runtime.spawn(async move {
+            let mut backoff = Duration::ZERO;
+            loop {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2)
+                    .max(Duration::from_millis(50))
+                    .min(max_backoff);
+                let Some(inner) = me.upgrade() else { return };
+                let engine = CallEngine { inner };
+                match engine.open_session(&params, true).await {
+                    Ok(_) => {
+                        engine
+                            .inner
+                            .status
+                            .send_modify(|s| *s = (ConnectionStatus::Connected, s.1 + 1));
+                        // This task is done; let a later loss start another.
+                        engine.inner.lock_state().reconnect = None;
+                        return;
+                    }
+                    Err(e) => tracing::debug!("reconnect attempt failed: {e}"),
+                }
+            }
+        }));
+    }
+}
+
 impl LinkEvents for Inner {
     fn on_frame(&self, generation: u64, frame: ServerFrame) {
         let events = {
@@ -937,6 +1053,7 @@ impl LinkEvents for Inner {
             }
             st.link = None;
             st.machine.handle_disconnect();
+            self.start_reconnect(&mut st);
             self.pump(&mut st)
         };
         self.deliver(events);
@@ -944,7 +1061,17 @@ impl LinkEvents for Inner {
 
     fn on_heartbeat_due(&self, generation: u64) {
         let mut st = self.lock_state();
-        if st.link_generation == generation && st.machine.heartbeat().is_some() {
+        if st.link_generation != generation {
+            return;
+        }
+        if st.machine.connection_is_silent() {
+            // Two heartbeats unanswered: the connection is half-open.
+            tracing::info!("the server stopped answering; reconnecting");
+            drop(st);
+            self.on_closed(generation);
+            return;
+        }
+        if st.machine.heartbeat().is_some() {
             self.pump(&mut st);
         }
     }

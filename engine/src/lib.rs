@@ -26,7 +26,10 @@ pub use devices::{
     DeviceInfo, DeviceKind, DeviceLoss, DeviceProvider, DeviceSelection, FrameSource, ToneSource,
     VideoFrame, VirtualDeviceSpec, VirtualDevices, VirtualDevicesSpec,
 };
-pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream, MediaStats};
+pub use engine::{
+    CallEngine, ConnectParams, ConnectionStatus, EndCallParams, EngineConfig, EventStream,
+    MediaStats,
+};
 pub use error::{CallError, CallResult};
 pub use events::{
     CallConnectedEvent, CallEndedEvent, CallEvent, CallEventHandler, CallLogEvent,

@@ -25,6 +25,8 @@ pub enum Request {
     Hello(HelloParams),
     /// Keeps the connection alive; answered with the server time.
     Heartbeat,
+    /// Acknowledges events up to a sequence number.
+    Ack(AckParams),
     /// Places a call.
     StartCall(StartCallRequest),
     /// Answers an incoming call.
@@ -64,6 +66,7 @@ impl Request {
         match self {
             Request::Hello(_) => "hello",
             Request::Heartbeat => "heartbeat",
+            Request::Ack(_) => "ack",
             Request::StartCall(_) => "startCall",
             Request::AcceptCall(_) => "acceptCall",
             Request::EndCall(_) => "endCall",
@@ -92,6 +95,25 @@ pub struct HelloParams {
     /// Names this device among the user's devices (free text, e.g. "web-1").
     #[serde(default)]
     pub device_id: String,
+    /// Resumes an earlier session of this device after a lost connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumeParams>,
+}
+
+/// Which session to resume, and the last event of it the client processed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResumeParams {
+    pub session_id: String,
+    pub last_seq: u64,
+}
+
+/// `ack`: the client processed every event up to `seq`; the server may
+/// forget them (it keeps unacknowledged events to replay on a resume).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckParams {
+    pub seq: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +124,18 @@ pub struct HelloResult {
     pub server_time: i64,
     /// How often the client should send `heartbeat`, in ms.
     pub heartbeat_interval_ms: u64,
+    /// This connection's session: name it in `resume` to pick up where a
+    /// lost connection left off.
+    #[serde(default)]
+    pub session_id: String,
+    /// Whether the `resume` asked for was granted: the events the client
+    /// missed follow this response, in order. `false` after a resume means
+    /// the old session expired and its calls ended (NETWORK_ERROR).
+    #[serde(default)]
+    pub resumed: bool,
+    /// How long the server keeps a session whose connection dropped, in ms.
+    #[serde(default)]
+    pub resume_window_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -439,7 +473,8 @@ pub struct Participant {
 pub enum ServerFrame {
     /// The answer to the client's request with the same id.
     Response(Response),
-    /// Something happened; `seq` counts the events sent to this user, from 1.
+    /// Something happened; `seq` counts the events sent to this session
+    /// (this device's connection, kept across resumes), from 1.
     Event {
         seq: u64,
         #[serde(flatten)]

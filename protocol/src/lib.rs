@@ -27,12 +27,12 @@ pub use enums::{
     MediaTypeChangeResult, VideoFrameRate, VideoResolution,
 };
 pub use frames::{
-    AcceptCallParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult, HelloParams,
-    HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MediaState, Participant,
-    PublishMediaParams, PublishMediaResult, PushConfig, ReplyChangeMediaTypeParams, Request,
-    RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame,
-    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams,
-    TransactionParams, UserStateEntry,
+    AcceptCallParams, AckParams, CallInfo, ClientFrame, EndCallParams, HeartbeatResult,
+    HelloParams, HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MediaState,
+    Participant, PublishMediaParams, PublishMediaResult, PushConfig, ReplyChangeMediaTypeParams,
+    Request, RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ResumeParams,
+    ServerEvent, ServerFrame, SetMediaStateParams, StartCallParams, StartCallRequest,
+    StartCallResult, SubscribeVideoParams, TransactionParams, UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

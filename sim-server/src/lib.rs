@@ -24,7 +24,8 @@ mod store;
 pub use calls::{Actor, Call, CallTable, DeviceId, Member, Note, Target, UserKey};
 pub use clock::{Millis, SimClock, VIRTUAL_EPOCH_MS};
 pub use core::{
-    ConnId, CoreStats, HEARTBEAT_INTERVAL_MS, Input, Output, PushKind, PushRecord, ServerCore,
+    ConnId, CoreStats, HEARTBEAT_INTERVAL_MS, Input, MAX_OUTBOX, Output, PushKind, PushRecord,
+    RESUME_WINDOW_MS, ServerCore,
 };
 pub use fixtures::{
     AppFixture, BusyPolicy, DEFAULT_MAX_PARTICIPANTS, DEFAULT_RING_TIMEOUT_SECS, FixtureError,

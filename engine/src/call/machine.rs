@@ -9,14 +9,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use nccall_protocol::{
-    AcceptCallParams, CallEndReason, CallInfo, CallLog, CallLogList, CallLogPage, CallMediaType,
-    CallState, CallType, CallUserState, ClientFrame, DeleteAllCallLogsResult, DeleteCallLogsParams,
-    DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams, HelloParams, HelloResult,
-    InviteToCallParams, InviteToCallResult, JoinCallParams, MAX_DELETE_BATCH, MAX_HISTORY_PAGE,
-    MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
+    AcceptCallParams, AckParams, CallEndReason, CallInfo, CallLog, CallLogList, CallLogPage,
+    CallMediaType, CallState, CallType, CallUserState, ClientFrame, DeleteAllCallLogsResult,
+    DeleteCallLogsParams, DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams, HelloParams,
+    HelloResult, InviteToCallParams, InviteToCallResult, JoinCallParams, MAX_DELETE_BATCH,
+    MAX_HISTORY_PAGE, MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
     ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
-    RequestChangeMediaTypeResult, Response, ServerEvent, ServerFrame, SetMediaStateParams,
-    StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams, TransactionParams,
+    RequestChangeMediaTypeResult, Response, ResumeParams, ServerEvent, ServerFrame,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams,
+    TransactionParams,
 };
 
 use super::final_state::final_state;
@@ -51,6 +52,7 @@ pub enum Completion {
 enum Pending {
     Hello,
     Heartbeat,
+    Ack,
     StartCall(StartCallParams),
     AcceptCall(String),
     EndCall,
@@ -82,7 +84,21 @@ pub struct CallMachine {
     transmit: VecDeque<ClientFrame>,
     events: VecDeque<CallEvent>,
     completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
+    /// The server session this device holds, to resume after a lost connection.
+    session_id: Option<String>,
+    /// The `seq` of the last event processed; a replayed duplicate is skipped.
+    last_seq: u64,
+    /// The `seq` last acknowledged to the server.
+    acked_seq: u64,
+    /// Whether the `hello` in flight asks to resume.
+    resuming: bool,
+    /// Heartbeats sent since the server last said anything.
+    silent_heartbeats: u32,
 }
+
+/// Events processed between two acknowledgements at most (besides the one
+/// sent with every heartbeat), so the server's outbox stays small.
+const ACK_EVERY: u64 = 32;
 
 impl CallMachine {
     pub fn new() -> Self {
@@ -319,23 +335,60 @@ impl CallMachine {
 
     // ---- API calls -------------------------------------------------------
 
-    /// Queues the `hello` of a freshly opened connection.
-    pub fn hello(&mut self, app_key: &str, token: &str, device_id: &str) -> RequestId {
+    /// Queues the `hello` of a freshly opened connection. With `resume`,
+    /// asks to pick up the session a lost connection left, if there is one.
+    pub fn hello(
+        &mut self,
+        app_key: &str,
+        token: &str,
+        device_id: &str,
+        resume: bool,
+    ) -> RequestId {
         self.user_id = None;
+        self.silent_heartbeats = 0;
+        let resume = match (&self.session_id, resume) {
+            (Some(session_id), true) => Some(ResumeParams {
+                session_id: session_id.clone(),
+                last_seq: self.last_seq,
+            }),
+            _ => None,
+        };
+        self.resuming = resume.is_some();
         self.queue(
             Request::Hello(HelloParams {
                 protocol_version: PROTOCOL_VERSION,
                 app_key: app_key.to_string(),
                 token: token.to_string(),
                 device_id: device_id.to_string(),
+                resume,
             }),
             Pending::Hello,
         )
     }
 
+    /// Queues a heartbeat (with an acknowledgement of the events so far).
+    /// `None` if not connected, or if the last two went unanswered: the
+    /// connection is dead (half-open) and the shell should drop it.
     pub fn heartbeat(&mut self) -> Option<RequestId> {
-        self.is_connected()
-            .then(|| self.queue(Request::Heartbeat, Pending::Heartbeat))
+        if !self.is_connected() || self.silent_heartbeats >= 2 {
+            return None;
+        }
+        self.silent_heartbeats += 1;
+        self.ack();
+        Some(self.queue(Request::Heartbeat, Pending::Heartbeat))
+    }
+
+    /// Whether the server stopped answering heartbeats.
+    pub fn connection_is_silent(&self) -> bool {
+        self.is_connected() && self.silent_heartbeats >= 2
+    }
+
+    fn ack(&mut self) {
+        if self.last_seq > self.acked_seq {
+            self.acked_seq = self.last_seq;
+            let seq = self.last_seq;
+            self.queue(Request::Ack(AckParams { seq }), Pending::Ack);
+        }
     }
 
     pub fn start_call(&mut self, params: StartCallParams) -> Result<RequestId, CallError> {
@@ -508,9 +561,21 @@ impl CallMachine {
     }
 
     pub fn handle_frame(&mut self, frame: ServerFrame) {
+        self.silent_heartbeats = 0;
         match frame {
             ServerFrame::Response(response) => self.handle_response(response),
-            ServerFrame::Event { event, .. } => self.handle_event(event),
+            ServerFrame::Event { seq, event } => {
+                // Exactly once: a resume replays what the server cannot know
+                // was processed; skip what was.
+                if seq != 0 && seq <= self.last_seq {
+                    return;
+                }
+                self.last_seq = seq;
+                self.handle_event(event);
+                if self.last_seq >= self.acked_seq + ACK_EVERY {
+                    self.ack();
+                }
+            }
             ServerFrame::Error { code, message } => {
                 tracing::warn!(code, "server reported a bad frame: {message}");
             }
@@ -571,8 +636,10 @@ impl CallMachine {
         let result = match pending {
             Pending::Hello => decode::<HelloResult>(response.result).map(|hello| {
                 self.user_id = Some(hello.user_id.clone());
+                self.on_session(&hello);
                 Completion::Hello(hello)
             }),
+            Pending::Ack => Ok(Completion::Done),
             Pending::Heartbeat => decode::<nccall_protocol::HeartbeatResult>(response.result)
                 .map(|hb| Completion::Heartbeat(hb.server_time)),
             Pending::StartCall(params) => {
@@ -906,6 +973,27 @@ impl CallMachine {
                 self.emit(CallEvent::ServerCallLogReceived(CallLogEvent {
                     call_log: *call_log,
                 }));
+            }
+        }
+    }
+
+    /// A `hello` succeeded: on a resume the server replays what was missed;
+    /// otherwise numbering starts again, and if a resume was refused the
+    /// session expired: its calls ended for this device with NETWORK_ERROR
+    /// while it was away, and nobody will say so but this machine.
+    fn on_session(&mut self, hello: &HelloResult) {
+        let lost = self.resuming && !hello.resumed;
+        self.resuming = false;
+        if hello.resumed {
+            return;
+        }
+        self.session_id = Some(hello.session_id.clone());
+        self.last_seq = 0;
+        self.acked_seq = 0;
+        if lost {
+            let ids: Vec<String> = self.sessions.keys().cloned().collect();
+            for call_id in ids {
+                self.end_session(&call_id, CallEndReason::NetworkError, hello.server_time);
             }
         }
     }

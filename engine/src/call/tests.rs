@@ -24,7 +24,7 @@ fn event(seq: u64, event: ServerEvent) -> ServerFrame {
 
 fn connected_as(user: &str) -> CallMachine {
     let mut m = CallMachine::new();
-    let id = m.hello("app", "token", "dev");
+    let id = m.hello("app", "token", "dev", false);
     assert!(matches!(
         m.poll_transmit().map(|f| f.request),
         Some(Request::Hello(_))

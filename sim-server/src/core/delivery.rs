@@ -2,11 +2,11 @@
 //! with the user's next sequence number; to a push notification when the
 //! user has no live device; into a holding queue while the user is held.
 
-use nccall_protocol::{CallMediaType, PushConfig, ServerEvent, ServerFrame};
+use nccall_protocol::{CallMediaType, PushConfig, ServerEvent};
 use serde::Serialize;
 
-use super::{ConnId, Output, ServerCore};
-use crate::calls::{Note, Target, UserKey};
+use super::{Output, ServerCore};
+use crate::calls::{DeviceId, Note, Target, UserKey};
 use crate::clock::Millis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -52,14 +52,14 @@ impl ServerCore {
                 user: note.to.user.clone(),
             });
         }
-        let conns: Vec<ConnId> = match self.online.get(&note.to) {
+        let devices: Vec<DeviceId> = match self.online.get(&note.to) {
             Some(set) => set
                 .iter()
                 .copied()
-                .filter(|c| match note.target {
+                .filter(|d| match note.target {
                     Target::AllDevices => true,
-                    Target::Device(d) => *c == d,
-                    Target::OtherDevices(d) => *c != d,
+                    Target::Device(t) => *d == t,
+                    Target::OtherDevices(t) => *d != t,
                 })
                 .collect(),
             None => {
@@ -67,20 +67,15 @@ impl ServerCore {
                 return false;
             }
         };
-        if conns.is_empty() {
+        if devices.is_empty() {
             return false;
         }
-        let seq = self.event_seq.entry(note.to.clone()).or_insert(0);
-        *seq += 1;
-        let seq = *seq;
-        for conn in conns {
-            let output = Output::Send {
-                conn,
-                frame: ServerFrame::Event {
-                    seq,
-                    event: note.event.clone(),
-                },
+        for device in devices {
+            // Numbered and kept for a resume even while the device is detached.
+            let Some((conn, frame)) = self.number_event(device, &note.event) else {
+                continue;
             };
+            let output = Output::Send { conn, frame };
             match self.held.get_mut(&note.to) {
                 Some(queue) => queue.push(output),
                 None => self.outputs.push_back(output),

@@ -10,8 +10,10 @@
 mod auth;
 mod delivery;
 mod logs;
+mod sessions;
 
 pub use delivery::{PushKind, PushRecord};
+pub use sessions::{MAX_OUTBOX, RESUME_WINDOW_MS};
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -70,17 +72,10 @@ pub enum Output {
     },
 }
 
-/// One connection's identity once `hello` succeeded.
-#[derive(Debug, Clone)]
-struct Session {
-    user: UserKey,
-    #[allow(dead_code)] // kept for multi-device rules and diagnostics
-    device_id: String,
-}
-
+/// One connection; once `hello` succeeded, the device session it carries.
 #[derive(Debug, Default)]
 struct Conn {
-    session: Option<Session>,
+    device: Option<DeviceId>,
 }
 
 /// Counters for diagnostics and load reports.
@@ -94,10 +89,14 @@ pub struct CoreStats {
 pub struct ServerCore {
     fixtures: Fixtures,
     conns: HashMap<ConnId, Conn>,
-    /// Live connections of each online user.
-    online: HashMap<UserKey, BTreeSet<ConnId>>,
-    /// Events sent to each user so far (the `seq` of the last one).
-    event_seq: HashMap<UserKey, u64>,
+    /// Device sessions, attached to a connection or waiting for a resume.
+    devices: HashMap<DeviceId, sessions::DeviceSession>,
+    /// The device sessions of each online user.
+    online: HashMap<UserKey, BTreeSet<DeviceId>>,
+    /// Users whose network is down (a fault the suite injects).
+    blocked: std::collections::HashSet<UserKey>,
+    /// What `hello` tells clients (see [`ServerCore::set_heartbeat_interval`]).
+    heartbeat_interval_ms: u64,
     /// Users whose events are held back (a fault the suite injects).
     held: HashMap<UserKey, Vec<Output>>,
     /// Push notifications sent to users with no live device.
@@ -129,14 +128,22 @@ impl ServerCore {
         Ok(ServerCore {
             fixtures,
             conns: HashMap::new(),
+            devices: HashMap::new(),
             online: HashMap::new(),
-            event_seq: HashMap::new(),
+            blocked: std::collections::HashSet::new(),
+            heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS,
             held: HashMap::new(),
             pushes: Vec::new(),
             calls: CallTable::new(),
             store,
             outputs: VecDeque::new(),
         })
+    }
+
+    /// How often clients are asked to send `heartbeat` (a client that hears
+    /// nothing for two intervals takes its connection for dead).
+    pub fn set_heartbeat_interval(&mut self, ms: u64) {
+        self.heartbeat_interval_ms = ms.max(100);
     }
 
     /// Adds seeded logs (see [`SeedSpec`]); call ids start with `prefix`.
@@ -154,7 +161,7 @@ impl ServerCore {
             Input::Opened { conn } => {
                 self.conns.insert(conn, Conn::default());
             }
-            Input::Closed { conn } => self.drop_conn(conn),
+            Input::Closed { conn } => self.drop_conn(now, conn),
             Input::Frame { conn, frame } => self.handle_frame(now, conn, frame),
         }
     }
@@ -163,11 +170,15 @@ impl ServerCore {
     pub fn handle_timeout(&mut self, now: Millis) {
         self.calls.handle_timeout(now);
         self.deliver_notes(now);
+        self.expire_sessions(now);
     }
 
     /// When the core next needs [`ServerCore::handle_timeout`], if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.calls.next_deadline()
+        match (self.calls.next_deadline(), self.next_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -184,8 +195,15 @@ impl ServerCore {
 
     fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: ClientFrame) {
         let ClientFrame { id, request } = frame;
+        let device = self.device_of(conn);
         let outcome = match (self.user_of(conn), request) {
             (None, Request::Hello(hello)) => return self.hello(now, conn, id, hello),
+            (Some(_), Request::Ack(ack)) => {
+                if let Some(device) = device {
+                    self.ack(device, ack.seq);
+                }
+                Ok(None)
+            }
             (Some(user), Request::PublishMedia(p)) => {
                 // Answered by the media server, through the shell.
                 match self.may_publish(&user, &p.call_id) {
@@ -205,7 +223,10 @@ impl ServerCore {
                 ErrorCode::NotAuthenticated,
                 format!("send hello before {}", other.kind()),
             )),
-            (Some(user), request) => self.dispatch(now, &Actor { user, device: conn }, request),
+            (Some(user), request) => {
+                let device = device.unwrap_or(conn);
+                self.dispatch(now, &Actor { user, device }, request)
+            }
         };
         // The answer goes out before the events it caused, so a client always
         // knows a call id before it sees an event about it.
@@ -235,6 +256,7 @@ impl ServerCore {
         match request {
             Request::Hello(_) => Err((ErrorCode::BadFrame, "already authenticated".into())),
             Request::Heartbeat => to_value(&HeartbeatResult { server_time: now }),
+            Request::Ack(_) => Err((ErrorCode::BadFrame, "ack is handled before".into())),
             Request::StartCall(params) => {
                 to_value(&calls.start(now, app, actor, params.params, params.media, &is_online)?)
             }
@@ -319,24 +341,22 @@ impl ServerCore {
         &self.calls
     }
 
-    fn user_of(&self, conn: ConnId) -> Option<UserKey> {
-        self.conns
-            .get(&conn)
-            .and_then(|c| c.session.as_ref())
-            .map(|s| s.user.clone())
+    fn device_of(&self, conn: ConnId) -> Option<DeviceId> {
+        self.conns.get(&conn).and_then(|c| c.device)
     }
 
-    fn drop_conn(&mut self, conn: ConnId) {
+    fn user_of(&self, conn: ConnId) -> Option<UserKey> {
+        let device = self.device_of(conn)?;
+        self.devices.get(&device).map(|s| s.user.clone())
+    }
+
+    /// The connection closed: its session, if any, waits for a resume.
+    fn drop_conn(&mut self, now: Millis, conn: ConnId) {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
-        if let Some(session) = c.session
-            && let Some(set) = self.online.get_mut(&session.user)
-        {
-            set.remove(&conn);
-            if set.is_empty() {
-                self.online.remove(&session.user);
-            }
+        if let Some(device) = c.device {
+            self.detach(now, conn, device);
         }
     }
 

@@ -30,6 +30,7 @@ fn hello(app: &str, token: &str, version: u32) -> Request {
         app_key: app.into(),
         token: token.into(),
         device_id: String::new(),
+        resume: None,
     })
 }
 

@@ -51,12 +51,27 @@ pub(super) enum HubMsg {
         user: UserKey,
         ack: oneshot::Sender<()>,
     },
+    Fault {
+        user: UserKey,
+        fault: Fault,
+        ack: oneshot::Sender<()>,
+    },
     Seed {
         app: String,
         spec: SeedSpec,
         prefix: String,
         ack: oneshot::Sender<Result<(), SimError>>,
     },
+}
+
+/// Network faults the suite injects for one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fault {
+    /// Close the user's connections; their sessions wait for a resume.
+    Drop,
+    /// Drop them and refuse new ones until `Restore`.
+    Down,
+    Restore,
 }
 
 pub(super) async fn run(
@@ -101,6 +116,15 @@ pub(super) async fn run(
                     }
                     HubMsg::Hold { user, ack } => {
                         core.hold(user);
+                        let _ = ack.send(());
+                    }
+                    HubMsg::Fault { user, fault, ack } => {
+                        match fault {
+                            Fault::Drop => core.drop_connections(&user),
+                            Fault::Down => core.block(user),
+                            Fault::Restore => core.unblock(&user),
+                        }
+                        route(&mut core, &mut conns, &media);
                         let _ = ack.send(());
                     }
                     HubMsg::Seed { app, spec, prefix, ack } => {

@@ -21,7 +21,7 @@ use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
 use crate::media::{MediaServer, MediaStats, NetworkProfile};
 use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
-use hub::HubMsg;
+use hub::{Fault, HubMsg};
 
 /// How to run a simulator.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub struct SimConfig {
     pub idle_timeout: Duration,
     /// Where call logs are kept across restarts; in memory if `None`.
     pub data_dir: Option<PathBuf>,
+    /// How often clients are asked to send `heartbeat`.
+    pub heartbeat_interval: Duration,
 }
 
 impl SimConfig {
@@ -44,7 +46,15 @@ impl SimConfig {
             clock: SimClock::System,
             idle_timeout: Duration::from_secs(60),
             data_dir: None,
+            heartbeat_interval: Duration::from_millis(crate::core::HEARTBEAT_INTERVAL_MS),
         }
+    }
+
+    /// Asks clients to send `heartbeat` this often (and so to notice a dead
+    /// connection within two intervals).
+    pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval = interval;
+        self
     }
 
     /// Keeps call logs in `dir` (SQLite), where they survive a restart.
@@ -104,7 +114,10 @@ impl Simulator {
             None => Box::new(SqliteStore::in_memory()?),
         };
         let network_profiles = config.fixtures.network_profiles.clone();
-        let core = ServerCore::with_store(config.fixtures, store)?;
+        let mut core = ServerCore::with_store(config.fixtures, store)?;
+        core.set_heartbeat_interval(
+            u64::try_from(config.heartbeat_interval.as_millis()).unwrap_or(u64::MAX),
+        );
         // The media server's host candidate must be an address peers can reach.
         let media_ip = if addr.ip().is_unspecified() {
             std::net::IpAddr::from([127, 0, 0, 1])
@@ -227,6 +240,27 @@ impl SimHandle {
     pub async fn release(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
         self.ask(|ack| HubMsg::Release { user, ack }).await
+    }
+
+    /// Closes every connection of `user_id` (the network blips): their
+    /// device sessions wait [`crate::RESUME_WINDOW_MS`] for a resume.
+    pub async fn drop_connections(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        self.fault(app, user_id, Fault::Drop).await
+    }
+
+    /// Takes `user_id`'s network down: connections are closed and new ones
+    /// get no answer until [`SimHandle::network_up`].
+    pub async fn network_down(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        self.fault(app, user_id, Fault::Down).await
+    }
+
+    pub async fn network_up(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        self.fault(app, user_id, Fault::Restore).await
+    }
+
+    async fn fault(&self, app: &str, user_id: &str, fault: Fault) -> Result<(), SimError> {
+        let user = UserKey::new(app, user_id);
+        self.ask(|ack| HubMsg::Fault { user, fault, ack }).await
     }
 
     /// Stores seeded call logs for `app` (see [`SeedSpec`]); call ids start with `prefix`.
