@@ -67,6 +67,8 @@ impl Rig {
         let engine = CallEngine::new(EngineConfig {
             device_id: format!("{name}-device"),
             devices: devices.clone(),
+            // Reconnect scenarios wait for real reconnect attempts: keep them close.
+            reconnect_max_backoff: Duration::from_millis(100),
             ..EngineConfig::default()
         });
         let stream = engine.events();
@@ -81,6 +83,7 @@ impl Rig {
             engine,
             local_view,
             quality,
+            reconnects_before_fault: 0,
             remote_views: BTreeMap::new(),
             devices,
             stream,
@@ -235,6 +238,8 @@ pub struct Participant {
     pub local_view: Arc<RecordingView>,
     /// Every quality and volume callback, in order.
     pub quality: Arc<QualityRecorder>,
+    /// The engine's reconnect count when the last network fault was injected.
+    pub reconnects_before_fault: u64,
     /// Views of remote users' video, by user id.
     pub remote_views: BTreeMap<String, Arc<RecordingView>>,
     stream: EventStream,

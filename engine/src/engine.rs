@@ -426,6 +426,18 @@ impl CallEngine {
         self.inner.status.borrow().1
     }
 
+    /// Waits until the connection status is `status`, up to `timeout`.
+    pub async fn wait_connection_status(
+        &self,
+        status: ConnectionStatus,
+        timeout: Duration,
+    ) -> bool {
+        let mut rx = self.inner.status.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|(s, _)| *s == status))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
     /// Waits until the engine has reconnected on its own more than `count`
     /// times in all, up to `timeout`; returns whether it has.
     pub async fn wait_reconnected(&self, count: u64, timeout: Duration) -> bool {

@@ -210,23 +210,28 @@ impl ServerCore {
     }
 
     /// Closes every live connection of `user` (a fault the suite injects):
-    /// their sessions detach and wait for a resume.
-    pub fn drop_connections(&mut self, user: &UserKey) {
-        let conns: Vec<ConnId> = self
+    /// their sessions detach now, as if the close had already been seen,
+    /// so a clock advanced next counts from this moment.
+    pub fn drop_connections(&mut self, now: Millis, user: &UserKey) {
+        let attached: Vec<(DeviceId, ConnId)> = self
             .devices
-            .values()
-            .filter(|s| s.user == *user)
-            .filter_map(|s| s.conn)
+            .iter()
+            .filter(|(_, s)| s.user == *user)
+            .filter_map(|(d, s)| s.conn.map(|c| (*d, c)))
             .collect();
-        for conn in conns {
+        for (device, conn) in attached {
+            self.detach(now, conn, device);
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.device = None;
+            }
             self.outputs.push_back(Output::Close { conn });
         }
     }
 
     /// While blocked, `user`'s `hello`s go unanswered and their connections
     /// are closed: the network between them and the cloud is down.
-    pub fn block(&mut self, user: UserKey) {
-        self.drop_connections(&user);
+    pub fn block(&mut self, now: Millis, user: UserKey) {
+        self.drop_connections(now, &user);
         self.blocked.insert(user);
     }
 

@@ -176,3 +176,158 @@ fn answer_precedes_events_and_every_device_gets_them() {
         }
     )));
 }
+
+fn resume_hello(token: &str, session_id: &str, last_seq: u64) -> Request {
+    Request::Hello(HelloParams {
+        protocol_version: PROTOCOL_VERSION,
+        app_key: "app".into(),
+        token: token.into(),
+        device_id: String::new(),
+        resume: Some(nccall_protocol::ResumeParams {
+            session_id: session_id.into(),
+            last_seq,
+        }),
+    })
+}
+
+fn hello_result(out: &[Output]) -> nccall_protocol::HelloResult {
+    out.iter()
+        .find_map(|o| match o {
+            Output::Send {
+                frame: ServerFrame::Response(r),
+                ..
+            } => r.result.clone(),
+            _ => None,
+        })
+        .and_then(|v| serde_json::from_value(v).ok())
+        .expect("a hello result")
+}
+
+fn event_seqs(out: &[Output], conn: ConnId) -> Vec<u64> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send {
+                conn: c,
+                frame: ServerFrame::Event { seq, .. },
+            } if *c == conn => Some(*seq),
+            _ => None,
+        })
+        .collect()
+}
+
+fn start_call(c: &mut ServerCore, conn: ConnId, callee: &str) -> Vec<Output> {
+    send(
+        c,
+        conn,
+        9,
+        Request::StartCall(StartCallRequest {
+            params: StartCallParams::single(callee, CallMediaType::Audio),
+            media: MediaState::default(),
+        }),
+    )
+}
+
+#[test]
+fn a_resume_replays_what_the_device_missed_exactly_after_last_seq() {
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    c.handle_input(0, Input::Opened { conn: 2 });
+    let first = hello_result(&send(&mut c, 2, 1, hello("app", "tb", PROTOCOL_VERSION)));
+    assert!(!first.resumed);
+    // Bob sees event 1 (the call rings), then his connection drops.
+    assert_eq!(event_seqs(&start_call(&mut c, 1, "bob"), 2), vec![1]);
+    c.handle_input(10, Input::Closed { conn: 2 });
+    // Alice hangs up while bob is away: numbered for bob, not sent.
+    let call_id = c
+        .calls
+        .calls_of(&crate::calls::UserKey::new("app", "alice"))
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    let out = send(
+        &mut c,
+        1,
+        4,
+        Request::EndCall(nccall_protocol::EndCallParams {
+            call_id,
+            push_config: None,
+        }),
+    );
+    assert!(event_seqs(&out, 2).is_empty());
+    // Bob comes back on conn 3 having processed event 1: he gets 2 (callEnded) only.
+    c.handle_input(20, Input::Opened { conn: 3 });
+    let out = send(&mut c, 3, 1, resume_hello("tb", &first.session_id, 1));
+    let resumed = hello_result(&out);
+    assert!(resumed.resumed);
+    assert_eq!(resumed.session_id, first.session_id);
+    // 2 is callEnded; the server call log follows. Nothing before 2, no gap.
+    let replayed = event_seqs(&out, 3);
+    let expected: Vec<u64> = (2..2 + replayed.len() as u64).collect();
+    assert!(replayed.len() >= 2 && replayed == expected, "{replayed:?}");
+    // A later event continues the numbering on the new connection.
+    let next = expected.last().copied().unwrap_or(0) + 1;
+    assert_eq!(event_seqs(&start_call(&mut c, 1, "bob"), 3), vec![next]);
+}
+
+#[test]
+fn a_session_not_resumed_in_time_ends_its_calls_with_network_error() {
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    c.handle_input(0, Input::Opened { conn: 2 });
+    let first = hello_result(&send(&mut c, 2, 1, hello("app", "tb", PROTOCOL_VERSION)));
+    start_call(&mut c, 1, "bob");
+    let call_id = c
+        .calls
+        .calls_of(&crate::calls::UserKey::new("app", "bob"))
+        .next()
+        .unwrap()
+        .id
+        .clone();
+    send(
+        &mut c,
+        2,
+        2,
+        Request::AcceptCall(AcceptCallParams {
+            call_id,
+            media: MediaState::default(),
+        }),
+    );
+    std::iter::from_fn(|| c.poll_output()).for_each(drop);
+    c.handle_input(1_000, Input::Closed { conn: 2 });
+    assert_eq!(c.poll_timeout(), Some(1_000 + super::RESUME_WINDOW_MS));
+    c.handle_timeout(1_000 + super::RESUME_WINDOW_MS);
+    let out: Vec<Output> = std::iter::from_fn(|| c.poll_output()).collect();
+    let alice_heard = out.iter().any(|o| matches!(o,
+        Output::Send { conn: 1, frame: ServerFrame::Event { event: ServerEvent::CallEnded { reason, .. }, .. } }
+            if *reason == nccall_protocol::CallEndReason::RemoteNetworkError));
+    assert!(alice_heard, "{out:?}");
+    assert_eq!(c.stats().active_calls, 0);
+    // Too late: the resume is refused and a fresh session starts.
+    c.handle_input(40_000, Input::Opened { conn: 3 });
+    let again = hello_result(&send(
+        &mut c,
+        3,
+        1,
+        resume_hello("tb", &first.session_id, 2),
+    ));
+    assert!(!again.resumed);
+    assert_ne!(again.session_id, first.session_id);
+}
+
+#[test]
+fn a_user_cannot_resume_another_users_session() {
+    let mut c = core();
+    c.handle_input(0, Input::Opened { conn: 1 });
+    let alice = hello_result(&send(&mut c, 1, 1, hello("app", "ta", PROTOCOL_VERSION)));
+    c.handle_input(0, Input::Closed { conn: 1 });
+    c.handle_input(0, Input::Opened { conn: 2 });
+    let bob = hello_result(&send(
+        &mut c,
+        2,
+        1,
+        resume_hello("tb", &alice.session_id, 0),
+    ));
+    assert!(!bob.resumed);
+    assert_eq!(bob.user_id, "bob");
+}

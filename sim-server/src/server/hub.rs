@@ -120,8 +120,8 @@ pub(super) async fn run(
                     }
                     HubMsg::Fault { user, fault, ack } => {
                         match fault {
-                            Fault::Drop => core.drop_connections(&user),
-                            Fault::Down => core.block(user),
+                            Fault::Drop => core.drop_connections(clock.now(), &user),
+                            Fault::Down => core.block(clock.now(), user),
                             Fault::Restore => core.unblock(&user),
                         }
                         route(&mut core, &mut conns, &media);

@@ -6,6 +6,7 @@ mod acting;
 mod attempts;
 mod devices;
 mod expecting;
+mod faults;
 mod group;
 mod logs;
 mod media;
