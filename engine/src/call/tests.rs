@@ -429,3 +429,68 @@ fn join_creates_the_session_from_the_answer() {
         ErrorCode::SessionExist
     );
 }
+
+#[test]
+fn replayed_events_are_processed_once_and_a_resume_names_the_last_one() {
+    let mut m = CallMachine::new();
+    let id = m.hello("app", "token", "dev", false);
+    m.poll_transmit();
+    m.handle_frame(ok(
+        id,
+        json!({"userId": "bob", "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
+    ));
+    m.poll_completion();
+    m.handle_frame(event(1, incoming("call-1")));
+    m.handle_frame(event(1, incoming("call-1"))); // replayed after a resume
+    let received = std::iter::from_fn(|| m.poll_event())
+        .filter(|e| matches!(e, CallEvent::CallReceived(_)))
+        .count();
+    assert_eq!(received, 1);
+    // The connection drops; the next hello asks to resume after seq 1.
+    m.handle_disconnect();
+    m.hello("app", "token", "dev", true);
+    let Some(Request::Hello(h)) = m.poll_transmit().map(|f| f.request) else {
+        panic!("no hello");
+    };
+    let resume = h.resume.expect("a resume");
+    assert_eq!((resume.session_id.as_str(), resume.last_seq), ("s7", 1));
+}
+
+#[test]
+fn a_refused_resume_ends_the_calls_with_network_error() {
+    let mut m = CallMachine::new();
+    let id = m.hello("app", "token", "dev", false);
+    m.poll_transmit();
+    m.handle_frame(ok(
+        id,
+        json!({"userId": "bob", "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
+    ));
+    m.poll_completion();
+    m.handle_frame(event(1, incoming("call-1")));
+    std::iter::from_fn(|| m.poll_event()).for_each(drop);
+    m.handle_disconnect();
+    let id = m.hello("app", "token", "dev", true);
+    m.poll_transmit();
+    m.handle_frame(ok(
+        id,
+        json!({"userId": "bob", "serverTime": 9, "heartbeatIntervalMs": 20000, "sessionId": "s8", "resumed": false}),
+    ));
+    let ended = std::iter::from_fn(|| m.poll_event()).find_map(|e| match e {
+        CallEvent::CallEnded(e) => Some(e.reason),
+        _ => None,
+    });
+    assert_eq!(ended, Some(CallEndReason::NetworkError));
+    assert!(m.current_session().is_none());
+}
+
+#[test]
+fn two_unanswered_heartbeats_mean_a_dead_connection() {
+    let mut m = connected_as("bob");
+    assert!(m.heartbeat().is_some());
+    assert!(m.heartbeat().is_some());
+    assert!(m.connection_is_silent());
+    assert!(m.heartbeat().is_none());
+    // Anything from the server proves it alive again.
+    m.handle_frame(event(1, incoming("call-1")));
+    assert!(!m.connection_is_silent());
+}
