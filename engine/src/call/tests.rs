@@ -31,7 +31,7 @@ fn connected_as(user: &str) -> CallMachine {
     ));
     m.handle_frame(ok(
         id,
-        json!({"userId": user, "serverTime": 1, "heartbeatIntervalMs": 20000}),
+        json!({"userId": user, "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
     ));
     assert!(matches!(m.poll_completion(), Some((i, Ok(Completion::Hello(_)))) if i == id));
     m
@@ -432,14 +432,7 @@ fn join_creates_the_session_from_the_answer() {
 
 #[test]
 fn replayed_events_are_processed_once_and_a_resume_names_the_last_one() {
-    let mut m = CallMachine::new();
-    let id = m.hello("app", "token", "dev", false);
-    m.poll_transmit();
-    m.handle_frame(ok(
-        id,
-        json!({"userId": "bob", "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
-    ));
-    m.poll_completion();
+    let mut m = connected_as("bob");
     m.handle_frame(event(1, incoming("call-1")));
     m.handle_frame(event(1, incoming("call-1"))); // replayed after a resume
     let received = std::iter::from_fn(|| m.poll_event())
@@ -458,14 +451,7 @@ fn replayed_events_are_processed_once_and_a_resume_names_the_last_one() {
 
 #[test]
 fn a_refused_resume_ends_the_calls_with_network_error() {
-    let mut m = CallMachine::new();
-    let id = m.hello("app", "token", "dev", false);
-    m.poll_transmit();
-    m.handle_frame(ok(
-        id,
-        json!({"userId": "bob", "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
-    ));
-    m.poll_completion();
+    let mut m = connected_as("bob");
     m.handle_frame(event(1, incoming("call-1")));
     std::iter::from_fn(|| m.poll_event()).for_each(drop);
     m.handle_disconnect();

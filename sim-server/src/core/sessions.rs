@@ -42,8 +42,6 @@ pub(super) struct DeviceSession {
     pub last_seq: u64,
     /// Events not yet acknowledged, oldest first.
     pub outbox: VecDeque<(u64, ServerEvent)>,
-    /// Set when the outbox overflowed: a resume would miss events.
-    pub overflowed: bool,
 }
 
 impl ServerCore {
@@ -60,7 +58,6 @@ impl ServerCore {
                 detached_at: None,
                 last_seq: 0,
                 outbox: VecDeque::new(),
-                overflowed: false,
             },
         );
         self.online.entry(user.clone()).or_default().insert(device);
@@ -80,7 +77,9 @@ impl ServerCore {
             return Resumable::Unknown;
         };
         let oldest_kept = s.outbox.front().map_or(s.last_seq + 1, |(seq, _)| *seq);
-        if s.overflowed && last_seq + 1 < oldest_kept || last_seq > s.last_seq {
+        // A gap before what is kept (overflowed, or a stale cursor), or a
+        // cursor past what was ever sent: the events cannot be replayed.
+        if last_seq + 1 < oldest_kept || last_seq > s.last_seq {
             return Resumable::Lost(*device);
         }
         Resumable::Yes(*device)
@@ -146,7 +145,6 @@ impl ServerCore {
         s.outbox.push_back((seq, event.clone()));
         if s.outbox.len() > MAX_OUTBOX {
             s.outbox.pop_front();
-            s.overflowed = true;
         }
         let conn = s.conn?;
         Some((

@@ -302,10 +302,11 @@ impl Publisher {
                         }
                     }
                     Ok(Output::Event(Event::MediaData(data))) => {
-                        counters
-                            .bytes_received
-                            .fetch_add(data.data.len() as u64, Ordering::SeqCst);
+                        // Only the measured window counts, like the frame counters.
                         if let Some((1, sent_at)) = parse(&data.data) {
+                            counters
+                                .bytes_received
+                                .fetch_add(data.data.len() as u64, Ordering::SeqCst);
                             if data.mid == self.mids[0] {
                                 counters.audio_received.fetch_add(1, Ordering::SeqCst);
                             } else {
