@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use nccall_protocol::{
-    CallLog, CallLogPage, CallMediaType, CallState, CallType, DeleteCallLogsResult, ErrorCode,
+    CallLog, CallLogPage, CallMediaType, CallState, CallUserState, DeleteCallLogsResult, ErrorCode,
     GetHistoryCallLogsParams, InviteToCallResult, PushConfig, ServerFrame, StartCallParams,
     StartCallResult,
 };
@@ -21,6 +21,7 @@ use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, Vi
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
 use crate::media::{
+    assign_slots,
     ConnectionQualityHandler, MediaSession, MediaShared, RemoteVideoView, VideoView,
 };
 use crate::push::AndroidPushConfigBuilder;
@@ -151,6 +152,8 @@ struct MediaSlot {
     call_id: String,
     setup: JoinHandle<()>,
     session: Arc<Mutex<Option<MediaSession>>>,
+    /// The receive slots wanted now; the media task follows them.
+    slots: tokio::sync::watch::Sender<Vec<String>>,
 }
 
 impl Drop for MediaSlot {
@@ -593,7 +596,12 @@ impl CallEngine {
     }
 
     /// Publishes media for a call (used by the media setup task).
-    async fn publish_media(&self, call_id: &str, sdp: String) -> CallResult<String> {
+    async fn publish_media(
+        &self,
+        call_id: &str,
+        sdp: String,
+        slots: Vec<String>,
+    ) -> CallResult<String> {
         let low: Vec<String> = self
             .inner
             .media
@@ -601,8 +609,27 @@ impl CallEngine {
             .lock()
             .map(|l| l.iter().cloned().collect())
             .unwrap_or_default();
-        match self.request(|m| m.publish_media(call_id, sdp, low)).await? {
+        match self
+            .request(|m| m.publish_media(call_id, sdp, low, slots))
+            .await?
+        {
             Completion::Published(answer) => Ok(answer),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Re-assigns receive slots, renegotiating with `offer` when given.
+    async fn update_media(
+        &self,
+        call_id: &str,
+        offer: Option<String>,
+        slots: Vec<String>,
+    ) -> CallResult<Option<String>> {
+        match self
+            .request(|m| m.update_media(call_id, offer, slots))
+            .await?
+        {
+            Completion::MediaUpdated(answer) => Ok(answer),
             other => Err(unexpected(other)),
         }
     }
@@ -828,6 +855,55 @@ impl CallEngine {
     }
 }
 
+/// The media of one call: publishes the peer connection with the receive
+/// slots wanted at the start, then follows changes of the slots, adding
+/// m-lines (renegotiation) when the call grows past its largest size.
+async fn run_media(
+    engine: CallEngine,
+    call_id: String,
+    mut slots: tokio::sync::watch::Receiver<Vec<String>>,
+    target: Arc<Mutex<Option<MediaSession>>>,
+) {
+    let shared = engine.inner.media.clone();
+    let outcome = async {
+        let first = slots.borrow_and_update().clone();
+        let (pending, offer) = MediaSession::offer(first.len().max(1), shared.clone()).await?;
+        let answer = engine
+            .publish_media(&call_id, offer, first.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        shared.reset_reception(first);
+        let session = pending.answer(answer).await?;
+        let control = session.slot_control();
+        if let Ok(mut slot) = target.lock() {
+            *slot = Some(session);
+        }
+        while slots.changed().await.is_ok() {
+            let next = slots.borrow_and_update().clone();
+            let offer = if next.len() > control.offered() {
+                Some(control.grow(next.len()).await?)
+            } else {
+                None
+            };
+            let answer = engine
+                .update_media(&call_id, offer, next.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(answer) = answer {
+                control.apply_answer(answer).await?;
+            }
+            if let Ok(mut current) = shared.slots.lock() {
+                *current = next;
+            }
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::warn!(call = call_id, "media failed: {e}");
+    }
+}
+
 fn unexpected(c: Completion) -> CallError {
     CallError::new(
         ErrorCode::UnknownServerCode,
@@ -867,13 +943,14 @@ impl Inner {
         events
     }
 
-    /// Starts media when the current one-to-one call connects, stops it when
-    /// it ends, and keeps the senders in step with the camera and microphone.
+    /// Starts media when the current call connects, stops it when it ends,
+    /// keeps the receive slots in step with the members (group calls), and
+    /// the senders in step with the camera and microphone.
     fn sync_media(&self, st: &mut State) {
         let wanted = st
             .machine
             .current_session()
-            .filter(|s| s.call_state() == CallState::OnCall && s.call_type() == CallType::Single);
+            .filter(|s| s.call_state() == CallState::OnCall);
         let media = &self.media;
         media
             .video_on
@@ -890,8 +967,26 @@ impl Inner {
                 .fps
                 .store(capture.config.frame_rate.code(), AtomicOrdering::SeqCst);
         }
+        let members: Vec<String> = wanted
+            .as_ref()
+            .map(|s| {
+                s.remote_participants()
+                    .iter()
+                    .filter(|p| p.user_state() != CallUserState::Ended)
+                    .map(|p| p.user_id().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
         let wanted_id = wanted.as_ref().map(|s| s.call_id().to_string());
-        if st.media_slot.as_ref().map(|m| &m.call_id) == wanted_id.as_ref() {
+        if let Some(slot) = &st.media_slot
+            && Some(&slot.call_id) == wanted_id.as_ref()
+        {
+            slot.slots.send_if_modified(|slots| {
+                let next = assign_slots(slots, &members);
+                let changed = *slots != next;
+                *slots = next;
+                changed
+            });
             return;
         }
         st.media_slot = None; // closes the previous call's media
@@ -901,40 +996,22 @@ impl Inner {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let remote = session
-            .remote_participants()
-            .first()
-            .map(|p| p.user_id().to_string())
-            .unwrap_or_default();
         let call_id = session.call_id().to_string();
+        let (slots, slots_rx) = tokio::sync::watch::channel(assign_slots(&[], &members));
+        self.media.reset_reception(Vec::new());
         let slot_session = Arc::new(Mutex::new(None));
-        let target = slot_session.clone();
         let engine = CallEngine { inner: me };
-        let task_call_id = call_id.clone();
-        let setup = runtime.spawn(async move {
-            let shared = engine.inner.media.clone();
-            let outcome = async {
-                let (pending, offer) = MediaSession::offer(&remote, shared).await?;
-                let answer = engine
-                    .publish_media(&task_call_id, offer)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                pending.answer(answer).await
-            }
-            .await;
-            match outcome {
-                Ok(session) => {
-                    if let Ok(mut slot) = target.lock() {
-                        *slot = Some(session);
-                    }
-                }
-                Err(e) => tracing::warn!(call = task_call_id, "media setup failed: {e}"),
-            }
-        });
+        let setup = runtime.spawn(run_media(
+            engine,
+            call_id.clone(),
+            slots_rx,
+            slot_session.clone(),
+        ));
         st.media_slot = Some(MediaSlot {
             call_id,
             setup,
             session: slot_session,
+            slots,
         });
     }
 

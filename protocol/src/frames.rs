@@ -58,6 +58,9 @@ pub enum Request {
     PublishMedia(PublishMediaParams),
     /// Switches between a remote user's full and low-resolution video.
     SubscribeVideo(SubscribeVideoParams),
+    /// Changes which remote user each receive slot of the peer connection
+    /// carries, with a new offer when slots are added (renegotiation).
+    UpdateMedia(UpdateMediaParams),
 }
 
 impl Request {
@@ -82,6 +85,7 @@ impl Request {
             Request::DeleteAllCallLogsForMe => "deleteAllCallLogsForMe",
             Request::PublishMedia(_) => "publishMedia",
             Request::SubscribeVideo(_) => "subscribeVideo",
+            Request::UpdateMedia(_) => "updateMedia",
         }
     }
 }
@@ -399,6 +403,32 @@ pub struct PublishMediaParams {
     /// Remote users whose low-resolution stream this user wants.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub low_resolution_user_ids: Vec<String>,
+    /// Receive slots: entry `k` names the remote user whose audio and video
+    /// slot `k` carries ("" for a free slot). Slot 0 is the audio and video
+    /// m-lines (0 and 1); slot `k >= 1` is the recvonly audio and video
+    /// m-lines `3 + 2(k-1)` and `4 + 2(k-1)`. Empty: slot 0 carries every
+    /// other member (enough for a one-to-one call).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receive_user_ids: Vec<String>,
+}
+
+/// Re-assigns the receive slots of a published peer connection; `sdp` is a
+/// new offer on the same connection when it adds m-lines for more slots.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMediaParams {
+    pub call_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdp: Option<String>,
+    pub receive_user_ids: Vec<String>,
+}
+
+/// The media server's answer to a new offer, if one was given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateMediaResult {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdp: Option<String>,
 }
 
 /// Chooses which of a remote user's video streams this user receives.

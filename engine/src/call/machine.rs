@@ -16,7 +16,7 @@ use nccall_protocol::{
     MAX_HISTORY_PAGE, MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
     ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
     RequestChangeMediaTypeResult, Response, ResumeParams, ServerEvent, ServerFrame,
-    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams, UpdateMediaParams, UpdateMediaResult,
     TransactionParams,
 };
 
@@ -39,6 +39,8 @@ pub enum Completion {
     CallLogPage(CallLogPage),
     /// The media server's SDP answer.
     Published(String),
+    /// The media server's answer to a renegotiation offer, if one was sent.
+    MediaUpdated(Option<String>),
     CallLogs(Vec<CallLog>),
     Deleted(DeleteCallLogsResult),
     DeletedAll(u64),
@@ -63,6 +65,7 @@ enum Pending {
     SettleMediaChange,
     History,
     Publish,
+    UpdateMedia,
     Ongoing,
     Delete,
     DeleteAll,
@@ -225,6 +228,7 @@ impl CallMachine {
         call_id: &str,
         sdp: String,
         low_resolution_user_ids: Vec<String>,
+        receive_user_ids: Vec<String>,
     ) -> Result<RequestId, CallError> {
         self.require_connection()?;
         self.known_session(call_id)?;
@@ -232,8 +236,27 @@ impl CallMachine {
             call_id: call_id.to_string(),
             sdp,
             low_resolution_user_ids,
+            receive_user_ids,
         });
         Ok(self.queue(request, Pending::Publish))
+    }
+
+    /// Re-assigns the receive slots of this device's published media, with
+    /// a renegotiation offer when slots are added.
+    pub fn update_media(
+        &mut self,
+        call_id: &str,
+        sdp: Option<String>,
+        receive_user_ids: Vec<String>,
+    ) -> Result<RequestId, CallError> {
+        self.require_connection()?;
+        self.known_session(call_id)?;
+        let request = Request::UpdateMedia(UpdateMediaParams {
+            call_id: call_id.to_string(),
+            sdp,
+            receive_user_ids,
+        });
+        Ok(self.queue(request, Pending::UpdateMedia))
     }
 
     /// Chooses which of `user_id`'s video streams this device receives in the current call.
@@ -663,6 +686,8 @@ impl CallMachine {
             Pending::Publish => {
                 decode::<PublishMediaResult>(response.result).map(|r| Completion::Published(r.sdp))
             }
+            Pending::UpdateMedia => decode::<UpdateMediaResult>(response.result)
+                .map(|r| Completion::MediaUpdated(r.sdp)),
             Pending::Ongoing => decode::<CallLogList>(response.result)
                 .map(|l| Completion::CallLogs(l.call_log_list)),
             Pending::Delete => {

@@ -5,12 +5,15 @@
 //!   `RecordingView`, which counts frames and remembers the last one.
 //! - `payload.rs` — what travels: numbered, timestamped video frames that say
 //!   their size, and numbered audio packets.
-//! - `session.rs` — one peer connection per call: publish, send, receive.
+//! - `session.rs` — one peer connection per call: publish, send, receive,
+//!   renegotiate for more receive slots.
+//! - `slots.rs`   — which remote user each receive slot carries.
 //! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 
 mod payload;
 mod quality;
 mod session;
+mod slots;
 mod views;
 
 pub use quality::{
@@ -18,6 +21,7 @@ pub use quality::{
     ReceiveQualityEvent, SendQualityEvent,
 };
 pub(crate) use session::{MediaSession, MediaShared};
+pub(crate) use slots::assign_slots;
 pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};
 
 /// Peer connections alive in this process (every engine): a test counts them.

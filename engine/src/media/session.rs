@@ -1,11 +1,15 @@
 //! One peer connection per call, to the simulator's media server.
 //!
-//! The engine offers two transceivers, audio then video (both send and
-//! receive, so the server can forward the other side's media on the same
-//! mids), publishes the offer over signaling (`publishMedia`), applies the
-//! answer, then sends synthetic media: a video frame per frame interval
+//! The engine offers audio, video and low-resolution video (the first two
+//! send and receive, so the server forwards one remote user's media on the
+//! same mids: receive slot 0), plus a recvonly audio and video pair for
+//! every further receive slot a group call needs. It publishes the offer
+//! over signaling (`publishMedia`, naming the user of each slot), applies
+//! the answer, then sends synthetic media: a video frame per frame interval
 //! while the camera captures, an audio packet every 20 ms while the
-//! microphone is on. What arrives goes to the remote user's view.
+//! microphone is on. When a group call needs more slots, the same
+//! connection is renegotiated (`updateMedia`). What arrives on a slot goes
+//! to the view of the user the slot carries.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -32,7 +36,7 @@ use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
     RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription,
 };
-use webrtc::rtp_transceiver::RtpSender;
+use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit, RtpSender};
 
 use super::payload::{
     FrameHeader, audio_samples, decode_frame, encode_audio, encode_frame, is_audio, now_us,
@@ -70,15 +74,26 @@ pub(crate) struct MediaShared {
     pub video_received: AtomicU64,
     pub audio_arrived: Notify,
     pub quality_handler: Mutex<Option<Arc<dyn ConnectionQualityHandler>>>,
-    /// RTP packets received, and packets expected from the sequence numbers
-    /// (the figures an RTCP receiver report is made of), over all inbound streams.
-    pub rtp_received: AtomicU64,
-    pub rtp_expected: AtomicU64,
-    /// Interarrival jitter of the received audio, in microseconds.
-    pub audio_jitter_us: AtomicU64,
-    /// Level (0..=9) of the last audio packet received and sent.
-    pub remote_level: AtomicU32,
+    /// The remote user each receive slot carries ("" = free), as the media
+    /// server last confirmed.
+    pub slots: Mutex<Vec<String>>,
+    /// What arrived from each remote user in the current call.
+    pub receptions: Mutex<HashMap<String, Reception>>,
+    /// Level (0..=9) of the last audio packet sent.
     pub local_level: AtomicU32,
+}
+
+/// What arrived from one remote user: the figures an RTCP receiver report
+/// is made of, and the audio level.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Reception {
+    /// RTP packets received, and expected from the sequence numbers.
+    pub received: u64,
+    pub expected: u64,
+    /// Interarrival jitter of the received audio, in microseconds.
+    pub jitter_us: u64,
+    /// Level (0..=9) of the last audio packet received.
+    pub level: u32,
 }
 
 impl MediaShared {
@@ -92,12 +107,137 @@ impl MediaShared {
     fn local_view(&self) -> Option<Arc<dyn VideoView>> {
         self.local_view.lock().ok().and_then(|v| v.clone())
     }
+
+    /// The user receive slot `slot` carries now, if any.
+    fn slot_user(&self, slot: usize) -> Option<String> {
+        let slots = self.slots.lock().ok()?;
+        slots.get(slot).filter(|u| !u.is_empty()).cloned()
+    }
+
+    /// The users the receive slots carry now.
+    fn slot_users(&self) -> Vec<String> {
+        self.slots
+            .lock()
+            .map(|s| s.iter().filter(|u| !u.is_empty()).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn reception(&self, user: &str, update: impl FnOnce(&mut Reception)) {
+        if let Ok(mut all) = self.receptions.lock() {
+            update(all.entry(user.to_string()).or_default());
+        }
+    }
+
+    /// Starts a call's media from nothing: no slots, nothing received.
+    pub(crate) fn reset_reception(&self, slots: Vec<String>) {
+        if let Ok(mut s) = self.slots.lock() {
+            *s = slots;
+        }
+        if let Ok(mut r) = self.receptions.lock() {
+            r.clear();
+        }
+    }
+}
+
+/// Receive slot `k >= 1` is a recvonly audio and video pair after the three
+/// sending m-lines; slot 0 shares the sending audio and video m-lines.
+fn slot_of_mline(index: usize) -> Option<usize> {
+    match index {
+        0 | 1 => Some(0),
+        2 => None,
+        n => Some((n - 3) / 2 + 1),
+    }
+}
+
+/// The SSRCs the answer says the media server sends on, with the receive
+/// slot of their m-line.
+fn ssrc_slots(answer: &str) -> HashMap<u32, usize> {
+    let mut found = HashMap::new();
+    let mut index: Option<usize> = None;
+    for line in answer.lines() {
+        if line.starts_with("m=") {
+            index = Some(index.map_or(0, |i| i + 1));
+        } else if let Some(rest) = line.strip_prefix("a=ssrc:")
+            && let Some(ssrc) = rest.split(' ').next().and_then(|n| n.parse::<u32>().ok())
+            && let Some(slot) = index.and_then(slot_of_mline)
+        {
+            found.insert(ssrc, slot);
+        }
+    }
+    found
 }
 
 /// A live peer connection and its tasks; dropping it closes both.
 pub(crate) struct MediaSession {
     pc: Arc<dyn PeerConnection>,
     tasks: Vec<JoinHandle<()>>,
+    slots: SlotControl,
+}
+
+/// Adds receive slots to a running connection (renegotiation). It shares
+/// the connection but does not own it: the [`MediaSession`] closes it.
+#[derive(Clone)]
+pub(crate) struct SlotControl {
+    pc: Arc<dyn PeerConnection>,
+    ssrc_slots: Arc<Mutex<HashMap<u32, usize>>>,
+    /// Receive slots the connection has m-lines for.
+    offered: Arc<AtomicUsize>,
+}
+
+impl SlotControl {
+    pub(crate) fn offered(&self) -> usize {
+        self.offered.load(Ordering::SeqCst)
+    }
+
+    /// Adds recvonly pairs up to `slots` receive slots and returns the new
+    /// offer; [`SlotControl::apply_answer`] completes the exchange.
+    pub(crate) async fn grow(&self, slots: usize) -> Result<String, String> {
+        for _ in self.offered()..slots {
+            add_receive_slot(&self.pc).await?;
+        }
+        let offer = self
+            .pc
+            .create_offer(None)
+            .await
+            .map_err(|e| format!("renegotiation offer: {e}"))?;
+        self.pc
+            .set_local_description(offer)
+            .await
+            .map_err(|e| format!("local description: {e}"))?;
+        let local = self
+            .pc
+            .local_description()
+            .await
+            .ok_or("no local description")?;
+        self.offered.store(slots.max(self.offered()), Ordering::SeqCst);
+        Ok(local.sdp)
+    }
+
+    pub(crate) async fn apply_answer(&self, sdp: String) -> Result<(), String> {
+        if let Ok(mut map) = self.ssrc_slots.lock() {
+            map.extend(ssrc_slots(&sdp));
+        }
+        let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("answer: {e}"))?;
+        self.pc
+            .set_remote_description(answer)
+            .await
+            .map_err(|e| format!("remote description: {e}"))
+    }
+}
+
+/// A recvonly audio and video m-line pair: one more receive slot.
+async fn add_receive_slot(pc: &Arc<dyn PeerConnection>) -> Result<(), String> {
+    for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
+        let init = RTCRtpTransceiverInit {
+            direction: RTCRtpTransceiverDirection::Recvonly,
+            streams: Vec::new(),
+            send_encodings: Vec::new(),
+        };
+        pc.add_transceiver_from_kind(kind, Some(init))
+            .await
+            .map_err(|e| format!("receive slot: {e}"))?;
+    }
+    Ok(())
 }
 
 impl Drop for MediaSession {
@@ -118,7 +258,8 @@ impl Drop for MediaSession {
 struct Events {
     gathered: mpsc::Sender<()>,
     connected: watch::Sender<bool>,
-    remote_user: String,
+    /// Receive slot of each SSRC the media server sends on.
+    ssrc_slots: Arc<Mutex<HashMap<u32, usize>>>,
     shared: Arc<MediaShared>,
 }
 
@@ -137,14 +278,25 @@ impl PeerConnectionEventHandler for Events {
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
         let shared = self.shared.clone();
-        let remote_user = self.remote_user.clone();
+        let ssrc_slots = self.ssrc_slots.clone();
         tokio::spawn(async move {
             let mut highest: Option<u64> = None;
             let mut jitter = JitterEstimator::default();
             let origin = Instant::now();
-            shared.audio_jitter_us.store(0, Ordering::SeqCst);
+            let mut slot: Option<usize> = None;
             while let Some(event) = track.poll().await {
                 let TrackRemoteEvent::OnRtpPacket(packet) = event else {
+                    continue;
+                };
+                if slot.is_none() {
+                    slot = ssrc_slots
+                        .lock()
+                        .ok()
+                        .and_then(|m| m.get(&packet.header.ssrc).copied());
+                }
+                // Whoever the slot carries now: a slot is re-assigned only
+                // after its previous user left.
+                let Some(remote_user) = slot.and_then(|k| shared.slot_user(k)) else {
                     continue;
                 };
                 // Extended sequence number: the 16-bit counter, unwrapped.
@@ -162,18 +314,16 @@ impl PeerConnectionEventHandler for Events {
                         }
                     }
                 };
-                shared.rtp_received.fetch_add(1, Ordering::SeqCst);
-                match highest {
-                    None => {
-                        shared.rtp_expected.fetch_add(1, Ordering::SeqCst);
-                        highest = Some(ext);
-                    }
-                    Some(h) if ext > h => {
-                        shared.rtp_expected.fetch_add(ext - h, Ordering::SeqCst);
-                        highest = Some(ext);
-                    }
-                    Some(_) => {}
-                }
+                let newly_expected = match highest {
+                    None => 1,
+                    Some(h) if ext > h => ext - h,
+                    Some(_) => 0,
+                };
+                highest = Some(highest.map_or(ext, |h| h.max(ext)));
+                shared.reception(&remote_user, |r| {
+                    r.received += 1;
+                    r.expected += newly_expected;
+                });
                 if let Some(h) = decode_frame(&packet.payload) {
                     shared.video_received.fetch_add(1, Ordering::SeqCst);
                     if let Some(view) = shared.remote_view(&remote_user) {
@@ -188,15 +338,14 @@ impl PeerConnectionEventHandler for Events {
                     // Opus runs at 48 kHz; audio is sent in steady 20 ms packets,
                     // so its jitter is the path's.
                     jitter.on_packet(packet.header.timestamp, 48_000, origin.elapsed());
-                    shared.audio_jitter_us.store(
-                        u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX),
-                        Ordering::SeqCst,
-                    );
-                    if let Some(samples) = audio_samples(&packet.payload) {
-                        shared
-                            .remote_level
-                            .store(u32::from(level_of(&samples)), Ordering::SeqCst);
-                    }
+                    let jitter_us = u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX);
+                    let level = audio_samples(&packet.payload).map(|s| u32::from(level_of(&s)));
+                    shared.reception(&remote_user, |r| {
+                        r.jitter_us = jitter_us;
+                        if let Some(level) = level {
+                            r.level = level;
+                        }
+                    });
                     shared.audio_received.fetch_add(1, Ordering::SeqCst);
                     shared.audio_arrived.notify_waiters();
                 }
@@ -246,10 +395,11 @@ fn next_ssrc() -> u32 {
 }
 
 impl MediaSession {
-    /// Builds the peer connection and its offer (ICE gathered); the caller
-    /// publishes the offer and gives the answer to [`MediaSession::answer`].
+    /// Builds the peer connection with `slots` receive slots (at least one)
+    /// and its offer (ICE gathered); the caller publishes the offer and gives
+    /// the answer to [`PendingSession::answer`].
     pub(crate) async fn offer(
-        remote_user: &str,
+        slots: usize,
         shared: Arc<MediaShared>,
     ) -> Result<(PendingSession, String), String> {
         let mut media = MediaEngine::default();
@@ -261,13 +411,14 @@ impl MediaSession {
             .build();
         let (gathered, mut gathering) = mpsc::channel(1);
         let (connected, connected_rx) = watch::channel(false);
+        let ssrc_slots = Arc::new(Mutex::new(HashMap::new()));
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             .with_setting_engine(settings)
             .with_handler(Arc::new(Events {
                 gathered,
                 connected,
-                remote_user: remote_user.to_string(),
+                ssrc_slots: ssrc_slots.clone(),
                 shared: shared.clone(),
             }))
             // Loopback only: binding 0.0.0.0 makes the crate skip loopback candidates.
@@ -278,12 +429,16 @@ impl MediaSession {
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         LIVE_PEER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let pending = PendingSession {
-            remote_user: remote_user.to_string(),
             connected: connected_rx,
             senders: Default::default(),
             session: MediaSession {
                 pc: pc.clone(),
                 tasks: Vec::new(),
+                slots: SlotControl {
+                    pc: pc.clone(),
+                    ssrc_slots,
+                    offered: Arc::new(AtomicUsize::new(slots.max(1))),
+                },
             },
             audio: local_track(RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2, next_ssrc())?,
             video: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
@@ -307,6 +462,9 @@ impl MediaSession {
                 .await
                 .map_err(|e| format!("low-resolution video track: {e}"))?,
         );
+        for _ in 1..slots {
+            add_receive_slot(&pc).await?;
+        }
         let offer = pc
             .create_offer(None)
             .await
@@ -328,7 +486,6 @@ impl MediaSession {
 
 /// A session whose offer is out, waiting for the answer.
 pub(crate) struct PendingSession {
-    remote_user: String,
     /// Turns true once ICE and DTLS are up: the senders start then, so the
     /// first frame is not lost or late.
     connected: watch::Receiver<bool>,
@@ -345,10 +502,7 @@ impl PendingSession {
     /// Applies the media server's answer and starts sending.
     pub(crate) async fn answer(mut self, sdp: String) -> Result<MediaSession, String> {
         let pc = self.session.pc.clone();
-        let answer = RTCSessionDescription::answer(sdp).map_err(|e| format!("answer: {e}"))?;
-        pc.set_remote_description(answer)
-            .await
-            .map_err(|e| format!("remote description: {e}"))?;
+        self.session.slots.apply_answer(sdp).await?;
         let [audio_sender, video_sender, low_sender] = std::mem::take(&mut self.senders);
         let low_pt = payload_type(low_sender)
             .await
@@ -367,11 +521,10 @@ impl PendingSession {
                 send_video(video, video_pt, low, low_pt, shared).await;
             }
         }));
-        let (q_pc, q_shared, q_remote) =
-            (pc.clone(), self.shared.clone(), self.remote_user.clone());
+        let (q_pc, q_shared) = (pc.clone(), self.shared.clone());
         self.session
             .tasks
-            .push(tokio::spawn(watch_quality(q_pc, q_shared, q_remote)));
+            .push(tokio::spawn(watch_quality(q_pc, q_shared)));
         let (shared, mut up) = (self.shared.clone(), self.connected.clone());
         self.session.tasks.push(tokio::spawn(async move {
             if up.wait_for(|c| *c).await.is_ok() {
@@ -379,6 +532,13 @@ impl PendingSession {
             }
         }));
         Ok(self.session)
+    }
+}
+
+impl MediaSession {
+    /// A handle that renegotiates this connection for more receive slots.
+    pub(crate) fn slot_control(&self) -> SlotControl {
+        self.slots.clone()
     }
 }
 
@@ -461,31 +621,25 @@ async fn send_video(
 }
 
 /// Every [`QUALITY_INTERVAL`]: reads the connection's RTP statistics and
-/// tells the quality handler what changed.
-async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, remote_user: String) {
+/// what arrived from each remote user, and tells the quality handler what
+/// changed: send quality, receive quality per remote user, audio volumes.
+async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>) {
     #[derive(Default, Clone, Copy)]
-    struct Totals {
-        received: u64,
-        lost: u64,
+    struct Sent {
         sent: u64,
         reported_lost: u64,
     }
-    let mut last = Totals::default();
-    let mut reported: (Option<CallQuality>, Option<CallQuality>, Option<(u8, u8)>) =
-        (None, None, None);
+    let mut last_sent = Sent::default();
+    let mut last_received: HashMap<String, Reception> = HashMap::new();
+    let mut reported_send: Option<CallQuality> = None;
+    let mut reported_receive: HashMap<String, CallQuality> = HashMap::new();
+    let mut reported_volumes: Option<Vec<(String, u8)>> = None;
     let mut ticks = tokio::time::interval(QUALITY_INTERVAL);
     ticks.tick().await;
     loop {
         ticks.tick().await;
         let report = pc.get_stats(Instant::now(), StatsSelector::None).await;
-        let mut now = Totals::default();
-        // The crate's inbound jitter is not filled in this version either.
-        let jitter = Duration::from_micros(shared.audio_jitter_us.load(Ordering::SeqCst));
-        // Loss from the sequence numbers of what arrived (the crate's own
-        // inbound `packets_lost` stays 0 in this version).
-        now.received = shared.rtp_received.load(Ordering::SeqCst);
-        let expected = shared.rtp_expected.load(Ordering::SeqCst);
-        now.lost = expected.saturating_sub(now.received);
+        let mut now = Sent::default();
         for s in report.outbound_rtp_streams() {
             now.sent += s.sent_rtp_stream_stats.packets_sent;
         }
@@ -510,74 +664,95 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>, re
             }
         }
         let rtt = rtt.or(ice_rtt);
-        let rate = |lost: u64, total: u64| {
-            if total == 0 {
-                0.0
-            } else {
-                lost as f64 / total as f64
-            }
-        };
-        let (got, lost) = (
-            now.received.saturating_sub(last.received),
-            now.lost.saturating_sub(last.lost),
-        );
-        let receive = if got + lost == 0 {
-            CallQuality::Down
-        } else {
-            CallQuality::from_stats(rate(lost, got + lost), None, jitter)
-        };
         let (sent, reported_lost) = (
-            now.sent.saturating_sub(last.sent),
-            now.reported_lost.saturating_sub(last.reported_lost),
+            now.sent.saturating_sub(last_sent.sent),
+            now.reported_lost.saturating_sub(last_sent.reported_lost),
         );
-        let send_loss = rate(reported_lost, sent);
+        last_sent = now;
+        let send_loss = loss_rate(reported_lost, sent);
         let send = if sent == 0 {
             CallQuality::Unknown
         } else {
             CallQuality::from_loss(send_loss, rtt)
         };
-        last = now;
+
+        // Receive side, per remote user, from what the tracks counted (the
+        // crate's own inbound `packets_lost` and `jitter` stay 0 in this version).
+        let users = shared.slot_users();
+        let receptions = shared.receptions.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut receive = Vec::new();
+        let mut volumes = vec![(String::new(), local_level(&shared))];
+        for user in &users {
+            let now = receptions.get(user).copied().unwrap_or_default();
+            let before = last_received.get(user).copied().unwrap_or_default();
+            let got = now.received.saturating_sub(before.received);
+            let lost = now
+                .expected
+                .saturating_sub(now.received)
+                .saturating_sub(before.expected.saturating_sub(before.received));
+            let jitter = Duration::from_micros(now.jitter_us);
+            let quality = if got + lost == 0 {
+                CallQuality::Down
+            } else {
+                CallQuality::from_stats(loss_rate(lost, got + lost), None, jitter)
+            };
+            receive.push(ReceiveQualityEvent {
+                user_id: user.clone(),
+                quality,
+                packet_loss_rate: loss_rate(lost, got + lost),
+                jitter,
+            });
+            // The level of the last packet of this interval; silence when none came.
+            let level = if got == 0 { 0 } else { now.level };
+            volumes.push((user.clone(), u8::try_from(level).unwrap_or(9)));
+        }
+        last_received = receptions;
 
         let handler = shared.quality_handler.lock().ok().and_then(|h| h.clone());
         let Some(handler) = handler else { continue };
-        if reported.0 != Some(send) {
-            reported.0 = Some(send);
+        if reported_send != Some(send) {
+            reported_send = Some(send);
             handler.on_send_quality_changed(&SendQualityEvent {
                 quality: send,
                 packet_loss_rate: send_loss,
                 round_trip_time: rtt,
             });
         }
-        if reported.1 != Some(receive) {
-            reported.1 = Some(receive);
-            handler.on_receive_quality_changed(&ReceiveQualityEvent {
-                user_id: remote_user.clone(),
-                quality: receive,
-                packet_loss_rate: rate(lost, got + lost),
-                jitter,
-            });
+        for event in receive {
+            if reported_receive.get(&event.user_id) != Some(&event.quality) {
+                reported_receive.insert(event.user_id.clone(), event.quality);
+                handler.on_receive_quality_changed(&event);
+            }
         }
-        let local = if shared.audio_on.load(Ordering::SeqCst) {
-            u8::try_from(shared.local_level.load(Ordering::SeqCst)).unwrap_or(9)
-        } else {
-            0
-        };
-        let remote = u8::try_from(shared.remote_level.swap(0, Ordering::SeqCst)).unwrap_or(9);
-        if reported.2 != Some((local, remote)) {
-            reported.2 = Some((local, remote));
+        if reported_volumes.as_ref() != Some(&volumes) {
             handler.on_audio_volume_changed(&AudioVolumeEvent {
-                volumes: vec![
-                    AudioVolume {
-                        user_id: String::new(),
-                        level: local,
-                    },
-                    AudioVolume {
-                        user_id: remote_user.clone(),
-                        level: remote,
-                    },
-                ],
+                volumes: volumes
+                    .iter()
+                    .map(|(user_id, level)| AudioVolume {
+                        user_id: user_id.clone(),
+                        level: *level,
+                    })
+                    .collect(),
             });
+            reported_volumes = Some(volumes);
         }
+    }
+}
+
+fn loss_rate(lost: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        lost as f64 / total as f64
+    }
+}
+
+/// The local microphone's level, 0 while it sends nothing.
+fn local_level(shared: &MediaShared) -> u8 {
+    if shared.audio_on.load(Ordering::SeqCst) {
+        u8::try_from(shared.local_level.load(Ordering::SeqCst)).unwrap_or(9)
+    } else {
+        0
     }
 }
 

@@ -57,6 +57,17 @@ pub enum Output {
         user: String,
         sdp: String,
         low_resolution_from: Vec<String>,
+        receive_from: Vec<String>,
+    },
+    /// Re-assign the user's receive slots, renegotiating when `sdp` (an
+    /// offer) is given; the answer is the response to request `id` on `conn`.
+    UpdateMedia {
+        conn: ConnId,
+        id: u64,
+        call_id: String,
+        user: String,
+        sdp: Option<String>,
+        receive_from: Vec<String>,
     },
     /// The user wants `sender`'s low (or full) resolution video.
     SubscribeVideo {
@@ -214,6 +225,21 @@ impl ServerCore {
                         user: user.user,
                         sdp: p.sdp,
                         low_resolution_from: p.low_resolution_user_ids,
+                        receive_from: p.receive_user_ids,
+                    }),
+                    Err(refusal) => self.respond_err(conn, id, refusal),
+                }
+                return;
+            }
+            (Some(user), Request::UpdateMedia(p)) => {
+                match self.may_publish(&user, &p.call_id) {
+                    Ok(()) => self.outputs.push_back(Output::UpdateMedia {
+                        conn,
+                        id,
+                        call_id: p.call_id,
+                        user: user.user,
+                        sdp: p.sdp,
+                        receive_from: p.receive_user_ids,
                     }),
                     Err(refusal) => self.respond_err(conn, id, refusal),
                 }
@@ -278,9 +304,10 @@ impl ServerCore {
             Request::GetOngoingCallLogs => to_value(&self.ongoing(&actor.user)),
             Request::DeleteCallLogsForMe(p) => to_value(&self.delete_logs(&actor.user, p)?),
             Request::DeleteAllCallLogsForMe => to_value(&self.delete_all_logs(&actor.user)?),
-            Request::PublishMedia(_) => {
-                Err((ErrorCode::BadFrame, "publishMedia is handled before".into()))
-            }
+            Request::PublishMedia(_) | Request::UpdateMedia(_) => Err((
+                ErrorCode::BadFrame,
+                "media requests are handled before".into(),
+            )),
             Request::SubscribeVideo(p) => {
                 self.may_publish(&actor.user, &p.call_id)?;
                 self.outputs.push_back(Output::SubscribeVideo {

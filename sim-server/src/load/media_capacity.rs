@@ -244,7 +244,7 @@ impl Publisher {
         let low = change.add_media(MediaKind::Video, Direction::SendRecv, None, None, None);
         let (offer, pending) = change.apply().ok_or("no offer")?;
         let answer = media
-            .publish(call_id, user, offer.to_sdp_string(), Vec::new())
+            .publish(call_id, user, offer.to_sdp_string(), Vec::new(), Vec::new())
             .await?;
         let answer = SdpAnswer::from_sdp_string(&answer).map_err(|e| e.to_string())?;
         rtc.sdp_api()

@@ -21,7 +21,15 @@ enum Command {
         user: String,
         offer: String,
         low_from: Vec<String>,
+        receive_from: Vec<String>,
         reply: oneshot::Sender<Result<String, String>>,
+    },
+    Update {
+        call_id: String,
+        user: String,
+        offer: Option<String>,
+        receive_from: Vec<String>,
+        reply: oneshot::Sender<Result<Option<String>, String>>,
     },
     Subscribe {
         call_id: String,
@@ -97,6 +105,7 @@ impl MediaServer {
         user: &str,
         offer: String,
         low_from: Vec<String>,
+        receive_from: Vec<String>,
     ) -> Result<String, String> {
         let (reply, answer) = oneshot::channel();
         let command = Command::Publish {
@@ -104,6 +113,32 @@ impl MediaServer {
             user: user.to_string(),
             offer,
             low_from,
+            receive_from,
+            reply,
+        };
+        if !self.send(command) {
+            return Err("the media server stopped".to_string());
+        }
+        answer
+            .await
+            .map_err(|_| "the media server stopped".to_string())?
+    }
+
+    /// Re-assigns a participant's receive slots; a new offer (on the same
+    /// peer connection, with m-lines for more slots) is answered.
+    pub async fn update(
+        &self,
+        call_id: &str,
+        user: &str,
+        offer: Option<String>,
+        receive_from: Vec<String>,
+    ) -> Result<Option<String>, String> {
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Update {
+            call_id: call_id.to_string(),
+            user: user.to_string(),
+            offer,
+            receive_from,
             reply,
         };
         if !self.send(command) {
@@ -158,25 +193,45 @@ struct Peer {
     low_from: std::collections::HashSet<String>,
     /// The mids of the peer's m-lines, by position.
     mids: Vec<String>,
+    /// Receive slot `k` carries this user's media ("" = free); empty: slot 0
+    /// carries every other member (one-to-one calls).
+    receive_from: Vec<String>,
 }
 
 /// The offer's m-lines by position, as every participant offers them:
-/// audio, video, low-resolution video. Mids themselves are whatever the
+/// audio, video, low-resolution video (sent), then a recvonly audio and
+/// video pair per extra receive slot. Mids themselves are whatever the
 /// offerer chose (the `webrtc` crate numbers them, str0m draws them).
 const AUDIO: usize = 0;
 const VIDEO: usize = 1;
 const VIDEO_LOW: usize = 2;
 
+/// The receive slot of `receiver` that carries `sender`, if any.
+fn slot_of(receiver: &Peer, sender: &str) -> Option<usize> {
+    if receiver.receive_from.is_empty() {
+        return Some(0);
+    }
+    receiver.receive_from.iter().position(|u| u == sender)
+}
+
+/// The m-line of receive slot `slot` for audio or video: slot 0 shares the
+/// sending m-lines, later slots have a recvonly pair each after m-line 2.
+fn slot_mline(slot: usize, video: bool) -> usize {
+    let base = if slot == 0 { AUDIO } else { 3 + 2 * (slot - 1) };
+    base + usize::from(video)
+}
+
 /// Where a frame that `sender` sent on m-line `index` goes for `receiver`,
-/// if anywhere: audio to audio; the full video to the video m-line of
-/// receivers who want it, the low one to those who asked for it. Nothing is
-/// sent on m-line 2.
+/// if anywhere: audio to the audio m-line of the sender's slot; the full
+/// video to its video m-line for receivers who want it, the low one for
+/// those who asked for it. Nothing else is forwarded.
 fn route(index: usize, receiver: &Peer, sender: &str) -> Option<usize> {
     let low = receiver.low_from.contains(sender);
+    let slot = slot_of(receiver, sender)?;
     match index {
-        AUDIO => Some(AUDIO),
-        VIDEO if !low => Some(VIDEO),
-        VIDEO_LOW if low => Some(VIDEO),
+        AUDIO => Some(slot_mline(slot, false)),
+        VIDEO if !low => Some(slot_mline(slot, true)),
+        VIDEO_LOW if low => Some(slot_mline(slot, true)),
         _ => None,
     }
 }
@@ -204,6 +259,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                     user,
                     offer,
                     low_from,
+                    receive_from,
                     reply,
                 }) => {
                     // A second publish replaces the first (e.g. after a restart of the engine).
@@ -216,6 +272,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                                 rtc,
                                 low_from: low_from.into_iter().collect(),
                                 mids: mids_in_order(&offer),
+                                receive_from,
                             });
                             let _ = reply.send(Ok(answer));
                         }
@@ -223,6 +280,25 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                             let _ = reply.send(Err(e));
                         }
                     }
+                }
+                Ok(Command::Update {
+                    call_id,
+                    user,
+                    offer,
+                    receive_from,
+                    reply,
+                }) => {
+                    let outcome = match peers
+                        .iter_mut()
+                        .find(|p| p.call_id == call_id && p.user == user)
+                    {
+                        None => Err(format!("{user} has no media in call {call_id}")),
+                        Some(peer) => renegotiate(peer, offer).map(|answer| {
+                            peer.receive_from = receive_from;
+                            answer
+                        }),
+                    };
+                    let _ = reply.send(outcome);
                 }
                 Ok(Command::Subscribe {
                     call_id,
@@ -378,6 +454,24 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
             let _ = peer.rtc.handle_input(Input::Timeout(now));
         }
     }
+}
+
+/// Applies a new offer on the peer's existing connection (same ICE and
+/// DTLS), if one is given, and returns the answer.
+fn renegotiate(peer: &mut Peer, offer: Option<String>) -> Result<Option<String>, String> {
+    let Some(offer) = offer else {
+        return Ok(None);
+    };
+    let mids = mids_in_order(&offer);
+    let parsed =
+        SdpOffer::from_sdp_string(&offer).map_err(|e| format!("not an SDP offer: {e}"))?;
+    let answer = peer
+        .rtc
+        .sdp_api()
+        .accept_offer(parsed)
+        .map_err(|e| format!("offer refused: {e}"))?;
+    peer.mids = mids;
+    Ok(Some(answer.to_sdp_string()))
 }
 
 fn accept(addr: SocketAddr, offer: &str) -> Result<(Rtc, String), String> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use nccall_protocol::ClientFrame;
 use tokio::sync::{mpsc, oneshot};
 
-use nccall_protocol::{ErrorCode, PublishMediaResult, Response, ServerFrame};
+use nccall_protocol::{ErrorCode, PublishMediaResult, Response, ServerFrame, UpdateMediaResult};
 
 use crate::calls::UserKey;
 use crate::media::MediaServer;
@@ -160,6 +160,7 @@ fn route(
                 user,
                 sdp,
                 low_resolution_from,
+                receive_from,
             } => {
                 let Some(tx) = conns.get(&conn).cloned() else {
                     continue;
@@ -168,24 +169,31 @@ fn route(
                 // The media server answers on its own thread; the answer
                 // goes straight to the connection that asked.
                 tokio::spawn(async move {
-                    let response = match media
-                        .publish(&call_id, &user, sdp, low_resolution_from)
+                    let answer = media
+                        .publish(&call_id, &user, sdp, low_resolution_from, receive_from)
                         .await
-                    {
-                        Ok(sdp) => Response {
-                            id,
-                            code: ErrorCode::Success.code(),
-                            message: None,
-                            result: serde_json::to_value(PublishMediaResult { sdp }).ok(),
-                        },
-                        Err(message) => Response {
-                            id,
-                            code: ErrorCode::ServerError.code(),
-                            message: Some(message),
-                            result: None,
-                        },
-                    };
-                    let _ = tx.send(ConnCmd::Frame(ServerFrame::Response(response)));
+                        .map(|sdp| PublishMediaResult { sdp });
+                    let _ = tx.send(ConnCmd::Frame(media_response(id, answer)));
+                });
+            }
+            Output::UpdateMedia {
+                conn,
+                id,
+                call_id,
+                user,
+                sdp,
+                receive_from,
+            } => {
+                let Some(tx) = conns.get(&conn).cloned() else {
+                    continue;
+                };
+                let media = media.clone();
+                tokio::spawn(async move {
+                    let answer = media
+                        .update(&call_id, &user, sdp, receive_from)
+                        .await
+                        .map(|sdp| UpdateMediaResult { sdp });
+                    let _ = tx.send(ConnCmd::Frame(media_response(id, answer)));
                 });
             }
             Output::ReleaseMedia { call_id, user } => media.release(&call_id, &user),
@@ -207,6 +215,26 @@ fn route(
             }
         }
     }
+}
+
+/// The response to a media request: the media server's result, or its
+/// refusal as a server error.
+fn media_response<T: serde::Serialize>(id: u64, outcome: Result<T, String>) -> ServerFrame {
+    let response = match outcome {
+        Ok(result) => Response {
+            id,
+            code: ErrorCode::Success.code(),
+            message: None,
+            result: serde_json::to_value(result).ok(),
+        },
+        Err(message) => Response {
+            id,
+            code: ErrorCode::ServerError.code(),
+            message: Some(message),
+            result: None,
+        },
+    };
+    ServerFrame::Response(response)
 }
 
 async fn sleep_until(clock: &SimClock, deadline: Option<Millis>) {
