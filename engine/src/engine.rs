@@ -21,8 +21,7 @@ use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, Vi
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
 use crate::media::{
-    assign_slots,
-    ConnectionQualityHandler, MediaSession, MediaShared, RemoteVideoView, VideoView,
+    ConnectionQualityHandler, MediaSession, MediaShared, RemoteVideoView, VideoView, assign_slots,
 };
 use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
@@ -172,6 +171,8 @@ pub struct MediaStats {
     pub connected: bool,
     pub audio_packets_received: u64,
     pub video_frames_received: u64,
+    /// The round trip to the media server at the last quality interval.
+    pub round_trip_time: Option<Duration>,
 }
 
 impl Default for CallEngine {
@@ -561,6 +562,7 @@ impl CallEngine {
             connected,
             audio_packets_received: self.inner.media.audio_received.load(AtomicOrdering::SeqCst),
             video_frames_received: self.inner.media.video_received.load(AtomicOrdering::SeqCst),
+            round_trip_time: self.inner.media.round_trip_time(),
         }
     }
 
@@ -568,12 +570,31 @@ impl CallEngine {
     /// returns how many did. Audio is a clock a test can wait on.
     pub async fn wait_for_audio_packets(&self, total: u64, timeout: Duration) -> u64 {
         let media = &self.inner.media;
+        self.wait_for_audio(total, timeout, || {
+            media.audio_received.load(AtomicOrdering::SeqCst)
+        })
+        .await
+    }
+
+    /// Audio packets received from `user_id` in the current call.
+    pub fn audio_packets_from(&self, user_id: &str) -> u64 {
+        self.inner.media.audio_packets_from(user_id)
+    }
+
+    /// Waits until `total` audio packets arrived from `user_id` in the
+    /// current call (up to `timeout`); returns how many did.
+    pub async fn wait_for_audio_from(&self, user_id: &str, total: u64, timeout: Duration) -> u64 {
+        self.wait_for_audio(total, timeout, || self.audio_packets_from(user_id))
+            .await
+    }
+
+    async fn wait_for_audio(&self, total: u64, timeout: Duration, count: impl Fn() -> u64) -> u64 {
+        let media = &self.inner.media;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = media.audio_arrived.notified();
-            let n = media.audio_received.load(AtomicOrdering::SeqCst);
-            if n >= total || tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                return media.audio_received.load(AtomicOrdering::SeqCst);
+            if count() >= total || tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return count();
             }
         }
     }

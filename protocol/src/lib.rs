@@ -32,7 +32,8 @@ pub use frames::{
     Participant, PublishMediaParams, PublishMediaResult, PushConfig, ReplyChangeMediaTypeParams,
     Request, RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, Response, ResumeParams,
     ServerEvent, ServerFrame, SetMediaStateParams, StartCallParams, StartCallRequest,
-    StartCallResult, SubscribeVideoParams, TransactionParams, UpdateMediaParams, UpdateMediaResult, UserStateEntry,
+    StartCallResult, SubscribeVideoParams, TransactionParams, UpdateMediaParams, UpdateMediaResult,
+    UserStateEntry,
 };
 
 /// Version of this protocol. A client names it in `hello`; the server refuses

@@ -16,8 +16,8 @@ use nccall_protocol::{
     MAX_HISTORY_PAGE, MediaState, PROTOCOL_VERSION, PublishMediaParams, PublishMediaResult,
     ReplyChangeMediaTypeParams, Request, RequestChangeMediaTypeParams,
     RequestChangeMediaTypeResult, Response, ResumeParams, ServerEvent, ServerFrame,
-    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams, UpdateMediaParams, UpdateMediaResult,
-    TransactionParams,
+    SetMediaStateParams, StartCallParams, StartCallRequest, StartCallResult, SubscribeVideoParams,
+    TransactionParams, UpdateMediaParams, UpdateMediaResult,
 };
 
 use super::final_state::final_state;

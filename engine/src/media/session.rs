@@ -81,6 +81,8 @@ pub(crate) struct MediaShared {
     pub receptions: Mutex<HashMap<String, Reception>>,
     /// Level (0..=9) of the last audio packet sent.
     pub local_level: AtomicU32,
+    /// The last round trip measured, in microseconds (0: none yet).
+    pub rtt_us: AtomicU64,
 }
 
 /// What arrived from one remote user: the figures an RTCP receiver report
@@ -94,6 +96,7 @@ pub(crate) struct Reception {
     pub jitter_us: u64,
     /// Level (0..=9) of the last audio packet received.
     pub level: u32,
+    pub audio_packets: u64,
 }
 
 impl MediaShared {
@@ -128,6 +131,21 @@ impl MediaShared {
         }
     }
 
+    pub(crate) fn round_trip_time(&self) -> Option<Duration> {
+        match self.rtt_us.load(Ordering::SeqCst) {
+            0 => None,
+            us => Some(Duration::from_micros(us)),
+        }
+    }
+
+    pub(crate) fn audio_packets_from(&self, user: &str) -> u64 {
+        self.receptions
+            .lock()
+            .ok()
+            .and_then(|r| r.get(user).map(|r| r.audio_packets))
+            .unwrap_or(0)
+    }
+
     /// Starts a call's media from nothing: no slots, nothing received.
     pub(crate) fn reset_reception(&self, slots: Vec<String>) {
         if let Ok(mut s) = self.slots.lock() {
@@ -136,6 +154,7 @@ impl MediaShared {
         if let Ok(mut r) = self.receptions.lock() {
             r.clear();
         }
+        self.rtt_us.store(0, Ordering::SeqCst);
     }
 }
 
@@ -209,7 +228,8 @@ impl SlotControl {
             .local_description()
             .await
             .ok_or("no local description")?;
-        self.offered.store(slots.max(self.offered()), Ordering::SeqCst);
+        self.offered
+            .store(slots.max(self.offered()), Ordering::SeqCst);
         Ok(local.sdp)
     }
 
@@ -341,6 +361,7 @@ impl PeerConnectionEventHandler for Events {
                     let jitter_us = u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX);
                     let level = audio_samples(&packet.payload).map(|s| u32::from(level_of(&s)));
                     shared.reception(&remote_user, |r| {
+                        r.audio_packets += 1;
                         r.jitter_us = jitter_us;
                         if let Some(level) = level {
                             r.level = level;
@@ -664,6 +685,10 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>) {
             }
         }
         let rtt = rtt.or(ice_rtt);
+        if let Some(rtt) = rtt {
+            let us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX).max(1);
+            shared.rtt_us.store(us, Ordering::SeqCst);
+        }
         let (sent, reported_lost) = (
             now.sent.saturating_sub(last_sent.sent),
             now.reported_lost.saturating_sub(last_sent.reported_lost),
@@ -679,7 +704,11 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>) {
         // Receive side, per remote user, from what the tracks counted (the
         // crate's own inbound `packets_lost` and `jitter` stay 0 in this version).
         let users = shared.slot_users();
-        let receptions = shared.receptions.lock().map(|r| r.clone()).unwrap_or_default();
+        let receptions = shared
+            .receptions
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default();
         let mut receive = Vec::new();
         let mut volumes = vec![(String::new(), local_level(&shared))];
         for user in &users {

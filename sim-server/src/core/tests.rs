@@ -14,6 +14,7 @@ const FIXTURES: &str = "apps:
     users:
       - { user_id: alice, token: ta }
       - { user_id: bob, token: tb }
+      - { user_id: dave, token: td }
   - app_key: off
     calling_enabled: false
     users:
@@ -330,4 +331,70 @@ fn a_user_cannot_resume_another_users_session() {
     ));
     assert!(!bob.resumed);
     assert_eq!(bob.user_id, "bob");
+}
+
+/// Media requests reach the media server only for a member connected in
+/// the call: a stranger, and a callee still ringing, get a code instead.
+#[test]
+fn only_connected_members_publish_or_update_media() {
+    use nccall_protocol::{PublishMediaParams, StartCallResult, UpdateMediaParams};
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    login(&mut c, 2, "tb");
+    login(&mut c, 3, "td");
+    let started = start_call(&mut c, 1, "bob");
+    let call_id = started
+        .iter()
+        .find_map(|o| match o {
+            Output::Send {
+                frame: ServerFrame::Response(r),
+                ..
+            } => r
+                .result
+                .clone()
+                .and_then(|v| serde_json::from_value::<StartCallResult>(v).ok()),
+            _ => None,
+        })
+        .expect("a call id")
+        .call_id;
+    let publish = || {
+        Request::PublishMedia(PublishMediaParams {
+            call_id: call_id.clone(),
+            sdp: "v=0".into(),
+            low_resolution_user_ids: Vec::new(),
+            receive_user_ids: Vec::new(),
+        })
+    };
+    let update = || {
+        Request::UpdateMedia(UpdateMediaParams {
+            call_id: call_id.clone(),
+            sdp: None,
+            receive_user_ids: vec!["alice".into()],
+        })
+    };
+    let reaches_media = |out: &[Output]| {
+        out.iter()
+            .any(|o| matches!(o, Output::PublishMedia { .. } | Output::UpdateMedia { .. }))
+    };
+    for (conn, request, code) in [
+        (3, publish(), ErrorCode::CallIdInvalid),
+        (3, update(), ErrorCode::CallIdInvalid),
+        (2, publish(), ErrorCode::CallStateInvalid),
+        (2, update(), ErrorCode::CallStateInvalid),
+    ] {
+        let out = send(&mut c, conn, 20, request);
+        assert_eq!(code_of(&out), code.code(), "conn {conn}");
+        assert!(!reaches_media(&out));
+    }
+    let accepted = send(
+        &mut c,
+        2,
+        21,
+        Request::AcceptCall(AcceptCallParams {
+            call_id: call_id.clone(),
+            media: MediaState::default(),
+        }),
+    );
+    assert_eq!(code_of(&accepted), 0);
+    assert!(reaches_media(&send(&mut c, 2, 22, update())));
 }

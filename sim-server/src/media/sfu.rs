@@ -293,9 +293,8 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                         .find(|p| p.call_id == call_id && p.user == user)
                     {
                         None => Err(format!("{user} has no media in call {call_id}")),
-                        Some(peer) => renegotiate(peer, offer).map(|answer| {
+                        Some(peer) => renegotiate(peer, offer).inspect(|_| {
                             peer.receive_from = receive_from;
-                            answer
                         }),
                     };
                     let _ = reply.send(outcome);
@@ -463,8 +462,7 @@ fn renegotiate(peer: &mut Peer, offer: Option<String>) -> Result<Option<String>,
         return Ok(None);
     };
     let mids = mids_in_order(&offer);
-    let parsed =
-        SdpOffer::from_sdp_string(&offer).map_err(|e| format!("not an SDP offer: {e}"))?;
+    let parsed = SdpOffer::from_sdp_string(&offer).map_err(|e| format!("not an SDP offer: {e}"))?;
     let answer = peer
         .rtc
         .sdp_api()

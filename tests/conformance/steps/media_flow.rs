@@ -85,11 +85,14 @@ async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
 }
 
 #[then(regex = r"^(\w+) hears (\w+)$")]
-async fn hears(world: &mut CallWorld, who: String, _other: String) {
+async fn hears(world: &mut CallWorld, who: String, other: String) {
     let engine = world.person(&who).engine.clone();
-    let target = engine.media_stats().audio_packets_received + 10;
-    let got = engine.wait_for_audio_packets(target, MEDIA_WAIT).await;
-    assert!(got >= target, "{who} hears nothing: {got} audio packets");
+    let target = engine.audio_packets_from(&other) + 10;
+    let got = engine.wait_for_audio_from(&other, target, MEDIA_WAIT).await;
+    assert!(
+        got >= target,
+        "{who} hears nothing from {other}: {got} audio packets"
+    );
 }
 
 /// Video is the clock: while `n` more frames arrive, no audio packet does.
@@ -100,11 +103,11 @@ async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64
         panic!("{who} does not watch {other}");
     };
     view.wait_for_frames(view.frames() + 3, MEDIA_WAIT).await;
-    let before = person.engine.media_stats().audio_packets_received;
+    let before = person.engine.audio_packets_from(&other);
     let target = view.frames() + n;
     let got = view.wait_for_frames(target, MEDIA_WAIT).await;
     assert!(got >= target, "video stalled at {got}");
-    let after = person.engine.media_stats().audio_packets_received;
+    let after = person.engine.audio_packets_from(&other);
     assert!(
         after <= before + 1,
         "{other}'s audio kept coming: {before} -> {after}"
@@ -126,6 +129,12 @@ async fn no_media(world: &mut CallWorld, who: String) {
 async fn sfu_empty(world: &mut CallWorld) {
     let stats = world.rig().await.sim.media_stats().await;
     assert_eq!(stats.peers, 0, "peer connections left in the media server");
+}
+
+#[then(regex = r"^the media server holds (\d+) peer connections?$")]
+async fn sfu_holds(world: &mut CallWorld, n: usize) {
+    let stats = world.rig().await.sim.media_stats().await;
+    assert_eq!(stats.peers, n, "peer connections in the media server");
 }
 
 #[when(regex = r"^(\w+) tries to call (\w+) for video without a local view$")]
@@ -268,18 +277,34 @@ async fn jitter_at_least(world: &mut CallWorld, who: String, ms: u64, other: Str
     );
 }
 
-#[then(regex = r"^(\w+)'s sending is ([A-Z_]+) or worse, with a round trip of at least (\d+) ms$")]
-async fn sending_worse(world: &mut CallWorld, who: String, level: String, ms: u64) {
+#[then(regex = r"^(\w+)'s sending is ([A-Z_]+) or worse$")]
+async fn sending_worse(world: &mut CallWorld, who: String, level: String) {
     let wanted = quality(&level);
-    let rtt = Duration::from_millis(ms);
     let recorder = world.person(&who).quality.clone();
-    let ok = |e: &nccall::SendQualityEvent| {
-        e.quality >= wanted && e.round_trip_time.is_some_and(|r| r >= rtt)
-    };
+    let ok = |e: &nccall::SendQualityEvent| e.quality >= wanted;
     let latest = recorder.wait_send(MEDIA_WAIT, ok).await;
     assert!(
         latest.as_ref().is_some_and(ok),
-        "{who}'s sending is {latest:?}, wanted {level} or worse with {ms} ms round trip"
+        "{who}'s sending is {latest:?}, wanted {level} or worse"
+    );
+}
+
+/// The round trip the engine measured last (its quality interval reads it);
+/// audio packets are the clock between two looks.
+#[then(regex = r"^(\w+) measures a round trip of at least (\d+) ms$")]
+async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
+    let engine = world.person(&who).engine.clone();
+    let wanted = Duration::from_millis(ms);
+    let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
+    let mut rtt = engine.media_stats().round_trip_time;
+    while !rtt.is_some_and(|r| r >= wanted) && tokio::time::Instant::now() < deadline {
+        let next = engine.media_stats().audio_packets_received + 25;
+        engine.wait_for_audio_packets(next, MEDIA_WAIT).await;
+        rtt = engine.media_stats().round_trip_time;
+    }
+    assert!(
+        rtt.is_some_and(|r| r >= wanted),
+        "{who} measures a round trip of {rtt:?}, wanted at least {ms} ms"
     );
 }
 
