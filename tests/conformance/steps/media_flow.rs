@@ -297,7 +297,7 @@ async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
     let wanted = Duration::from_millis(ms);
     let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
     let mut rtt = engine.media_stats().round_trip_time;
-    while !rtt.is_some_and(|r| r >= wanted) && tokio::time::Instant::now() < deadline {
+    while rtt.is_none_or(|r| r < wanted) && tokio::time::Instant::now() < deadline {
         let next = engine.media_stats().audio_packets_received + 25;
         engine.wait_for_audio_packets(next, MEDIA_WAIT).await;
         rtt = engine.media_stats().round_trip_time;
