@@ -309,7 +309,10 @@ mod floor {
         let mut media = MediaEngine::default();
         media.register_default_codecs().expect("codecs");
         let settings = SettingEngineBuilder::new()
-            .with_ice_connection_attempts(Some(Duration::from_millis(5)), Some(280))
+            .with_ice_connection_attempts(
+                Some(nccall::ICE_CHECK_INTERVAL),
+                Some(nccall::ICE_MAX_BINDING_REQUESTS),
+            )
             .build();
         let (gathered, gathered_rx) = mpsc::channel(1);
         let (connected, connected_rx) = watch::channel(false);

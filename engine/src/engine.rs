@@ -143,6 +143,9 @@ struct State {
     connect_params: Option<ConnectParams>,
     /// The reconnect task, while one runs.
     reconnect: Option<JoinHandle<()>>,
+    /// The incoming call this device is accepting: its peer connection is
+    /// built while the answer travels.
+    accepting: Option<String>,
 }
 
 /// The peer connection of one call. Dropping it stops the setup if it is
@@ -153,6 +156,8 @@ struct MediaSlot {
     session: Arc<Mutex<Option<MediaSession>>>,
     /// The receive slots wanted now; the media task follows them.
     slots: tokio::sync::watch::Sender<Vec<String>>,
+    /// The call is connected: the media task publishes once this is true.
+    on_call: tokio::sync::watch::Sender<bool>,
 }
 
 impl Drop for MediaSlot {
@@ -675,7 +680,14 @@ impl CallEngine {
         if let Some(media_type) = media_type {
             self.require_local_view(media_type)?;
         }
-        self.request(|m| m.accept_call(call_id)).await.map(drop)
+        self.inner.lock_state().accepting = Some(call_id.to_string());
+        let accepted = self.request(|m| m.accept_call(call_id)).await.map(drop);
+        if accepted.is_err() {
+            let mut st = self.inner.lock_state();
+            st.accepting = None;
+            self.inner.sync_media(&mut st);
+        }
+        accepted
     }
 
     /// `inviteToCall`: invites users into the current call. A one-to-one
@@ -876,19 +888,35 @@ impl CallEngine {
     }
 }
 
-/// The media of one call: publishes the peer connection with the receive
-/// slots wanted at the start, then follows changes of the slots, adding
-/// m-lines (renegotiation) when the call grows past its largest size.
+/// The media of one call: builds the peer connection at once, publishes it
+/// with the receive slots wanted when the call connects, then follows
+/// changes of the slots, adding m-lines (renegotiation) when the call grows
+/// past its largest size.
 async fn run_media(
     engine: CallEngine,
     call_id: String,
     mut slots: tokio::sync::watch::Receiver<Vec<String>>,
+    mut on_call: tokio::sync::watch::Receiver<bool>,
     target: Arc<Mutex<Option<MediaSession>>>,
 ) {
     let shared = engine.inner.media.clone();
     let outcome = async {
+        let wanted = slots.borrow().len().max(1);
+        let (pending, offer) = MediaSession::offer(wanted, shared.clone()).await?;
+        // Built ahead; the media server takes it once the call is connected.
+        on_call
+            .wait_for(|connected| *connected)
+            .await
+            .map_err(|_| "the call ended".to_string())?;
         let first = slots.borrow_and_update().clone();
-        let (pending, offer) = MediaSession::offer(first.len().max(1), shared.clone()).await?;
+        let (pending, offer) = if first.len() > wanted {
+            // More members than when the connection was built: build it again
+            // with enough slots (rare: a group that grew while ringing).
+            drop(pending);
+            MediaSession::offer(first.len(), shared.clone()).await?
+        } else {
+            (pending, offer)
+        };
         let answer = engine
             .publish_media(&call_id, offer, first.clone())
             .await
@@ -923,6 +951,31 @@ async fn run_media(
     if let Err(e) = outcome {
         tracing::warn!(call = call_id, "media failed: {e}");
     }
+}
+
+/// The call whose media should exist now, and whether it is connected. A
+/// call about to connect gets its peer connection built ahead: the caller's
+/// while the callee rings, the callee's from the moment it accepts.
+fn media_call(st: &State) -> Option<(CallSession, bool)> {
+    if let Some(s) = st.machine.current_session() {
+        match s.call_state() {
+            CallState::OnCall => return Some((s, true)),
+            CallState::Calling | CallState::BusylineWait | CallState::Connecting => {
+                return Some((s, false));
+            }
+            _ => {}
+        }
+    }
+    let id = st.accepting.as_ref()?;
+    st.machine
+        .session(id)
+        .filter(|s| {
+            matches!(
+                s.call_state(),
+                CallState::Ringing | CallState::Invited | CallState::BusylineRinging
+            )
+        })
+        .map(|s| (s.clone(), false))
 }
 
 fn unexpected(c: Completion) -> CallError {
@@ -964,20 +1017,21 @@ impl Inner {
         events
     }
 
-    /// Starts media when the current call connects, stops it when it ends,
-    /// keeps the receive slots in step with the members (group calls), and
-    /// the senders in step with the camera and microphone.
+    /// Keeps the media in step with the calls: the peer connection is built
+    /// ahead (the caller's while the callee rings, the callee's from the
+    /// moment it accepts) and published once the call is connected; it
+    /// closes when the call ends. Also keeps the receive slots in step with
+    /// the members (group calls), and the senders with the camera and
+    /// microphone.
     fn sync_media(&self, st: &mut State) {
-        let wanted = st
-            .machine
-            .current_session()
-            .filter(|s| s.call_state() == CallState::OnCall);
+        let media_call = media_call(st);
+        let on_call = media_call.as_ref().is_some_and(|(_, on)| *on);
         let media = &self.media;
         media
             .video_on
             .store(st.capture.is_some(), AtomicOrdering::SeqCst);
         media.audio_on.store(
-            wanted.is_some() && st.machine.is_microphone_enabled(),
+            on_call && st.machine.is_microphone_enabled(),
             AtomicOrdering::SeqCst,
         );
         if let Some(capture) = &st.capture {
@@ -988,9 +1042,9 @@ impl Inner {
                 .fps
                 .store(capture.config.frame_rate.code(), AtomicOrdering::SeqCst);
         }
-        let members: Vec<String> = wanted
+        let members: Vec<String> = media_call
             .as_ref()
-            .map(|s| {
+            .map(|(s, _)| {
                 s.remote_participants()
                     .iter()
                     .filter(|p| p.user_state() != CallUserState::Ended)
@@ -998,7 +1052,7 @@ impl Inner {
                     .collect()
             })
             .unwrap_or_default();
-        let wanted_id = wanted.as_ref().map(|s| s.call_id().to_string());
+        let wanted_id = media_call.as_ref().map(|(s, _)| s.call_id().to_string());
         if let Some(slot) = &st.media_slot
             && Some(&slot.call_id) == wanted_id.as_ref()
         {
@@ -1008,10 +1062,15 @@ impl Inner {
                 *slots = next;
                 changed
             });
+            slot.on_call.send_if_modified(|connected| {
+                let changed = *connected != on_call;
+                *connected = on_call;
+                changed
+            });
             return;
         }
         st.media_slot = None; // closes the previous call's media
-        let (Some(session), Some(me)) = (wanted, self.me.upgrade()) else {
+        let (Some((session, _)), Some(me)) = (media_call, self.me.upgrade()) else {
             return;
         };
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -1019,6 +1078,7 @@ impl Inner {
         };
         let call_id = session.call_id().to_string();
         let (slots, slots_rx) = tokio::sync::watch::channel(assign_slots(&[], &members));
+        let (on_call, on_call_rx) = tokio::sync::watch::channel(on_call);
         self.media.reset_reception(Vec::new());
         let slot_session = Arc::new(Mutex::new(None));
         let engine = CallEngine { inner: me };
@@ -1026,6 +1086,7 @@ impl Inner {
             engine,
             call_id.clone(),
             slots_rx,
+            on_call_rx,
             slot_session.clone(),
         ));
         st.media_slot = Some(MediaSlot {
@@ -1033,6 +1094,7 @@ impl Inner {
             setup,
             session: slot_session,
             slots,
+            on_call,
         });
     }
 

@@ -20,6 +20,7 @@ pub use quality::{
     AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
     ReceiveQualityEvent, SendQualityEvent,
 };
+pub use session::{ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS};
 pub(crate) use session::{MediaSession, MediaShared};
 pub(crate) use slots::assign_slots;
 pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};

@@ -51,10 +51,12 @@ use crate::devices::ToneSource;
 pub(crate) static LIVE_PEER_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
 /// The ICE check interval. The `webrtc` crate's default (200 ms) adds a
-/// whole interval to every connect; 5 ms keeps loopback setup in the tens
-/// of milliseconds, with the attempts scaled to keep its ~1.4 s budget.
-pub(crate) const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(5);
-const ICE_MAX_BINDING_REQUESTS: u16 = 280;
+/// whole interval to every connect (nomination waits for the next tick);
+/// 1 ms keeps a loopback connect to a few milliseconds, with the attempts
+/// scaled to keep its ~1.4 s budget. It applies while checking only: a
+/// connected agent wakes at the keepalive interval.
+pub const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(1);
+pub const ICE_MAX_BINDING_REQUESTS: u16 = 1400;
 
 /// What the engine and the media tasks share; it outlives calls (views stay bound).
 #[derive(Default)]

@@ -2,7 +2,7 @@
 //! ships [`RecordingView`], which tests and tools use to see what arrived.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
@@ -26,7 +26,7 @@ pub trait VideoView: Send + Sync + 'static {
 pub struct RemoteVideoView {
     pub user_id: String,
     pub view: Arc<dyn VideoView>,
-    /// Watch the user's low-resolution stream (not built yet: the full stream is shown).
+    /// Receive the user's low-resolution stream (a quarter of the pixels).
     pub enable_low_resolution_stream: bool,
 }
 
@@ -34,6 +34,9 @@ pub struct RemoteVideoView {
 struct Recorded {
     frames: u64,
     last: Option<RenderedFrame>,
+    /// Set by [`RecordingView::mark`].
+    mark: Option<Instant>,
+    captured_since_mark: u64,
 }
 
 /// A view that counts frames and keeps the last one.
@@ -54,6 +57,24 @@ impl RecordingView {
 
     pub fn last_frame(&self) -> Option<RenderedFrame> {
         self.recorded.lock().ok().and_then(|r| r.last)
+    }
+
+    /// From now on, counts the frames captured after this instant (arrival
+    /// time minus their end-to-end delay), to tell a frame that was still
+    /// in flight from one sent after the sender stopped.
+    pub fn mark(&self) {
+        if let Ok(mut r) = self.recorded.lock() {
+            r.mark = Some(Instant::now());
+            r.captured_since_mark = 0;
+        }
+    }
+
+    /// Frames captured after the last [`RecordingView::mark`].
+    pub fn frames_captured_since_mark(&self) -> u64 {
+        self.recorded
+            .lock()
+            .map(|r| r.captured_since_mark)
+            .unwrap_or(0)
     }
 
     /// Waits until at least `count` frames arrived in all, up to `timeout`;
@@ -78,6 +99,12 @@ impl VideoView for RecordingView {
         if let Ok(mut r) = self.recorded.lock() {
             r.frames += 1;
             r.last = Some(*frame);
+            let captured = Instant::now().checked_sub(frame.delay);
+            if let (Some(mark), Some(captured)) = (r.mark, captured)
+                && captured > mark
+            {
+                r.captured_since_mark += 1;
+            }
         }
         self.arrived.notify_waiters();
     }

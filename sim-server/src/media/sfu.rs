@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use str0m::change::SdpOffer;
+use str0m::crypto::dtls::DtlsCert;
 use str0m::media::MediaData;
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
@@ -244,7 +245,64 @@ fn mids_in_order(sdp: &str) -> Vec<String> {
         .collect()
 }
 
+/// Spare peer connections kept built ahead of need.
+const SPARE_PEERS: usize = 4;
+/// A spare older than this is dropped rather than used: its timers started
+/// when it was built.
+const SPARE_FRESHNESS: Duration = Duration::from_secs(2);
+
+/// A peer connection not yet given an offer: ICE-lite (as SFUs run: the
+/// engine checks, the server answers), the server's certificate, its host
+/// candidate.
+fn new_rtc(addr: SocketAddr, cert: Option<DtlsCert>) -> Result<Rtc, String> {
+    let mut config = Rtc::builder().set_ice_lite(true);
+    if let Some(cert) = cert {
+        config = config.set_dtls_cert(cert);
+    }
+    let mut rtc = config.build(Instant::now());
+    let candidate = Candidate::host(addr, "udp").map_err(|e| format!("bad candidate: {e}"))?;
+    let _ = rtc.add_local_candidate(candidate);
+    Ok(rtc)
+}
+
+/// Builds peer connections ahead of need on their own thread: building one
+/// (DTLS context, ICE agent) takes about a millisecond, which would
+/// otherwise sit on every call's setup path and stall forwarding meanwhile.
+fn spawn_factory(addr: SocketAddr, cert: Option<DtlsCert>) -> mpsc::Receiver<(Instant, Rtc)> {
+    let (spares, rx) = mpsc::sync_channel(SPARE_PEERS);
+    let _ = std::thread::Builder::new()
+        .name("nccall-sfu-factory".into())
+        .spawn(move || {
+            while let Ok(rtc) = new_rtc(addr, cert.clone()) {
+                if spares.send((Instant::now(), rtc)).is_err() {
+                    return; // the SFU stopped
+                }
+            }
+        });
+    rx
+}
+
+/// A fresh spare if one is ready, else one built now.
+fn take_rtc(
+    spares: &mpsc::Receiver<(Instant, Rtc)>,
+    addr: SocketAddr,
+    cert: &Option<DtlsCert>,
+) -> Result<Rtc, String> {
+    while let Ok((built, rtc)) = spares.try_recv() {
+        if built.elapsed() < SPARE_FRESHNESS {
+            return Ok(rtc);
+        }
+    }
+    new_rtc(addr, cert.clone())
+}
+
 fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
+    // One DTLS certificate for the server, as SFUs do: generating one per
+    // peer connection would put a key generation on every call's setup path.
+    let cert = str0m::crypto::from_feature_flags()
+        .dtls_provider
+        .generate_certificate();
+    let spares = spawn_factory(addr, cert.clone());
     let mut peers: Vec<Peer> = Vec::new();
     let mut impairments: std::collections::HashMap<String, Impairment> =
         std::collections::HashMap::new();
@@ -264,7 +322,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                 }) => {
                     // A second publish replaces the first (e.g. after a restart of the engine).
                     peers.retain(|p| !(p.call_id == call_id && p.user == user));
-                    match accept(addr, &offer) {
+                    match take_rtc(&spares, addr, &cert).and_then(|rtc| accept(rtc, &offer)) {
                         Ok((rtc, answer)) => {
                             peers.push(Peer {
                                 call_id,
@@ -472,12 +530,8 @@ fn renegotiate(peer: &mut Peer, offer: Option<String>) -> Result<Option<String>,
     Ok(Some(answer.to_sdp_string()))
 }
 
-fn accept(addr: SocketAddr, offer: &str) -> Result<(Rtc, String), String> {
+fn accept(mut rtc: Rtc, offer: &str) -> Result<(Rtc, String), String> {
     let offer = SdpOffer::from_sdp_string(offer).map_err(|e| format!("not an SDP offer: {e}"))?;
-    // ICE-lite, as SFUs run: the engine checks, the server answers.
-    let mut rtc = Rtc::builder().set_ice_lite(true).build(Instant::now());
-    let candidate = Candidate::host(addr, "udp").map_err(|e| format!("bad candidate: {e}"))?;
-    let _ = rtc.add_local_candidate(candidate);
     let answer = rtc
         .sdp_api()
         .accept_offer(offer)
