@@ -63,12 +63,22 @@ impl Rig {
     /// A participant with an engine that is not connected yet, with its own
     /// set of the built-in virtual devices.
     pub fn participant(&self, name: &str) -> Participant {
+        self.participant_with(name, true)
+    }
+
+    /// A participant whose engine builds no peer connections (signaling only).
+    pub fn signaling_participant(&self, name: &str) -> Participant {
+        self.participant_with(name, false)
+    }
+
+    fn participant_with(&self, name: &str, media_enabled: bool) -> Participant {
         let devices = Arc::new(VirtualDevices::builtin());
         let engine = CallEngine::new(EngineConfig {
             device_id: format!("{name}-device"),
             devices: devices.clone(),
             // Reconnect scenarios wait for real reconnect attempts: keep them close.
             reconnect_max_backoff: Duration::from_millis(100),
+            media_enabled,
             ..EngineConfig::default()
         });
         let stream = engine.events();
@@ -94,12 +104,17 @@ impl Rig {
 
     /// A participant connected to `app` with their fixture token.
     pub async fn online(&self, name: &str, app: &str) -> Result<Participant, CallError> {
-        let p = self.participant(name);
+        self.connect(self.participant(name), app).await
+    }
+
+    /// Connects a participant to `app` with their fixture token.
+    pub async fn connect(&self, p: Participant, app: &str) -> Result<Participant, CallError> {
+        let name = p.name.clone();
         p.engine
             .connect(ConnectParams {
                 url: self.sim.url(),
                 app_key: app.to_string(),
-                token: token_of(name),
+                token: token_of(&name),
             })
             .await?;
         Ok(p)

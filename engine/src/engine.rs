@@ -41,6 +41,10 @@ pub struct EngineConfig {
     /// After an unexpected loss of the signaling connection the engine
     /// reconnects on its own, waiting 0, then 50 ms, doubling up to this.
     pub reconnect_max_backoff: Duration,
+    /// `false`: signaling only, no peer connection is ever built (load
+    /// generators and signaling benchmarks, where media would only add
+    /// noise). Calls, events and logs behave the same.
+    pub media_enabled: bool,
 }
 
 impl Default for EngineConfig {
@@ -50,6 +54,7 @@ impl Default for EngineConfig {
             device_id: "rust-engine".into(),
             devices: Arc::new(VirtualDevices::builtin()),
             reconnect_max_backoff: Duration::from_secs(2),
+            media_enabled: true,
         }
     }
 }
@@ -1024,7 +1029,7 @@ impl Inner {
     /// the members (group calls), and the senders with the camera and
     /// microphone.
     fn sync_media(&self, st: &mut State) {
-        let media_call = media_call(st);
+        let media_call = media_call(st).filter(|_| self.config.media_enabled);
         let on_call = media_call.as_ref().is_some_and(|(_, on)| *on);
         let media = &self.media;
         media
