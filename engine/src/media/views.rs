@@ -34,6 +34,8 @@ pub struct RemoteVideoView {
 struct Recorded {
     frames: u64,
     last: Option<RenderedFrame>,
+    /// Frames by size.
+    by_size: std::collections::HashMap<(u32, u32), u64>,
     /// Set by [`RecordingView::mark`].
     mark: Option<Instant>,
     captured_since_mark: u64,
@@ -77,18 +79,43 @@ impl RecordingView {
             .unwrap_or(0)
     }
 
+    /// Frames of `width`×`height` so far.
+    pub fn frames_of(&self, width: u32, height: u32) -> u64 {
+        self.recorded
+            .lock()
+            .ok()
+            .and_then(|r| r.by_size.get(&(width, height)).copied())
+            .unwrap_or(0)
+    }
+
     /// Waits until at least `count` frames arrived in all, up to `timeout`;
     /// returns the number that did.
     pub async fn wait_for_frames(&self, count: u64, timeout: Duration) -> u64 {
+        self.wait_until(count, timeout, || self.frames()).await
+    }
+
+    /// Waits until at least `count` frames of `width`×`height` arrived in
+    /// all, up to `timeout`; returns the number that did.
+    pub async fn wait_for_frames_of(
+        &self,
+        width: u32,
+        height: u32,
+        count: u64,
+        timeout: Duration,
+    ) -> u64 {
+        self.wait_until(count, timeout, || self.frames_of(width, height))
+            .await
+    }
+
+    async fn wait_until(&self, count: u64, timeout: Duration, n: impl Fn() -> u64) -> u64 {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.arrived.notified();
-            let n = self.frames();
-            if n >= count {
-                return n;
+            if n() >= count {
+                return n();
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                return self.frames();
+                return n();
             }
         }
     }
@@ -99,6 +126,7 @@ impl VideoView for RecordingView {
         if let Ok(mut r) = self.recorded.lock() {
             r.frames += 1;
             r.last = Some(*frame);
+            *r.by_size.entry((frame.width, frame.height)).or_default() += 1;
             let captured = Instant::now().checked_sub(frame.delay);
             if let (Some(mark), Some(captured)) = (r.mark, captured)
                 && captured > mark

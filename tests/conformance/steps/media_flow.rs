@@ -24,16 +24,20 @@ async fn watches_in(world: &mut CallWorld, who: String, other: String, resolutio
     world.person(&who).watch(&other, resolution == "low");
 }
 
+/// `n` more frames of that size arrive, and the view ends on that size.
+/// Frames of another size may land first: a layer switch or a new capture
+/// size takes effect after the frames already in flight.
 #[then(regex = r"^(\w+)'s view of (\w+) shows (\d+) frames? of (\d+)x(\d+)$")]
 async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w: u32, h: u32) {
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
-    let seen = view.frames() + n;
-    let got = view.wait_for_frames(seen, MEDIA_WAIT).await;
+    let seen = view.frames_of(w, h) + n;
+    let got = view.wait_for_frames_of(w, h, seen, MEDIA_WAIT).await;
     assert!(
         got >= seen,
-        "{who}'s view of {other} got {got} frames, wanted {seen}"
+        "{who}'s view of {other} got {got} frames of {w}x{h}, wanted {seen}; last {:?}",
+        view.last_frame()
     );
     let last = view.last_frame();
     assert_eq!(
