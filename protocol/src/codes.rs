@@ -64,6 +64,9 @@ coded_enum! {
         LocalViewNotSet = 80027, "LOCAL_VIEW_NOT_SET";
         /// The server failed internally (e.g. its storage); try again.
         ServerError = 80026, "SERVER_ERROR";
+        /// The connection sent requests faster than the server's per-connection
+        /// rate limit; the request was dropped.
+        RateLimited = 80028, "RATE_LIMITED";
         /// The server did not answer within the engine's request timeout.
         RequestTimeout = 80025, "REQUEST_TIMEOUT";
         /// The server answered with a code this implementation does not know.

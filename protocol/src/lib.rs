@@ -42,3 +42,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Largest text frame the simulator accepts, in bytes.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Requests a connection may send per second, sustained; more are answered
+/// `RATE_LIMITED`.
+pub const RATE_LIMIT_PER_SECOND: u32 = 200;
+/// Requests a connection may send at once after a quiet spell.
+pub const RATE_LIMIT_BURST: u32 = 400;
+/// Refusals (each second forgives a tenth of `RATE_LIMIT_PER_SECOND` of
+/// them) past which the server closes the connection.
+pub const RATE_LIMIT_CLOSE_AFTER: u32 = 400;

@@ -151,6 +151,45 @@ async fn oversized_frames_are_refused() {
     assert_eq!(next(&mut other).await.unwrap()["code"], 0);
 }
 
+/// A flood: the burst is served, the rest is answered RATE_LIMITED without
+/// reaching the hub, and a client that keeps going is cut off. Another user
+/// connected meanwhile is served as usual.
+#[tokio::test]
+async fn a_flood_is_rate_limited_then_closed_and_others_are_served() {
+    use nccall_protocol::{RATE_LIMIT_BURST, RATE_LIMIT_CLOSE_AFTER};
+    let sim = sim(false).await;
+    let mut other = login(&sim, "tb").await;
+    let mut ws = login(&sim, "ta").await;
+    let flood = RATE_LIMIT_BURST + RATE_LIMIT_CLOSE_AFTER + 100;
+    for id in 0..flood {
+        let frame = format!(r#"{{"id": {}, "type": "heartbeat"}}"#, id + 10);
+        if ws.send(Message::text(frame)).await.is_err() {
+            break; // already closed
+        }
+    }
+    let (mut served, mut limited, mut closing_error) = (0u32, 0u32, false);
+    while let Some(f) = next(&mut ws).await {
+        match (f["type"].as_str(), f["code"].as_u64()) {
+            (Some("response"), Some(0)) => served += 1,
+            (Some("response"), Some(c)) if c == u64::from(ErrorCode::RateLimited.code()) => {
+                limited += 1
+            }
+            (Some("error"), Some(c)) if c == u64::from(ErrorCode::RateLimited.code()) => {
+                closing_error = true
+            }
+            _ => panic!("unexpected frame {f}"),
+        }
+    }
+    assert!(
+        served >= RATE_LIMIT_BURST && served < flood / 2,
+        "served {served} of {flood}"
+    );
+    assert!(limited >= RATE_LIMIT_CLOSE_AFTER / 2, "limited {limited}");
+    assert!(closing_error, "a RATE_LIMITED error frame before the close");
+    send(&mut other, r#"{"id": 9, "type": "heartbeat"}"#).await;
+    assert_eq!(next(&mut other).await.unwrap()["code"], 0);
+}
+
 #[tokio::test]
 async fn a_call_by_hand_and_a_virtual_ring_timeout() {
     let sim = sim(true).await;

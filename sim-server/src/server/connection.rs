@@ -1,6 +1,7 @@
 //! One client connection: decode frames for the hub, encode what the hub
 //! sends back. Frames that are not valid protocol are answered here, with
-//! BAD_FRAME, without bothering the hub; the connection stays open.
+//! BAD_FRAME, without bothering the hub; the connection stays open. So are
+//! requests over the connection's rate limit (RATE_LIMITED, `rate_limit.rs`).
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::hub::HubMsg;
+use super::rate_limit::{Admission, RateLimit};
 use crate::core::ConnId;
 
 pub(super) enum ConnCmd {
@@ -65,6 +67,7 @@ pub(super) async fn serve(
         let _ = sink.close().await;
     });
 
+    let mut limit = RateLimit::new(std::time::Instant::now());
     loop {
         let next = match tokio::time::timeout(idle, source.next()).await {
             Ok(next) => next,
@@ -73,6 +76,32 @@ pub(super) async fn serve(
                 break;
             }
         };
+        let counted = matches!(next, Some(Ok(Message::Text(_) | Message::Binary(_))));
+        if counted {
+            match limit.admit(std::time::Instant::now()) {
+                Admission::Admit => {}
+                Admission::Refuse => {
+                    let id = match &next {
+                        Some(Ok(Message::Text(text))) => request_id(text.as_str()),
+                        _ => None,
+                    };
+                    let _ = tx.send(ConnCmd::Frame(refusal(
+                        id,
+                        ErrorCode::RateLimited,
+                        "over the connection's rate limit; slow down".into(),
+                    )));
+                    continue;
+                }
+                Admission::Close => {
+                    tracing::debug!(conn, "closing a connection that floods");
+                    let _ = tx.send(ConnCmd::Frame(ServerFrame::Error {
+                        code: ErrorCode::RateLimited.code(),
+                        message: "kept flooding after being rate limited; closing".into(),
+                    }));
+                    break;
+                }
+            }
+        }
         match next {
             Some(Ok(Message::Text(text))) => match decode(text.as_str()) {
                 Ok(frame) => {
@@ -112,21 +141,34 @@ pub(super) async fn serve(
 /// request's id when one can be read, an error frame otherwise.
 fn decode(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     serde_json::from_str::<ClientFrame>(text).map_err(|e| {
-        let id = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64));
-        let message = format!("not a valid request: {e}");
-        Box::new(match id {
-            Some(id) => ServerFrame::Response(Response {
-                id,
-                code: ErrorCode::BadFrame.code(),
-                message: Some(message),
-                result: None,
-            }),
-            None => ServerFrame::Error {
-                code: ErrorCode::BadFrame.code(),
-                message,
-            },
-        })
+        Box::new(refusal(
+            request_id(text),
+            ErrorCode::BadFrame,
+            format!("not a valid request: {e}"),
+        ))
     })
+}
+
+/// The `id` of a request, if the text is JSON with one.
+fn request_id(text: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.get("id").and_then(serde_json::Value::as_u64))
+}
+
+/// A request answered here: a response to its id when one can be read, an
+/// error frame otherwise.
+fn refusal(id: Option<u64>, code: ErrorCode, message: String) -> ServerFrame {
+    match id {
+        Some(id) => ServerFrame::Response(Response {
+            id,
+            code: code.code(),
+            message: Some(message),
+            result: None,
+        }),
+        None => ServerFrame::Error {
+            code: code.code(),
+            message,
+        },
+    }
 }

@@ -4,6 +4,7 @@
 
 mod connection;
 mod hub;
+mod rate_limit;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
