@@ -3,6 +3,7 @@
 //! ```text
 //! nccall-sim --listen 127.0.0.1:7700 --fixtures fixtures/conformance.yaml
 //! nccall-sim media-capacity --start 10 --step 10 --seconds 5
+//! nccall-sim signaling-load --users 10000 --calls 5000 --waves 3
 //! ```
 
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use nccall_sim::load::media_capacity::{self, CapacityConfig};
+use nccall_sim::load::signaling::{self, ChildSimulator, LoadConfig};
 use nccall_sim::{Fixtures, SimConfig, Simulator};
 
 #[derive(Debug, Parser)]
@@ -38,6 +40,24 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Measure the signaling server: USERS connected at once, CALLS
+    /// concurrent one-to-one calls placed, answered and hung up in WAVES,
+    /// against a simulator started as a child process (its memory is read
+    /// from /proc).
+    SignalingLoad {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 5_000)]
+        calls: usize,
+        #[arg(long, default_value_t = 3)]
+        waves: usize,
+        /// Calls placed per second.
+        #[arg(long, default_value_t = 1_000)]
+        rate: u32,
+        /// Connections opened at once while users log in.
+        #[arg(long, default_value_t = 200)]
+        connect_concurrency: usize,
+    },
     /// Measure how many concurrent one-to-one video calls the SFU forwards
     /// with under 1% loss: runs of growing size until one loses more.
     MediaCapacity {
@@ -70,6 +90,23 @@ async fn main() -> ExitCode {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::SignalingLoad {
+        users,
+        calls,
+        waves,
+        rate,
+        connect_concurrency,
+    }) = args.command
+    {
+        let config = LoadConfig {
+            users,
+            calls,
+            waves,
+            rate,
+            connect_concurrency,
+        };
+        return signaling_load(config).await;
+    }
     if let Some(Command::MediaCapacity {
         start,
         step,
@@ -114,6 +151,79 @@ async fn main() -> ExitCode {
     }
     println!("nccall-sim: stopped");
     ExitCode::SUCCESS
+}
+
+async fn signaling_load(config: LoadConfig) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("nccall-sim: cannot find my own binary: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let sim = match ChildSimulator::start(&exe, config.users) {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("nccall-sim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!(
+        "signaling load: {} users, {} concurrent one-to-one calls x {} waves at {} calls/s, simulator pid {} at {}",
+        config.users,
+        config.calls,
+        config.waves,
+        config.rate,
+        sim.pid(),
+        sim.url
+    );
+    let report = match signaling::run(&config, &sim).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nccall-sim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let kib =
+        |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    println!(
+        "connected {} users in {:.2} s ({} errors); server memory idle {}, connected {}, {} KiB per user",
+        report.users - report.connect_errors,
+        report.connect_took.as_secs_f64(),
+        report.connect_errors,
+        kib(report.server_kib_idle),
+        kib(report.server_kib_connected),
+        report
+            .kib_per_user()
+            .map_or("?".to_string(), |k| format!("{k:.1}"))
+    );
+    println!(
+        "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8}",
+        "wave", "placed", "connected", "errors", "p50", "p90", "p99", "max", "mem in calls", "took"
+    );
+    let mut failed = report.connect_errors > 0;
+    for (i, w) in report.waves.iter().enumerate() {
+        let ms = |d: Duration| format!("{:.2}ms", d.as_secs_f64() * 1000.0);
+        println!(
+            "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>7.1}s",
+            i + 1,
+            w.placed,
+            w.connected,
+            w.errors,
+            ms(w.p50),
+            ms(w.p90),
+            ms(w.p99),
+            ms(w.max),
+            kib(w.server_kib_with_calls),
+            w.took.as_secs_f64()
+        );
+        failed |= w.errors > 0;
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Runs growing loads until one loses 1% or more; prints a line per run

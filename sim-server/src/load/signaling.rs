@@ -1,0 +1,553 @@
+//! Signaling load: many users connected to a simulator process, placing,
+//! answering and hanging up one-to-one calls in waves.
+//!
+//! The simulator runs as a child process (this same binary), so its memory
+//! is its own: read from `/proc/<pid>/status` with nobody connected, with
+//! every user connected, and with every call of a wave up at once. The users
+//! are light protocol clients (one WebSocket and one task each, speaking the
+//! wire protocol of `docs/protocol.md` with the typed frames of
+//! `nccall-protocol`), not engines: the figure is the server's.
+//!
+//! A wave: callers (even users) call the next user at a steady rate; callees
+//! answer as soon as the call rings; a call's setup time is from the caller
+//! sending `startCall` to the caller receiving `callConnected`. Once every
+//! call of the wave is up (all of them at once: the concurrency figure), the
+//! callers hang up and the wave ends when every call has ended on both sides.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use nccall_protocol::{
+    AcceptCallParams, AckParams, CallMediaType, ClientFrame, EndCallParams, HelloParams,
+    HelloResult, MediaState, PROTOCOL_VERSION, Request, ServerEvent, ServerFrame, StartCallParams,
+    StartCallRequest, StartCallResult,
+};
+use tokio::sync::{Semaphore, mpsc};
+use tokio_tungstenite::tungstenite::Message;
+
+/// The app every load user belongs to.
+const APP: &str = "load";
+
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// Users connected at once.
+    pub users: usize,
+    /// Concurrent one-to-one calls per wave (each takes two users).
+    pub calls: usize,
+    pub waves: usize,
+    /// Calls placed per second.
+    pub rate: u32,
+    /// Connections opened at once while users log in.
+    pub connect_concurrency: usize,
+}
+
+/// Setup-time percentiles and counts of one wave.
+#[derive(Debug, Clone)]
+pub struct WaveReport {
+    pub placed: usize,
+    pub connected: usize,
+    pub errors: usize,
+    pub p50: Duration,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    /// Server memory with every call of the wave up.
+    pub server_kib_with_calls: Option<u64>,
+    /// From the first call placed until the last call ended.
+    pub took: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub users: usize,
+    pub connect_took: Duration,
+    pub connect_errors: usize,
+    pub server_kib_idle: Option<u64>,
+    pub server_kib_connected: Option<u64>,
+    pub waves: Vec<WaveReport>,
+}
+
+impl LoadReport {
+    /// Server memory per connected user, from the idle and connected figures.
+    pub fn kib_per_user(&self) -> Option<f64> {
+        let (idle, connected) = (self.server_kib_idle?, self.server_kib_connected?);
+        Some(connected.saturating_sub(idle) as f64 / self.users.max(1) as f64)
+    }
+}
+
+/// A simulator started as a child process; killed when dropped.
+pub struct ChildSimulator {
+    child: Child,
+    pub url: String,
+    fixtures: std::path::PathBuf,
+}
+
+impl ChildSimulator {
+    /// Starts `exe` (this binary) listening on a free loopback port, with
+    /// fixtures for `users` load users (`u0`.. with tokens `t0`..).
+    pub fn start(exe: &std::path::Path, users: usize) -> Result<ChildSimulator, String> {
+        let fixtures =
+            std::env::temp_dir().join(format!("nccall-load-{}-{users}.yaml", std::process::id()));
+        let mut yaml = format!("apps:\n  - app_key: {APP}\n    users:\n");
+        for i in 0..users {
+            yaml.push_str(&format!("      - {{ user_id: u{i}, token: t{i} }}\n"));
+        }
+        std::fs::File::create(&fixtures)
+            .and_then(|mut f| f.write_all(yaml.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", fixtures.display()))?;
+        let mut child = Command::new(exe)
+            .args(["--listen", "127.0.0.1:0", "--fixtures"])
+            .arg(&fixtures)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start the simulator: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout from the simulator")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("nccall-sim: listening on ") {
+                        break url.trim().to_string();
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    return Err("the simulator exited before listening".into());
+                }
+            }
+        };
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Ok(ChildSimulator {
+            child,
+            url,
+            fixtures,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory of the simulator process, in KiB (Linux only).
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+    }
+}
+
+impl Drop for ChildSimulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.fixtures);
+    }
+}
+
+/// What the orchestrator asks a user's task to do.
+enum Cmd {
+    Call(String),
+    HangUp,
+}
+
+/// What a user's task reports.
+enum Note {
+    /// The caller's call is connected, `setup` after it sent `startCall`.
+    Connected {
+        setup: Duration,
+    },
+    /// A call of this user ended.
+    Ended,
+    Error(String),
+}
+
+/// Raises the open-file limit to its hard maximum: every user is a socket.
+fn raise_fd_limit() {
+    #[cfg(unix)]
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+/// A one-line progress bar on stderr.
+struct Progress {
+    what: &'static str,
+    total: usize,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(what: &'static str, total: usize) -> Self {
+        Progress {
+            what,
+            total,
+            last: Instant::now() - Duration::from_secs(1),
+        }
+    }
+
+    fn show(&mut self, done: usize) {
+        if self.last.elapsed() < Duration::from_millis(100) && done < self.total {
+            return;
+        }
+        self.last = Instant::now();
+        let width = 30;
+        let filled = done * width / self.total.max(1);
+        eprint!(
+            "\r{:<12} [{}{}] {done}/{}",
+            self.what,
+            "#".repeat(filled),
+            "-".repeat(width - filled),
+            self.total
+        );
+        if done >= self.total {
+            eprintln!();
+        }
+    }
+}
+
+/// Runs the load against a simulator at `sim`.
+pub async fn run(config: &LoadConfig, sim: &ChildSimulator) -> Result<LoadReport, String> {
+    raise_fd_limit();
+    let users = config.users.max(2);
+    let calls = config.calls.min(users / 2);
+    let server_kib_idle = sim.rss_kib();
+
+    // Log everyone in.
+    let (notes_tx, mut notes) = mpsc::unbounded_channel::<(usize, Note)>();
+    let started = Instant::now();
+    let gate = Arc::new(Semaphore::new(config.connect_concurrency.max(1)));
+    let (ready_tx, mut ready) =
+        mpsc::unbounded_channel::<Result<(usize, mpsc::UnboundedSender<Cmd>), String>>();
+    for i in 0..users {
+        let (gate, url, ready_tx, notes_tx) = (
+            gate.clone(),
+            sim.url.clone(),
+            ready_tx.clone(),
+            notes_tx.clone(),
+        );
+        tokio::spawn(async move {
+            let Ok(_permit) = gate.acquire_owned().await else {
+                return;
+            };
+            match connect(&url, i).await {
+                Ok(client) => {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    let _ = ready_tx.send(Ok((i, tx)));
+                    // The orchestrator counts logins until every sender is gone.
+                    drop(ready_tx);
+                    drop(_permit);
+                    client.serve(rx, notes_tx).await;
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(format!("u{i}: {e}")));
+                }
+            }
+        });
+    }
+    drop(ready_tx);
+    let mut senders: HashMap<usize, mpsc::UnboundedSender<Cmd>> = HashMap::new();
+    let mut connect_errors = Vec::new();
+    let mut bar = Progress::new("connecting", users);
+    while let Some(r) = ready.recv().await {
+        match r {
+            Ok((i, tx)) => {
+                senders.insert(i, tx);
+            }
+            Err(e) => connect_errors.push(e),
+        }
+        bar.show(senders.len() + connect_errors.len());
+    }
+    let connect_took = started.elapsed();
+    if let Some(first) = connect_errors.first() {
+        eprintln!(
+            "{} users could not log in; first: {first}",
+            connect_errors.len()
+        );
+    }
+    // Let the server settle before reading its memory.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server_kib_connected = sim.rss_kib();
+
+    let mut waves = Vec::new();
+    for wave in 0..config.waves {
+        let report = run_wave(wave, calls, config.rate, &senders, &mut notes, sim).await;
+        waves.push(report);
+    }
+    Ok(LoadReport {
+        users,
+        connect_took,
+        connect_errors: connect_errors.len(),
+        server_kib_idle,
+        server_kib_connected,
+        waves,
+    })
+}
+
+async fn run_wave(
+    wave: usize,
+    calls: usize,
+    rate: u32,
+    senders: &HashMap<usize, mpsc::UnboundedSender<Cmd>>,
+    notes: &mut mpsc::UnboundedReceiver<(usize, Note)>,
+    sim: &ChildSimulator,
+) -> WaveReport {
+    let started = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
+    let mut setups: Vec<Duration> = Vec::with_capacity(calls);
+    let mut errors = 0usize;
+    let mut bar = Progress::new(if wave == 0 { "calls" } else { "calls again" }, calls);
+    let mut placed = 0usize;
+    let mut next = tokio::time::Instant::now();
+    // Place calls at the rate while collecting what comes back.
+    while setups.len() + errors < calls {
+        let wait = if placed < calls {
+            next
+        } else {
+            tokio::time::Instant::now() + Duration::from_secs(30)
+        };
+        tokio::select! {
+            () = tokio::time::sleep_until(wait), if placed < calls => {
+                let caller = 2 * placed;
+                if let Some(tx) = senders.get(&caller) {
+                    let _ = tx.send(Cmd::Call(format!("u{}", caller + 1)));
+                } else {
+                    errors += 1;
+                }
+                placed += 1;
+                next += interval;
+            }
+            note = notes.recv() => match note {
+                Some((_, Note::Connected { setup })) => setups.push(setup),
+                Some((user, Note::Error(e))) => {
+                    if errors == 0 {
+                        eprintln!("\nu{user}: {e}");
+                    }
+                    errors += 1;
+                }
+                Some((_, Note::Ended)) => {}
+                None => break,
+            },
+            () = tokio::time::sleep(Duration::from_secs(30)), if placed >= calls => {
+                eprintln!("\nno answer for 30 s; {} calls missing", calls - setups.len() - errors);
+                errors += calls - setups.len() - errors;
+            }
+        }
+        bar.show(setups.len() + errors);
+    }
+    // Every call of the wave is up now.
+    let server_kib_with_calls = sim.rss_kib();
+    for i in 0..calls {
+        if let Some(tx) = senders.get(&(2 * i)) {
+            let _ = tx.send(Cmd::HangUp);
+        }
+    }
+    // Both sides of every connected call see it end.
+    let mut ended = 0usize;
+    let expected = 2 * setups.len();
+    while ended < expected {
+        match tokio::time::timeout(Duration::from_secs(30), notes.recv()).await {
+            Ok(Some((_, Note::Ended))) => ended += 1,
+            Ok(Some((_, Note::Error(_)))) => errors += 1,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => {
+                errors += expected - ended;
+                break;
+            }
+        }
+    }
+    setups.sort();
+    let pick = |q: f64| -> Duration {
+        if setups.is_empty() {
+            return Duration::ZERO;
+        }
+        let idx = ((setups.len() as f64 - 1.0) * q).round() as usize;
+        setups[idx.min(setups.len() - 1)]
+    };
+    WaveReport {
+        placed,
+        connected: setups.len(),
+        errors,
+        p50: pick(0.50),
+        p90: pick(0.90),
+        p99: pick(0.99),
+        max: setups.last().copied().unwrap_or_default(),
+        server_kib_with_calls,
+        took: started.elapsed(),
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One logged-in user.
+struct Client {
+    index: usize,
+    ws: Ws,
+    heartbeat: Duration,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn frame(request: Request) -> Message {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let text = serde_json::to_string(&ClientFrame { id, request }).unwrap_or_default();
+    Message::text(text)
+}
+
+async fn connect(url: &str, index: usize) -> Result<Client, String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let hello = Request::Hello(HelloParams {
+        protocol_version: PROTOCOL_VERSION,
+        app_key: APP.into(),
+        token: format!("t{index}"),
+        device_id: "load".into(),
+        resume: None,
+    });
+    ws.send(frame(hello))
+        .await
+        .map_err(|e| format!("send: {e}"))?;
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .map_err(|_| "no answer to hello in 30 s".to_string())?;
+        let Some(Ok(Message::Text(text))) = msg else {
+            return Err(format!("connection ended: {msg:?}"));
+        };
+        if let Ok(ServerFrame::Response(r)) = serde_json::from_str::<ServerFrame>(text.as_str()) {
+            if r.code != 0 {
+                return Err(format!("hello refused: {} {:?}", r.code, r.message));
+            }
+            let hello: HelloResult = r
+                .result
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or("hello result missing")?;
+            return Ok(Client {
+                index,
+                ws,
+                heartbeat: Duration::from_millis(hello.heartbeat_interval_ms.max(1_000)),
+            });
+        }
+    }
+}
+
+impl Client {
+    /// Answers calls, places and ends them when told, keeps the connection
+    /// alive (heartbeats) and acknowledges events, until the orchestrator goes.
+    async fn serve(
+        mut self,
+        mut cmds: mpsc::UnboundedReceiver<Cmd>,
+        notes: mpsc::UnboundedSender<(usize, Note)>,
+    ) {
+        let me = self.index;
+        let mut current: Option<String> = None;
+        let mut calling_since: Option<Instant> = None;
+        let mut last_seq = 0u64;
+        let mut acked = 0u64;
+        let mut beat = tokio::time::interval(self.heartbeat);
+        beat.tick().await;
+        loop {
+            let out: Option<Message> = tokio::select! {
+                cmd = cmds.recv() => match cmd {
+                    None => return,
+                    Some(Cmd::Call(callee)) => {
+                        calling_since = Some(Instant::now());
+                        let params = StartCallParams::single(callee, CallMediaType::Audio);
+                        Some(frame(Request::StartCall(StartCallRequest { params, media: MediaState::default() })))
+                    }
+                    Some(Cmd::HangUp) => current.clone().map(|call_id| {
+                        frame(Request::EndCall(EndCallParams { call_id, push_config: None }))
+                    }),
+                },
+                _ = beat.tick() => {
+                    if last_seq > acked {
+                        acked = last_seq;
+                        let _ = self.ws.send(frame(Request::Ack(AckParams { seq: acked }))).await;
+                    }
+                    Some(frame(Request::Heartbeat))
+                }
+                msg = self.ws.next() => {
+                    let Some(Ok(Message::Text(text))) = msg else {
+                        if !matches!(msg, Some(Ok(_))) {
+                            let _ = notes.send((me, Note::Error(format!("connection ended: {msg:?}"))));
+                            return;
+                        }
+                        continue;
+                    };
+                    match serde_json::from_str::<ServerFrame>(text.as_str()) {
+                        Ok(ServerFrame::Response(r)) if r.code != 0 => {
+                            let _ = notes.send((me, Note::Error(format!("code {} {:?}", r.code, r.message))));
+                            None
+                        }
+                        Ok(ServerFrame::Response(r)) => {
+                            if let Some(started) = r.result.and_then(|v| serde_json::from_value::<StartCallResult>(v).ok()) {
+                                current = Some(started.call_id);
+                            }
+                            None
+                        }
+                        Ok(ServerFrame::Event { seq, event }) => {
+                            last_seq = seq;
+                            let reply = match event {
+                                ServerEvent::CallReceived { call_id, .. } => {
+                                    current = Some(call_id.clone());
+                                    Some(frame(Request::AcceptCall(AcceptCallParams { call_id, media: MediaState::default() })))
+                                }
+                                ServerEvent::CallConnected { .. } => {
+                                    if let Some(since) = calling_since.take() {
+                                        let _ = notes.send((me, Note::Connected { setup: since.elapsed() }));
+                                    }
+                                    None
+                                }
+                                ServerEvent::CallEnded { .. } => {
+                                    current = None;
+                                    let _ = notes.send((me, Note::Ended));
+                                    None
+                                }
+                                _ => None,
+                            };
+                            if last_seq >= acked + 32 {
+                                acked = last_seq;
+                                let _ = self.ws.send(frame(Request::Ack(AckParams { seq: acked }))).await;
+                            }
+                            reply
+                        }
+                        Ok(ServerFrame::Error { code, message }) => {
+                            let _ = notes.send((me, Note::Error(format!("error frame {code}: {message}"))));
+                            None
+                        }
+                        Err(e) => {
+                            let _ = notes.send((me, Note::Error(format!("undecodable frame: {e}"))));
+                            None
+                        }
+                    }
+                }
+            };
+            if let Some(out) = out
+                && self.ws.send(out).await.is_err()
+            {
+                let _ = notes.send((me, Note::Error("send failed".into())));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The signaling load tool end to end, small: a simulator child process,
+//! 40 users, 20 concurrent calls in two waves, every call set up and ended.
+//! (The figures come from `nccall-sim signaling-load`, not from here.)
+
+use nccall_sim::load::signaling::{self, ChildSimulator, LoadConfig};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_load_sets_up_and_ends_every_call() {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_nccall-sim"));
+    let sim = ChildSimulator::start(exe, 40).expect("simulator");
+    let config = LoadConfig {
+        users: 40,
+        calls: 20,
+        waves: 2,
+        rate: 500,
+        connect_concurrency: 10,
+    };
+    let report = signaling::run(&config, &sim).await.expect("load");
+    assert_eq!(report.connect_errors, 0);
+    assert_eq!(report.waves.len(), 2);
+    for wave in &report.waves {
+        assert_eq!((wave.placed, wave.connected, wave.errors), (20, 20, 0));
+        assert!(wave.p50 <= wave.p99 && wave.p99 <= wave.max);
+    }
+    if cfg!(target_os = "linux") {
+        assert!(report.kib_per_user().is_some(), "memory read from /proc");
+    }
+}
