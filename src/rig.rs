@@ -78,6 +78,8 @@ impl Rig {
             devices: devices.clone(),
             // Reconnect scenarios wait for real reconnect attempts: keep them close.
             reconnect_max_backoff: Duration::from_millis(100),
+            // Media outages in scenarios last seconds, not tens of them.
+            media_loss_timeout: Duration::from_secs(1),
             media_enabled,
             ..EngineConfig::default()
         });

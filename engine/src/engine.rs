@@ -21,7 +21,8 @@ use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, Vi
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
 use crate::media::{
-    ConnectionQualityHandler, MediaSession, MediaShared, RemoteVideoView, VideoView, assign_slots,
+    ConnectionQualityHandler, DEFAULT_MEDIA_LOSS_TIMEOUT, LinkState, MediaSession, MediaShared,
+    RemoteVideoView, SlotControl, VideoView, assign_slots,
 };
 use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
@@ -41,6 +42,10 @@ pub struct EngineConfig {
     /// After an unexpected loss of the signaling connection the engine
     /// reconnects on its own, waiting 0, then 50 ms, doubling up to this.
     pub reconnect_max_backoff: Duration,
+    /// A media path silent this long counts as lost: the engine builds and
+    /// publishes a new peer connection (the ICE disconnected timeout; the
+    /// `webrtc` crate's default, 5 s).
+    pub media_loss_timeout: Duration,
     /// `false`: signaling only, no peer connection is ever built (load
     /// generators and signaling benchmarks, where media would only add
     /// noise). Calls, events and logs behave the same.
@@ -54,6 +59,7 @@ impl Default for EngineConfig {
             device_id: "rust-engine".into(),
             devices: Arc::new(VirtualDevices::builtin()),
             reconnect_max_backoff: Duration::from_secs(2),
+            media_loss_timeout: DEFAULT_MEDIA_LOSS_TIMEOUT,
             media_enabled: true,
         }
     }
@@ -177,12 +183,16 @@ impl Drop for MediaSlot {
 /// What media arrived for this engine so far (all calls).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MediaStats {
-    /// A peer connection to the media server is up for the current call.
+    /// A peer connection to the media server is up (ICE and DTLS connected)
+    /// for the current call.
     pub connected: bool,
     pub audio_packets_received: u64,
     pub video_frames_received: u64,
     /// The round trip to the media server at the last quality interval.
     pub round_trip_time: Option<Duration>,
+    /// Peer connections built again in the current call after its media
+    /// path was lost.
+    pub media_reconnections: u64,
 }
 
 impl Default for CallEngine {
@@ -193,11 +203,16 @@ impl Default for CallEngine {
 
 impl CallEngine {
     pub fn new(config: EngineConfig) -> Self {
+        let media = MediaShared::default();
+        let loss_ms = u64::try_from(config.media_loss_timeout.as_millis()).unwrap_or(u64::MAX);
+        media
+            .loss_timeout_ms
+            .store(loss_ms.max(1), AtomicOrdering::SeqCst);
         let engine = CallEngine {
             inner: Arc::new_cyclic(|me| Inner {
                 me: me.clone(),
                 config,
-                media: Arc::new(MediaShared::default()),
+                media: Arc::new(media),
                 state: Mutex::new(State::default()),
                 handler: Mutex::new(None),
                 subscribers: Mutex::new(Vec::new()),
@@ -567,12 +582,18 @@ impl CallEngine {
             .lock_state()
             .media_slot
             .as_ref()
-            .is_some_and(|slot| slot.session.lock().map(|s| s.is_some()).unwrap_or(false));
+            .is_some_and(|slot| slot.session.lock().map(|s| s.is_some()).unwrap_or(false))
+            && self.inner.media.link_up.load(AtomicOrdering::SeqCst);
         MediaStats {
             connected,
             audio_packets_received: self.inner.media.audio_received.load(AtomicOrdering::SeqCst),
             video_frames_received: self.inner.media.video_received.load(AtomicOrdering::SeqCst),
             round_trip_time: self.inner.media.round_trip_time(),
+            media_reconnections: self
+                .inner
+                .media
+                .media_reconnections
+                .load(AtomicOrdering::SeqCst),
         }
     }
 
@@ -584,6 +605,20 @@ impl CallEngine {
             media.audio_received.load(AtomicOrdering::SeqCst)
         })
         .await
+    }
+
+    /// Waits until the current call's peer connection is connected (`true`)
+    /// or not (`false`), up to `timeout`; returns whether it is now.
+    pub async fn wait_media_connected(&self, connected: bool, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let changed = self.inner.media.link_changed.notified();
+            if self.media_stats().connected == connected
+                || tokio::time::timeout_at(deadline, changed).await.is_err()
+            {
+                return self.media_stats().connected == connected;
+            }
+        }
     }
 
     /// Audio packets received from `user_id` in the current call.
@@ -896,7 +931,8 @@ impl CallEngine {
 /// The media of one call: builds the peer connection at once, publishes it
 /// with the receive slots wanted when the call connects, then follows
 /// changes of the slots, adding m-lines (renegotiation) when the call grows
-/// past its largest size.
+/// past its largest size, and builds a new connection when the media path
+/// is lost (silent for the loss timeout), until the call ends.
 async fn run_media(
     engine: CallEngine,
     call_id: String,
@@ -905,7 +941,7 @@ async fn run_media(
     target: Arc<Mutex<Option<MediaSession>>>,
 ) {
     let shared = engine.inner.media.clone();
-    let outcome = async {
+    let outcome: Result<(), String> = async {
         let wanted = slots.borrow().len().max(1);
         let (pending, offer) = MediaSession::offer(wanted, shared.clone()).await?;
         // Built ahead; the media server takes it once the call is connected.
@@ -927,34 +963,114 @@ async fn run_media(
             .await
             .map_err(|e| e.to_string())?;
         shared.reset_reception(first);
-        let session = pending.answer(answer).await?;
-        let control = session.slot_control();
-        if let Ok(mut slot) = target.lock() {
-            *slot = Some(session);
-        }
-        while slots.changed().await.is_ok() {
-            let next = slots.borrow_and_update().clone();
-            let offer = if next.len() > control.offered() {
-                Some(control.grow(next.len()).await?)
-            } else {
-                None
-            };
-            let answer = engine
-                .update_media(&call_id, offer, next.clone())
-                .await
-                .map_err(|e| e.to_string())?;
-            if let Some(answer) = answer {
-                control.apply_answer(answer).await?;
+        let mut session = pending.answer(answer).await?;
+        loop {
+            let control = session.slot_control();
+            let mut link = session.link_state().ok_or("the connection has no state")?;
+            if let Ok(mut slot) = target.lock() {
+                *slot = Some(session);
             }
-            if let Ok(mut current) = shared.slots.lock() {
-                *current = next;
+            // Follow the slots until the media path is lost.
+            loop {
+                tokio::select! {
+                    changed = slots.changed() => {
+                        if changed.is_err() {
+                            return Ok(()); // the call's media is being dropped
+                        }
+                        let next = slots.borrow_and_update().clone();
+                        follow_slots(&engine, &call_id, &control, next).await?;
+                    }
+                    lost = async { link.wait_for(|s| *s == LinkState::Lost).await.is_ok() } => {
+                        if !lost {
+                            return Ok(());
+                        }
+                        break;
+                    }
+                }
             }
+            tracing::info!(
+                call = call_id,
+                "media path lost; building a new peer connection"
+            );
+            session = reconnect_media(&engine, &call_id, &slots, &target).await;
         }
-        Ok::<(), String>(())
     }
     .await;
     if let Err(e) = outcome {
         tracing::warn!(call = call_id, "media failed: {e}");
+    }
+}
+
+/// Tells the media server who each receive slot carries now, adding
+/// m-lines first when there are more slots than the connection has.
+async fn follow_slots(
+    engine: &CallEngine,
+    call_id: &str,
+    control: &SlotControl,
+    next: Vec<String>,
+) -> Result<(), String> {
+    let offer = if next.len() > control.offered() {
+        Some(control.grow(next.len()).await?)
+    } else {
+        None
+    };
+    let answer = engine
+        .update_media(call_id, offer, next.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(answer) = answer {
+        control.apply_answer(answer).await?;
+    }
+    if let Ok(mut current) = engine.inner.media.slots.lock() {
+        *current = next;
+    }
+    Ok(())
+}
+
+/// Replaces a lost peer connection: closes it, then builds and publishes a
+/// new one (the media server drops the old one on the new publish), trying
+/// again with backoff (100 ms doubling to 2 s) while it fails, e.g. while
+/// signaling is still reconnecting. Ends only with a new connection, or
+/// when the task is aborted with the call's media.
+async fn reconnect_media(
+    engine: &CallEngine,
+    call_id: &str,
+    slots: &tokio::sync::watch::Receiver<Vec<String>>,
+    target: &Arc<Mutex<Option<MediaSession>>>,
+) -> MediaSession {
+    let shared = engine.inner.media.clone();
+    if let Ok(mut slot) = target.lock() {
+        slot.take();
+    }
+    shared.link_up.store(false, AtomicOrdering::SeqCst);
+    shared.link_changed.notify_waiters();
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let wanted = slots.borrow().clone();
+        let attempt = async {
+            let (pending, offer) = MediaSession::offer(wanted.len().max(1), shared.clone()).await?;
+            let answer = engine
+                .publish_media(call_id, offer, wanted.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            pending.answer(answer).await
+        };
+        match attempt.await {
+            Ok(session) => {
+                if let Ok(mut current) = shared.slots.lock() {
+                    *current = wanted;
+                }
+                shared
+                    .media_reconnections
+                    .fetch_add(1, AtomicOrdering::SeqCst);
+                return session;
+            }
+            Err(e) => {
+                tracing::debug!(call = call_id, "media reconnect failed: {e}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+        }
     }
 }
 

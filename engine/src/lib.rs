@@ -38,9 +38,10 @@ pub use events::{
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
 pub use media::{
-    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, ICE_CHECK_INTERVAL,
-    ICE_MAX_BINDING_REQUESTS, QUALITY_INTERVAL, ReceiveQualityEvent, RecordingView,
-    RemoteVideoView, RenderedFrame, SendQualityEvent, VideoView, live_peer_connections,
+    AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler,
+    DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS, QUALITY_INTERVAL,
+    ReceiveQualityEvent, RecordingView, RemoteVideoView, RenderedFrame, SendQualityEvent,
+    VideoView, live_peer_connections,
 };
 pub use nccall_protocol::{
     CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,

@@ -20,8 +20,8 @@ pub use quality::{
     AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, QUALITY_INTERVAL,
     ReceiveQualityEvent, SendQualityEvent,
 };
-pub use session::{ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS};
-pub(crate) use session::{MediaSession, MediaShared};
+pub use session::{DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS};
+pub(crate) use session::{LinkState, MediaSession, MediaShared, SlotControl};
 pub(crate) use slots::assign_slots;
 pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};
 

@@ -85,7 +85,18 @@ pub(crate) struct MediaShared {
     pub local_level: AtomicU32,
     /// The last round trip measured, in microseconds (0: none yet).
     pub rtt_us: AtomicU64,
+    /// The current peer connection is connected.
+    pub link_up: AtomicBool,
+    pub link_changed: Notify,
+    /// Peer connections rebuilt after a lost media path, in this call.
+    pub media_reconnections: AtomicU64,
+    /// `EngineConfig::media_loss_timeout` in milliseconds (0: the default).
+    pub loss_timeout_ms: AtomicU64,
 }
+
+/// How long a silent media path is tolerated before the peer connection is
+/// rebuilt, unless the engine's config says otherwise.
+pub const DEFAULT_MEDIA_LOSS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What arrived from one remote user: the figures an RTCP receiver report
 /// is made of, and the audio level.
@@ -133,6 +144,13 @@ impl MediaShared {
         }
     }
 
+    pub(crate) fn loss_timeout(&self) -> Duration {
+        match self.loss_timeout_ms.load(Ordering::SeqCst) {
+            0 => DEFAULT_MEDIA_LOSS_TIMEOUT,
+            ms => Duration::from_millis(ms),
+        }
+    }
+
     pub(crate) fn round_trip_time(&self) -> Option<Duration> {
         match self.rtt_us.load(Ordering::SeqCst) {
             0 => None,
@@ -157,6 +175,7 @@ impl MediaShared {
             r.clear();
         }
         self.rtt_us.store(0, Ordering::SeqCst);
+        self.media_reconnections.store(0, Ordering::SeqCst);
     }
 }
 
@@ -193,6 +212,8 @@ pub(crate) struct MediaSession {
     pc: Arc<dyn PeerConnection>,
     tasks: Vec<JoinHandle<()>>,
     slots: SlotControl,
+    /// Set once the answer is applied.
+    state: Option<watch::Receiver<LinkState>>,
 }
 
 /// Adds receive slots to a running connection (renegotiation). It shares
@@ -277,9 +298,18 @@ impl Drop for MediaSession {
     }
 }
 
+/// How the peer connection is doing, as the media task needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    Connecting,
+    Connected,
+    /// Disconnected (no consent answers for the loss timeout) or failed.
+    Lost,
+}
+
 struct Events {
     gathered: mpsc::Sender<()>,
-    connected: watch::Sender<bool>,
+    state: watch::Sender<LinkState>,
     /// Receive slot of each SSRC the media server sends on.
     ssrc_slots: Arc<Mutex<HashMap<u32, usize>>>,
     shared: Arc<MediaShared>,
@@ -294,8 +324,18 @@ impl PeerConnectionEventHandler for Events {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        self.connected
-            .send_replace(state == RTCPeerConnectionState::Connected);
+        let link = match state {
+            RTCPeerConnectionState::Connected => LinkState::Connected,
+            RTCPeerConnectionState::Disconnected | RTCPeerConnectionState::Failed => {
+                LinkState::Lost
+            }
+            _ => LinkState::Connecting,
+        };
+        self.shared
+            .link_up
+            .store(link == LinkState::Connected, Ordering::SeqCst);
+        self.shared.link_changed.notify_waiters();
+        self.state.send_replace(link);
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
@@ -429,18 +469,23 @@ impl MediaSession {
         media
             .register_default_codecs()
             .map_err(|e| format!("codecs: {e}"))?;
+        // A path silent for the loss timeout is Disconnected (the media task
+        // then builds a new connection); consent checks run four times
+        // within it so one lost answer does not count.
+        let loss = shared.loss_timeout();
         let settings = SettingEngineBuilder::new()
             .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
+            .with_ice_timeouts(Some(loss), Some(loss * 2), Some(loss / 4))
             .build();
         let (gathered, mut gathering) = mpsc::channel(1);
-        let (connected, connected_rx) = watch::channel(false);
+        let (state, state_rx) = watch::channel(LinkState::Connecting);
         let ssrc_slots = Arc::new(Mutex::new(HashMap::new()));
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             .with_setting_engine(settings)
             .with_handler(Arc::new(Events {
                 gathered,
-                connected,
+                state,
                 ssrc_slots: ssrc_slots.clone(),
                 shared: shared.clone(),
             }))
@@ -452,7 +497,7 @@ impl MediaSession {
         let pc: Arc<dyn PeerConnection> = Arc::new(pc);
         LIVE_PEER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
         let pending = PendingSession {
-            connected: connected_rx,
+            state: state_rx,
             senders: Default::default(),
             session: MediaSession {
                 pc: pc.clone(),
@@ -462,6 +507,7 @@ impl MediaSession {
                     ssrc_slots,
                     offered: Arc::new(AtomicUsize::new(slots.max(1))),
                 },
+                state: None,
             },
             audio: local_track(RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2, next_ssrc())?,
             video: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
@@ -509,9 +555,9 @@ impl MediaSession {
 
 /// A session whose offer is out, waiting for the answer.
 pub(crate) struct PendingSession {
-    /// Turns true once ICE and DTLS are up: the senders start then, so the
+    /// Connected once ICE and DTLS are up: the senders start then, so the
     /// first frame is not lost or late.
-    connected: watch::Receiver<bool>,
+    state: watch::Receiver<LinkState>,
     /// Audio, video: their parameters give the negotiated payload types.
     senders: [Option<Arc<dyn RtpSender>>; 3],
     session: MediaSession,
@@ -538,9 +584,9 @@ impl PendingSession {
             .ok_or("no video payload type negotiated".to_string())?;
         let (video, audio, shared) = (self.video.clone(), self.audio.clone(), self.shared.clone());
         let low = self.video_low.clone();
-        let mut up = self.connected.clone();
+        let mut up = self.state.clone();
         self.session.tasks.push(tokio::spawn(async move {
-            if up.wait_for(|c| *c).await.is_ok() {
+            if up.wait_for(|s| *s == LinkState::Connected).await.is_ok() {
                 send_video(video, video_pt, low, low_pt, shared).await;
             }
         }));
@@ -548,12 +594,13 @@ impl PendingSession {
         self.session
             .tasks
             .push(tokio::spawn(watch_quality(q_pc, q_shared)));
-        let (shared, mut up) = (self.shared.clone(), self.connected.clone());
+        let (shared, mut up) = (self.shared.clone(), self.state.clone());
         self.session.tasks.push(tokio::spawn(async move {
-            if up.wait_for(|c| *c).await.is_ok() {
+            if up.wait_for(|s| *s == LinkState::Connected).await.is_ok() {
                 send_audio(audio, audio_pt, shared).await;
             }
         }));
+        self.session.state = Some(self.state);
         Ok(self.session)
     }
 }
@@ -562,6 +609,11 @@ impl MediaSession {
     /// A handle that renegotiates this connection for more receive slots.
     pub(crate) fn slot_control(&self) -> SlotControl {
         self.slots.clone()
+    }
+
+    /// How the connection is doing.
+    pub(crate) fn link_state(&self) -> Option<watch::Receiver<LinkState>> {
+        self.state.clone()
     }
 }
 

@@ -130,6 +130,39 @@ async fn sfu_empty(world: &mut CallWorld) {
     assert_eq!(stats.peers, 0, "peer connections left in the media server");
 }
 
+#[then(regex = r"^(\w+)'s media connection is lost$")]
+async fn media_lost(world: &mut CallWorld, who: String) {
+    let engine = world.person(&who).engine.clone();
+    assert!(
+        engine.wait_media_connected(false, MEDIA_WAIT).await,
+        "{who}'s media connection is still up"
+    );
+}
+
+/// A new peer connection, built and published after the old one's path was lost.
+#[then(regex = r"^(\w+)'s media reconnects$")]
+async fn media_reconnects(world: &mut CallWorld, who: String) {
+    let engine = world.person(&who).engine.clone();
+    assert!(
+        engine.wait_media_connected(true, MEDIA_WAIT).await,
+        "{who}'s media did not come back"
+    );
+    let stats = engine.media_stats();
+    assert!(
+        stats.media_reconnections >= 1,
+        "{who}'s media came back on the old connection: {stats:?}"
+    );
+}
+
+#[then(regex = r"^(\w+) still has (?:her|his|their) first media connection$")]
+async fn first_media_connection(world: &mut CallWorld, who: String) {
+    let stats = world.person(&who).engine.media_stats();
+    assert!(
+        stats.connected && stats.media_reconnections == 0,
+        "{who}'s media: {stats:?}"
+    );
+}
+
 #[then(regex = r"^the media server holds (\d+) peer connections?$")]
 async fn sfu_holds(world: &mut CallWorld, n: usize) {
     let stats = world.rig().await.sim.media_stats().await;
