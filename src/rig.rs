@@ -51,9 +51,21 @@ impl Rig {
     /// Starts a simulator with the conformance fixtures; `virtual_clock`
     /// makes timers fire only when [`SimHandle::advance`] moves time.
     pub async fn start(virtual_clock: bool) -> Result<Rig, nccall_sim::SimError> {
+        Self::start_with(virtual_clock, None).await
+    }
+
+    /// As [`Rig::start`], asking clients for a heartbeat every `heartbeat`
+    /// (real time) instead of the default, so a dead link is noticed fast.
+    pub async fn start_with(
+        virtual_clock: bool,
+        heartbeat: Option<Duration>,
+    ) -> Result<Rig, nccall_sim::SimError> {
         let mut config = SimConfig::new(conformance_fixtures());
         if virtual_clock {
             config = config.with_virtual_clock();
+        }
+        if let Some(interval) = heartbeat {
+            config = config.with_heartbeat_interval(interval);
         }
         let sim = Simulator::start(config).await?;
         let epoch = sim.now();

@@ -23,6 +23,9 @@ pub struct CallWorld {
     pub cursor: BTreeMap<String, i64>,
     /// The id of each caller's last call placed in the scenario.
     pub last_call: BTreeMap<String, String>,
+    /// The heartbeat interval the simulator asks for, if a step set one
+    /// before the simulator started.
+    pub heartbeat: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -37,7 +40,7 @@ impl std::fmt::Debug for CallWorld {
 impl CallWorld {
     pub async fn rig(&mut self) -> &Rig {
         if self.rig.is_none() {
-            match Rig::start(true).await {
+            match Rig::start_with(true, self.heartbeat).await {
                 Ok(rig) => self.rig = Some(rig),
                 Err(e) => panic!("cannot start the simulator: {e}"),
             }

@@ -97,6 +97,11 @@ pub struct CallMachine {
     resuming: bool,
     /// Heartbeats sent since the server last said anything.
     silent_heartbeats: u32,
+    /// Events that arrived ahead of a gap in `seq`, held until the gap
+    /// fills, so events are processed in the order the server numbered them.
+    early: std::collections::BTreeMap<u64, ServerEvent>,
+    /// Heartbeats sent while a gap stayed open.
+    gap_heartbeats: u32,
 }
 
 /// Events processed between two acknowledgements at most (besides the one
@@ -393,17 +398,23 @@ impl CallMachine {
     /// `None` if not connected, or if the last two went unanswered: the
     /// connection is dead (half-open) and the shell should drop it.
     pub fn heartbeat(&mut self) -> Option<RequestId> {
-        if !self.is_connected() || self.silent_heartbeats >= 2 {
+        if !self.is_connected() || self.connection_is_silent() {
             return None;
         }
         self.silent_heartbeats += 1;
+        if !self.early.is_empty() {
+            self.gap_heartbeats += 1;
+        }
         self.ack();
         Some(self.queue(Request::Heartbeat, Pending::Heartbeat))
     }
 
-    /// Whether the server stopped answering heartbeats.
+    /// Whether the connection should be dropped and resumed: the server
+    /// stopped answering heartbeats, or a gap in the events' `seq` stayed
+    /// open for two heartbeats (a resume from the last event processed in
+    /// order asks the server for what is missing).
     pub fn connection_is_silent(&self) -> bool {
-        self.is_connected() && self.silent_heartbeats >= 2
+        self.is_connected() && (self.silent_heartbeats >= 2 || self.gap_heartbeats >= 2)
     }
 
     fn ack(&mut self) {
@@ -590,11 +601,25 @@ impl CallMachine {
             ServerFrame::Event { seq, event } => {
                 // Exactly once: a resume replays what the server cannot know
                 // was processed; skip what was.
-                if seq != 0 && seq <= self.last_seq {
+                if seq != 0 && (seq <= self.last_seq || self.early.contains_key(&seq)) {
                     return;
                 }
-                self.last_seq = seq;
+                // In order: an event ahead of a gap waits for the gap to fill.
+                if seq > self.last_seq + 1 {
+                    self.early.insert(seq, event);
+                    return;
+                }
+                if seq != 0 {
+                    self.last_seq = seq;
+                }
                 self.handle_event(event);
+                while let Some(next) = self.early.remove(&(self.last_seq + 1)) {
+                    self.last_seq += 1;
+                    self.handle_event(next);
+                }
+                if self.early.is_empty() {
+                    self.gap_heartbeats = 0;
+                }
                 if self.last_seq >= self.acked_seq + ACK_EVERY {
                     self.ack();
                 }
@@ -1015,6 +1040,8 @@ impl CallMachine {
         self.session_id = Some(hello.session_id.clone());
         self.last_seq = 0;
         self.acked_seq = 0;
+        self.early.clear();
+        self.gap_heartbeats = 0;
         if lost {
             let ids: Vec<String> = self.sessions.keys().cloned().collect();
             for call_id in ids {

@@ -392,7 +392,7 @@ fn invite_checks() {
     );
 
     m.handle_frame(event(
-        2,
+        1,
         ServerEvent::CallTypeChanged {
             call_id: "c1".into(),
             call_type: CallType::Group,
@@ -479,4 +479,56 @@ fn two_unanswered_heartbeats_mean_a_dead_connection() {
     // Anything from the server proves it alive again.
     m.handle_frame(event(1, incoming("call-1")));
     assert!(!m.connection_is_silent());
+}
+
+/// Events that arrive out of order (a fault the suite injects) are
+/// processed in `seq` order: the early ones wait for the gap to fill.
+#[test]
+fn events_arriving_out_of_order_are_processed_in_seq_order() {
+    let mut m = connected_as("bob");
+    let ended = |id: &str| ServerEvent::CallEnded {
+        call_id: id.into(),
+        reason: CallEndReason::RemoteCancel,
+        end_time: 5,
+    };
+    m.handle_frame(event(3, incoming("call-2")));
+    m.handle_frame(event(2, ended("call-1")));
+    assert!(m.poll_event().is_none(), "nothing before seq 1");
+    m.handle_frame(event(1, incoming("call-1")));
+    let order: Vec<String> = std::iter::from_fn(|| m.poll_event())
+        .filter_map(|e| match e {
+            CallEvent::CallReceived(r) => Some(format!("received {}", r.session.call_id())),
+            CallEvent::CallEnded(e) => Some(format!("ended {}", e.session.call_id())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["received call-1", "ended call-1", "received call-2"]
+    );
+    // A duplicate of an event processed from the buffer is skipped too.
+    m.handle_frame(event(3, incoming("call-2")));
+    assert!(m.poll_event().is_none());
+}
+
+/// A gap that stays open for two heartbeats makes the connection count as
+/// dead, so the shell reconnects and resumes from the last event in order.
+#[test]
+fn a_gap_left_open_for_two_heartbeats_asks_for_a_resume() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(2, incoming("call-2")));
+    assert!(!m.connection_is_silent());
+    m.heartbeat();
+    m.handle_frame(ok(99, json!({"serverTime": 2}))); // the server is alive
+    m.heartbeat();
+    assert!(
+        m.connection_is_silent(),
+        "the gap before seq 2 never filled"
+    );
+    m.handle_disconnect();
+    m.hello("app", "token", "dev", true);
+    let Some(Request::Hello(h)) = m.poll_transmit().map(|f| f.request) else {
+        panic!("no hello");
+    };
+    assert_eq!(h.resume.map(|r| r.last_seq), Some(0));
 }

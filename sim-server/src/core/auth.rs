@@ -18,7 +18,7 @@ impl ServerCore {
                 return;
             }
         };
-        if self.blocked.contains(&user) {
+        if self.blocked.contains(&user) || self.is_partitioned(&user) {
             // The network is down for this user: nothing gets through.
             self.outputs.push_back(Output::Close { conn });
             return;

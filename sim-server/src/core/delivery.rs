@@ -1,6 +1,6 @@
 //! Delivery of call notes: to the user's devices the note targets, numbered
 //! with the user's next sequence number; to a push notification when the
-//! user has no live device; into a holding queue while the user is held.
+//! user has no live device; through the user's signaling fault, if any (`faults.rs`).
 
 use nccall_protocol::{CallMediaType, PushConfig, ServerEvent};
 use serde::Serialize;
@@ -75,11 +75,7 @@ impl ServerCore {
             let Some((conn, frame)) = self.number_event(device, &note.event) else {
                 continue;
             };
-            let output = Output::Send { conn, frame };
-            match self.held.get_mut(&note.to) {
-                Some(queue) => queue.push(output),
-                None => self.outputs.push_back(output),
-            }
+            self.send_to_user(&note.to, Output::Send { conn, frame });
         }
         true
     }

@@ -9,6 +9,7 @@
 
 mod auth;
 mod delivery;
+mod faults;
 mod logs;
 mod sessions;
 
@@ -108,8 +109,10 @@ pub struct ServerCore {
     blocked: std::collections::HashSet<UserKey>,
     /// What `hello` tells clients (see [`ServerCore::set_heartbeat_interval`]).
     heartbeat_interval_ms: u64,
-    /// Users whose events are held back (a fault the suite injects).
-    held: HashMap<UserKey, Vec<Output>>,
+    /// Faults on the signaling path to some users (`faults.rs`).
+    faults: HashMap<UserKey, faults::SignalFault>,
+    /// The time of the input being handled.
+    now: Millis,
     /// Push notifications sent to users with no live device.
     pushes: Vec<PushRecord>,
     calls: CallTable,
@@ -143,7 +146,8 @@ impl ServerCore {
             online: HashMap::new(),
             blocked: std::collections::HashSet::new(),
             heartbeat_interval_ms: HEARTBEAT_INTERVAL_MS,
-            held: HashMap::new(),
+            faults: HashMap::new(),
+            now: 0,
             pushes: Vec::new(),
             calls: CallTable::new(),
             store,
@@ -168,6 +172,7 @@ impl ServerCore {
     }
 
     pub fn handle_input(&mut self, now: Millis, input: Input) {
+        self.now = now;
         match input {
             Input::Opened { conn } => {
                 self.conns.insert(conn, Conn::default());
@@ -179,6 +184,8 @@ impl ServerCore {
 
     /// Fires every deadline at or before `now`.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.now = now;
+        self.release_due(now);
         self.calls.handle_timeout(now);
         self.deliver_notes(now);
         self.expire_sessions(now);
@@ -186,10 +193,14 @@ impl ServerCore {
 
     /// When the core next needs [`ServerCore::handle_timeout`], if ever.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        match (self.calls.next_deadline(), self.next_expiry()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.calls.next_deadline(),
+            self.next_expiry(),
+            self.next_fault_due(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     pub fn poll_output(&mut self) -> Option<Output> {
@@ -206,6 +217,12 @@ impl ServerCore {
 
     fn handle_frame(&mut self, now: Millis, conn: ConnId, frame: ClientFrame) {
         let ClientFrame { id, request } = frame;
+        // A partitioned user's frames are lost on the way, unanswered.
+        if let Some(user) = self.user_of(conn)
+            && self.is_partitioned(&user)
+        {
+            return;
+        }
         let device = self.device_of(conn);
         let outcome = match (self.user_of(conn), request) {
             (None, Request::Hello(hello)) => return self.hello(now, conn, id, hello),
@@ -348,19 +365,6 @@ impl ServerCore {
     /// Every push notification recorded so far, oldest first.
     pub fn pushes(&self) -> &[PushRecord] {
         &self.pushes
-    }
-
-    /// Holds back every event for `user` until [`ServerCore::release`]
-    /// (answers to their own requests still go out).
-    pub fn hold(&mut self, user: UserKey) {
-        self.held.entry(user).or_default();
-    }
-
-    /// Sends what was held for `user`, in order, and stops holding.
-    pub fn release(&mut self, user: &UserKey) {
-        if let Some(outputs) = self.held.remove(user) {
-            self.outputs.extend(outputs);
-        }
     }
 
     /// The call table, for inspection.

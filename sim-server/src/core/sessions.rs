@@ -116,9 +116,8 @@ impl ServerCore {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.device = Some(device);
         }
-        match self.held.get_mut(&user) {
-            Some(queue) => queue.extend(replay),
-            None => self.outputs.extend(replay),
+        for output in replay {
+            self.send_to_user(&user, output);
         }
     }
 

@@ -7,6 +7,7 @@ use nccall_protocol::{
 };
 
 use super::{ConnId, Input, Output, ServerCore};
+use crate::calls::UserKey;
 use crate::fixtures::Fixtures;
 
 const FIXTURES: &str = "apps:
@@ -397,4 +398,88 @@ fn only_connected_members_publish_or_update_media() {
     );
     assert_eq!(code_of(&accepted), 0);
     assert!(reaches_media(&send(&mut c, 2, 22, update())));
+}
+
+/// Delayed events leave when the core's time reaches them, in order; the
+/// core asks to be woken then.
+#[test]
+fn delayed_events_leave_at_their_time_in_order() {
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    login(&mut c, 2, "tb");
+    c.delay_events(UserKey::new("app", "bob"), 2_000);
+    let placed = start_call(&mut c, 1, "bob");
+    assert!(event_seqs(&placed, 2).is_empty(), "nothing for bob yet");
+    assert_eq!(c.poll_timeout(), Some(2_000));
+    c.handle_timeout(1_999);
+    assert!(std::iter::from_fn(|| c.poll_output()).next().is_none());
+    c.handle_timeout(2_000);
+    let out: Vec<Output> = std::iter::from_fn(|| c.poll_output()).collect();
+    assert_eq!(event_seqs(&out, 2), vec![1]);
+}
+
+/// The next N events are gathered and sent last first; later ones pass.
+#[test]
+fn reversed_events_go_out_last_first() {
+    use nccall_protocol::{EndCallParams, SetMediaStateParams};
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    login(&mut c, 2, "tb");
+    c.reverse_events(UserKey::new("app", "bob"), 2);
+    let placed = start_call(&mut c, 1, "bob");
+    assert!(event_seqs(&placed, 2).is_empty(), "the first is gathered");
+    let switched = send(
+        &mut c,
+        1,
+        10,
+        Request::SetMediaState(SetMediaStateParams {
+            call_id: "call-1".into(),
+            camera_enabled: None,
+            microphone_enabled: Some(false),
+        }),
+    );
+    assert_eq!(event_seqs(&switched, 2), vec![2, 1]);
+    let ended = send(
+        &mut c,
+        1,
+        11,
+        Request::EndCall(EndCallParams {
+            call_id: "call-1".into(),
+            push_config: None,
+        }),
+    );
+    let seqs = event_seqs(&ended, 2);
+    assert!(
+        !seqs.is_empty() && seqs.windows(2).all(|w| w[0] < w[1]),
+        "{seqs:?}"
+    );
+}
+
+/// A partitioned user's requests go unanswered and events to them are
+/// lost on the wire, but kept for a resume; new connections are closed.
+#[test]
+fn a_partition_is_silent_both_ways_and_a_resume_recovers() {
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    let bob = UserKey::new("app", "bob");
+    c.handle_input(0, Input::Opened { conn: 2 });
+    let hello = hello_result(&send(&mut c, 2, 1, hello("app", "tb", PROTOCOL_VERSION)));
+    c.partition(bob.clone());
+    let placed = start_call(&mut c, 1, "bob");
+    assert!(event_seqs(&placed, 2).is_empty(), "lost on the way");
+    let unanswered = send(&mut c, 2, 5, Request::Heartbeat);
+    assert!(unanswered.is_empty(), "{unanswered:?}");
+    // A new connection gets nowhere while the partition lasts.
+    c.handle_input(0, Input::Opened { conn: 3 });
+    let refused = send(&mut c, 3, 1, resume_hello("tb", &hello.session_id, 0));
+    assert!(
+        matches!(refused.as_slice(), [Output::Close { conn: 3 }]),
+        "{refused:?}"
+    );
+    // Healed: the engine gave up on conn 2 and resumes on conn 4.
+    c.release(&bob);
+    c.handle_input(0, Input::Closed { conn: 2 });
+    c.handle_input(0, Input::Opened { conn: 4 });
+    let resumed = send(&mut c, 4, 1, resume_hello("tb", &hello.session_id, 0));
+    assert_eq!(event_seqs(&resumed, 4), vec![1], "the lost event, replayed");
 }

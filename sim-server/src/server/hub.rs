@@ -72,6 +72,12 @@ pub(super) enum Fault {
     /// Drop them and refuse new ones until `Restore`.
     Down,
     Restore,
+    /// Events leave this long (simulator time) after they were sent.
+    Delay(Millis),
+    /// The next so many events arrive last first.
+    Reverse(usize),
+    /// Connections stay open but nothing gets through either way.
+    Partition,
 }
 
 pub(super) async fn run(
@@ -123,6 +129,9 @@ pub(super) async fn run(
                             Fault::Drop => core.drop_connections(clock.now(), &user),
                             Fault::Down => core.block(clock.now(), user),
                             Fault::Restore => core.unblock(&user),
+                            Fault::Delay(ms) => core.delay_events(user, ms),
+                            Fault::Reverse(n) => core.reverse_events(user, n),
+                            Fault::Partition => core.partition(user),
                         }
                         route(&mut core, &mut conns, &media);
                         let _ = ack.send(());

@@ -237,7 +237,38 @@ impl SimHandle {
         self.ask(|ack| HubMsg::Hold { user, ack }).await
     }
 
-    /// Delivers what was held for the user, in order, and stops holding.
+    /// Events to the user leave `delay` (simulator time: with a virtual
+    /// clock, when [`SimHandle::advance`] gets there) after they were sent,
+    /// until [`SimHandle::release`].
+    pub async fn delay_events(
+        &self,
+        app: &str,
+        user_id: &str,
+        delay: Duration,
+    ) -> Result<(), SimError> {
+        let ms = Millis::try_from(delay.as_millis()).unwrap_or(Millis::MAX);
+        self.fault(app, user_id, Fault::Delay(ms)).await
+    }
+
+    /// The next `count` events to the user arrive in reverse order.
+    pub async fn reverse_events(
+        &self,
+        app: &str,
+        user_id: &str,
+        count: usize,
+    ) -> Result<(), SimError> {
+        self.fault(app, user_id, Fault::Reverse(count)).await
+    }
+
+    /// Cuts the user off without closing anything: events to them are lost,
+    /// their requests go unanswered (a half-open link their engine must
+    /// detect), new connections are closed, until [`SimHandle::release`].
+    pub async fn partition(&self, app: &str, user_id: &str) -> Result<(), SimError> {
+        self.fault(app, user_id, Fault::Partition).await
+    }
+
+    /// Ends a hold, delay, reordering or partition of the user's events;
+    /// what was kept is delivered in order.
     pub async fn release(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
         self.ask(|ack| HubMsg::Release { user, ack }).await

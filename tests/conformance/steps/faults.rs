@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 
 use crate::world::CallWorld;
 use nccall_conformance::rig::user_of;
@@ -76,5 +76,70 @@ async fn is_reconnecting(world: &mut CallWorld, who: String) {
         reached,
         "{who} is {:?}, not reconnecting",
         engine.connection_status()
+    );
+}
+
+#[given(regex = r"^the server asks for a heartbeat every (\d+) ms$")]
+async fn heartbeat_every(world: &mut CallWorld, ms: u64) {
+    assert!(
+        world.heartbeat.is_none() && world.people.is_empty(),
+        "set the heartbeat before anyone connects"
+    );
+    world.heartbeat = Some(Duration::from_millis(ms));
+}
+
+#[when(regex = r"^(\w+)'s events are delayed by (\d+) ms$")]
+async fn events_delayed(world: &mut CallWorld, who: String, ms: u64) {
+    let app = world.app().to_string();
+    let delayed = world
+        .rig()
+        .await
+        .sim
+        .delay_events(&app, &who, Duration::from_millis(ms))
+        .await;
+    if let Err(e) = delayed {
+        panic!("{e}");
+    }
+}
+
+#[when(regex = r"^the next (\d+) events to (\w+) arrive in reverse order$")]
+async fn events_reversed(world: &mut CallWorld, n: usize, who: String) {
+    let app = world.app().to_string();
+    let reversed = world.rig().await.sim.reverse_events(&app, &who, n).await;
+    if let Err(e) = reversed {
+        panic!("{e}");
+    }
+}
+
+/// A partition: the connection stays open, nothing gets through either way.
+#[when(regex = r"^(\w+) is cut off from the server$")]
+async fn cut_off(world: &mut CallWorld, who: String) {
+    before_fault(world, &who);
+    let app = world.app().to_string();
+    let cut = world.rig().await.sim.partition(&app, &who).await;
+    if let Err(e) = cut {
+        panic!("{e}");
+    }
+}
+
+#[when(regex = r"^(\w+)'s link to the server heals$")]
+async fn link_heals(world: &mut CallWorld, who: String) {
+    let app = world.app().to_string();
+    let healed = world.rig().await.sim.release(&app, &who).await;
+    if let Err(e) = healed {
+        panic!("{e}");
+    }
+}
+
+/// Nothing the server sent `who` has arrived yet (checked after a heartbeat
+/// round trip, so whatever was not held back would be here).
+#[then(regex = r"^(\w+) has heard nothing yet$")]
+async fn heard_nothing(world: &mut CallWorld, who: String) {
+    let person = world.person(&who);
+    person.settle().await;
+    assert!(
+        person.events.is_empty(),
+        "{who} already heard {:?}",
+        person.events
     );
 }
