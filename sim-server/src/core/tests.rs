@@ -483,3 +483,177 @@ fn a_partition_is_silent_both_ways_and_a_resume_recovers() {
     let resumed = send(&mut c, 4, 1, resume_hello("tb", &hello.session_id, 0));
     assert_eq!(event_seqs(&resumed, 4), vec![1], "the lost event, replayed");
 }
+
+/// Access control, request by request: dave is in no call, so every request
+/// naming alice and bob's call (or its media-type change) is refused with a
+/// code, reaches neither of them, and changes nothing; his log requests see
+/// and delete only his own logs.
+#[test]
+fn a_user_acts_only_on_calls_they_belong_to() {
+    use nccall_protocol::{
+        CallLogOrder, CallLogPage, DeleteCallLogsParams, DeleteCallLogsResult, EndCallParams,
+        GetHistoryCallLogsParams, InviteToCallParams, ReplyChangeMediaTypeParams,
+        RequestChangeMediaTypeParams, RequestChangeMediaTypeResult, SetMediaStateParams,
+        SubscribeVideoParams, TransactionParams,
+    };
+    let mut c = core();
+    login(&mut c, 1, "ta");
+    login(&mut c, 2, "tb");
+    login(&mut c, 3, "td");
+    start_call(&mut c, 1, "bob");
+    let accept = |call: &str| {
+        Request::AcceptCall(AcceptCallParams {
+            call_id: call.into(),
+            media: MediaState::default(),
+        })
+    };
+    assert_eq!(code_of(&send(&mut c, 2, 20, accept("call-1"))), 0);
+    let asked = send(
+        &mut c,
+        1,
+        21,
+        Request::RequestChangeMediaType(RequestChangeMediaTypeParams {
+            call_id: "call-1".into(),
+            media_type: CallMediaType::AudioVideo,
+        }),
+    );
+    let tx = asked
+        .iter()
+        .find_map(|o| match o {
+            Output::Send {
+                frame: ServerFrame::Response(r),
+                ..
+            } if r.id == 21 => r
+                .result
+                .clone()
+                .and_then(|v| serde_json::from_value::<RequestChangeMediaTypeResult>(v).ok()),
+            _ => None,
+        })
+        .expect("a transaction")
+        .transaction_id;
+    let call = || "call-1".to_string();
+    let refused: Vec<(&str, Request)> = vec![
+        ("accept", accept("call-1")),
+        (
+            "end",
+            Request::EndCall(EndCallParams {
+                call_id: call(),
+                push_config: None,
+            }),
+        ),
+        (
+            "invite",
+            Request::InviteToCall(InviteToCallParams {
+                call_id: call(),
+                user_ids: vec!["dave".into()],
+            }),
+        ),
+        (
+            "switch",
+            Request::SetMediaState(SetMediaStateParams {
+                call_id: call(),
+                camera_enabled: Some(false),
+                microphone_enabled: Some(false),
+            }),
+        ),
+        (
+            "ask a media change",
+            Request::RequestChangeMediaType(RequestChangeMediaTypeParams {
+                call_id: call(),
+                media_type: CallMediaType::Audio,
+            }),
+        ),
+        (
+            "answer alice's media change",
+            Request::ReplyChangeMediaType(ReplyChangeMediaTypeParams {
+                call_id: call(),
+                transaction_id: tx.clone(),
+                is_agreed: true,
+            }),
+        ),
+        (
+            "cancel alice's media change",
+            Request::CancelChangeMediaType(TransactionParams {
+                call_id: call(),
+                transaction_id: tx.clone(),
+            }),
+        ),
+        (
+            "choose a video layer",
+            Request::SubscribeVideo(SubscribeVideoParams {
+                call_id: call(),
+                user_id: "alice".into(),
+                low_resolution: true,
+            }),
+        ),
+    ];
+    for (what, request) in refused {
+        let out = send(&mut c, 3, 30, request);
+        assert_ne!(code_of(&out), 0, "dave could {what}");
+        assert!(
+            event_seqs(&out, 1).is_empty() && event_seqs(&out, 2).is_empty(),
+            "dave's {what} reached alice or bob: {out:?}"
+        );
+        let call = c.calls().get("call-1").expect("the call goes on");
+        assert!(call.member("dave").is_none(), "after {what}");
+        assert!(call.pending_change.is_some(), "after {what}");
+    }
+    // Bob may answer; the call ends; dave sees and deletes only his own logs.
+    let end = Request::EndCall(EndCallParams {
+        call_id: call(),
+        push_config: None,
+    });
+    assert_eq!(code_of(&send(&mut c, 1, 40, end)), 0);
+    let history = |c: &mut ServerCore, conn: ConnId| -> CallLogPage {
+        let out = send(
+            c,
+            conn,
+            41,
+            Request::GetHistoryCallLogs(GetHistoryCallLogsParams {
+                start_time: -1,
+                count: 10,
+                order: CallLogOrder::Desc,
+            }),
+        );
+        out.iter()
+            .find_map(|o| match o {
+                Output::Send {
+                    frame: ServerFrame::Response(r),
+                    ..
+                } if r.id == 41 => r.result.clone().and_then(|v| serde_json::from_value(v).ok()),
+                _ => None,
+            })
+            .expect("a page")
+    };
+    assert!(history(&mut c, 3).call_log_list.is_empty());
+    let deleted = send(
+        &mut c,
+        3,
+        42,
+        Request::DeleteCallLogsForMe(DeleteCallLogsParams {
+            call_ids: vec![call()],
+        }),
+    );
+    let result = deleted
+        .iter()
+        .find_map(|o| match o {
+            Output::Send {
+                frame: ServerFrame::Response(r),
+                ..
+            } if r.id == 42 => r
+                .result
+                .clone()
+                .and_then(|v| serde_json::from_value::<DeleteCallLogsResult>(v).ok()),
+            _ => None,
+        })
+        .expect("a delete result");
+    assert_eq!(result.not_found_call_ids, vec![call()]);
+    for conn in [1, 2] {
+        let ids: Vec<String> = history(&mut c, conn)
+            .call_log_list
+            .into_iter()
+            .map(|l| l.call_id)
+            .collect();
+        assert_eq!(ids, vec![call()], "conn {conn} keeps its log");
+    }
+}
