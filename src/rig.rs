@@ -45,31 +45,85 @@ pub struct Rig {
     pub sim: SimHandle,
     /// Server time when the rig started: times in timelines are relative to it.
     pub epoch: i64,
+    /// Where the simulator keeps its call logs, when on disk (removed with the rig).
+    data_dir: Option<std::path::PathBuf>,
+    heartbeat: Option<Duration>,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A fresh directory for one rig's data.
+fn data_dir() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("nccall-rig-{}-{n}", std::process::id()))
 }
 
 impl Rig {
     /// Starts a simulator with the conformance fixtures; `virtual_clock`
     /// makes timers fire only when [`SimHandle::advance`] moves time.
     pub async fn start(virtual_clock: bool) -> Result<Rig, nccall_sim::SimError> {
-        Self::start_with(virtual_clock, None).await
+        Self::start_with(virtual_clock, None, false).await
     }
 
     /// As [`Rig::start`], asking clients for a heartbeat every `heartbeat`
-    /// (real time) instead of the default, so a dead link is noticed fast.
+    /// (real time) instead of the default, so a dead link is noticed fast,
+    /// and keeping call logs in a directory of its own if `on_disk` (so
+    /// that [`Rig::restart`] keeps them).
     pub async fn start_with(
         virtual_clock: bool,
         heartbeat: Option<Duration>,
+        on_disk: bool,
     ) -> Result<Rig, nccall_sim::SimError> {
         let mut config = SimConfig::new(conformance_fixtures());
         if virtual_clock {
             config = config.with_virtual_clock();
         }
+        let data_dir = on_disk.then(data_dir);
+        let config = Self::configure(config, heartbeat, data_dir.as_deref());
+        let sim = Simulator::start(config).await?;
+        let epoch = sim.now();
+        Ok(Rig {
+            sim,
+            epoch,
+            data_dir,
+            heartbeat,
+        })
+    }
+
+    fn configure(
+        mut config: SimConfig,
+        heartbeat: Option<Duration>,
+        data_dir: Option<&std::path::Path>,
+    ) -> SimConfig {
         if let Some(interval) = heartbeat {
             config = config.with_heartbeat_interval(interval);
         }
-        let sim = Simulator::start(config).await?;
-        let epoch = sim.now();
-        Ok(Rig { sim, epoch })
+        if let Some(dir) = data_dir {
+            config = config.with_data_dir(dir);
+        }
+        config
+    }
+
+    /// Stops the simulator (every connection closes, as when its process
+    /// dies) and starts it again on the same address, data directory and
+    /// clock: engines reconnect on their own; what is stored is still there,
+    /// what was only in memory (sessions, calls in progress) is not.
+    pub async fn restart(&mut self) -> Result<(), nccall_sim::SimError> {
+        let addr = self.sim.local_addr();
+        let clock = self.sim.clock().clone();
+        self.sim.stop().await;
+        let mut config = SimConfig::new(conformance_fixtures()).with_listen(addr);
+        config.clock = clock;
+        let config = Self::configure(config, self.heartbeat, self.data_dir.as_deref());
+        self.sim = Simulator::start(config).await?;
+        Ok(())
     }
 
     /// A participant with an engine that is not connected yet, with its own

@@ -26,6 +26,8 @@ pub struct CallWorld {
     /// The heartbeat interval the simulator asks for, if a step set one
     /// before the simulator started.
     pub heartbeat: Option<std::time::Duration>,
+    /// The simulator keeps its call logs on disk (to survive a restart).
+    pub on_disk: bool,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -38,9 +40,19 @@ impl std::fmt::Debug for CallWorld {
 }
 
 impl CallWorld {
+    /// Restarts the simulator (see [`Rig::restart`]).
+    pub async fn restart_rig(&mut self) {
+        let Some(rig) = self.rig.as_mut() else {
+            panic!("no simulator to restart");
+        };
+        if let Err(e) = rig.restart().await {
+            panic!("the simulator did not come back: {e}");
+        }
+    }
+
     pub async fn rig(&mut self) -> &Rig {
         if self.rig.is_none() {
-            match Rig::start_with(true, self.heartbeat).await {
+            match Rig::start_with(true, self.heartbeat, self.on_disk).await {
                 Ok(rig) => self.rig = Some(rig),
                 Err(e) => panic!("cannot start the simulator: {e}"),
             }

@@ -98,6 +98,11 @@ impl CallTable {
         Self::default()
     }
 
+    /// New calls are numbered after `n` (the highest id already stored).
+    pub fn continue_numbering_after(&mut self, n: u64) {
+        self.next_call_number = self.next_call_number.max(n);
+    }
+
     /// Takes the notes queued by the operations so far.
     pub fn drain_notes(&mut self) -> std::vec::Drain<'_, Note> {
         self.notes.drain(..)

@@ -132,6 +132,8 @@ impl ServerCore {
         fixtures: Fixtures,
         mut store: Box<dyn CallLogStore>,
     ) -> Result<Self, StoreError> {
+        let mut calls = CallTable::new();
+        calls.continue_numbering_after(store.max_call_number()?);
         if store.count()? == 0 {
             for app in &fixtures.apps {
                 for (n, spec) in app.seed_call_logs.iter().enumerate() {
@@ -149,7 +151,7 @@ impl ServerCore {
             faults: HashMap::new(),
             now: 0,
             pushes: Vec::new(),
-            calls: CallTable::new(),
+            calls,
             store,
             outputs: VecDeque::new(),
         })

@@ -620,7 +620,10 @@ fn a_user_acts_only_on_calls_they_belong_to() {
                 Output::Send {
                     frame: ServerFrame::Response(r),
                     ..
-                } if r.id == 41 => r.result.clone().and_then(|v| serde_json::from_value(v).ok()),
+                } if r.id == 41 => r
+                    .result
+                    .clone()
+                    .and_then(|v| serde_json::from_value(v).ok()),
                 _ => None,
             })
             .expect("a page")

@@ -143,18 +143,24 @@ impl Simulator {
 
 async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, idle: Duration) {
     let next_conn = Arc::new(AtomicU64::new(1));
+    // The connections live in this task's set: stopping the simulator (this
+    // task aborted) closes every one of them, as a process exit would.
+    let mut conns = tokio::task::JoinSet::new();
     loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                let conn = next_conn.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(conn, %peer, "connection accepted");
-                tokio::spawn(connection::serve(stream, conn, hub.clone(), idle));
-            }
-            Err(e) => {
-                // Out of file descriptors and the like: keep serving the others.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let conn = next_conn.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(conn, %peer, "connection accepted");
+                    conns.spawn(connection::serve(stream, conn, hub.clone(), idle));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: keep serving the others.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
         }
     }
 }
@@ -317,6 +323,19 @@ impl SimHandle {
     pub fn shutdown(&mut self) {
         for task in self.tasks.drain(..) {
             task.abort();
+        }
+    }
+
+    /// Stops the simulator and waits until it is gone: its listener and
+    /// every connection closed, its store closed. A simulator started on
+    /// the same address and data directory afterwards is a restart.
+    pub async fn stop(&mut self) {
+        let tasks: Vec<JoinHandle<()>> = self.tasks.drain(..).collect();
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
         }
     }
 }

@@ -83,4 +83,8 @@ pub trait CallLogStore: Send {
 
     /// How many logs are stored in all.
     fn count(&self) -> Result<u64, StoreError>;
+
+    /// The highest `N` among stored call ids `call-N` (0 if none): a
+    /// restarted simulator numbers its calls after it, so ids stay unique.
+    fn max_call_number(&self) -> Result<u64, StoreError>;
 }

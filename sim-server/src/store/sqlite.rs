@@ -195,6 +195,16 @@ impl CallLogStore for SqliteStore {
             .query_row("SELECT COUNT(*) FROM call_logs", [], |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+
+    fn max_call_number(&self) -> Result<u64, StoreError> {
+        let n: Option<i64> = self.conn.query_row(
+            "SELECT MAX(CAST(SUBSTR(call_id, 6) AS INTEGER)) FROM call_logs \
+             WHERE call_id GLOB 'call-[0-9]*'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +280,27 @@ mod tests {
                 .call_log_list
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn the_highest_stored_call_number_is_found() {
+        let store = SqliteStore::in_memory().unwrap();
+        assert_eq!(store.max_call_number().unwrap(), 0);
+        let mut store = seeded(3, 1_000);
+        // Seeded ids (`seed-N`) are not `call-N`: they do not count.
+        assert_eq!(store.max_call_number().unwrap(), 0);
+        let spec = SeedSpec {
+            owner: "alice".into(),
+            peer: "bob".into(),
+            count: 12,
+            first_end_time: 1_000_000,
+            interval_ms: 1_000,
+        };
+        for (end, logs) in spec.calls("call") {
+            store.insert_call("app", end, logs).unwrap();
+        }
+        // call-0 .. call-11: numerically 11, though "call-9" sorts last as text.
+        assert_eq!(store.max_call_number().unwrap(), 11);
     }
 
     #[test]

@@ -143,3 +143,21 @@ async fn heard_nothing(world: &mut CallWorld, who: String) {
         person.events
     );
 }
+
+#[given(regex = r"^the simulator keeps its data on disk$")]
+async fn on_disk(world: &mut CallWorld) {
+    assert!(
+        world.people.is_empty(),
+        "say so before anyone connects (the simulator starts then)"
+    );
+    world.on_disk = true;
+}
+
+#[when(regex = r"^the simulator restarts$")]
+async fn simulator_restarts(world: &mut CallWorld) {
+    let names: Vec<String> = world.people.keys().cloned().collect();
+    for name in &names {
+        before_fault(world, name);
+    }
+    world.restart_rig().await;
+}

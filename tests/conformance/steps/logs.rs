@@ -309,3 +309,17 @@ async fn no_ongoing(world: &mut CallWorld, who: String) {
         Err(e) => panic!("{who} cannot read ongoing calls: {e}"),
     }
 }
+
+#[then(regex = r"^(\w+)'s history holds (\d+) calls?$")]
+async fn history_holds(world: &mut CallWorld, who: String, n: usize) {
+    let p = page(world, &who, -1, 50, CallLogOrder::Desc).await;
+    assert_eq!(
+        p.call_log_list.len(),
+        n,
+        "{who}'s history: {:?}",
+        p.call_log_list
+            .iter()
+            .map(|l| &l.call_id)
+            .collect::<Vec<_>>()
+    );
+}
