@@ -1,3 +1,6 @@
+@core
+@req:startCall @req:acceptCall @req:endCall @req:inviteToCall
+@req:joinCall @req:getCurrentCallSession
 Feature: A user acts only on calls they belong to
   Accepting, ending or inviting on someone else's call gets a code and
   changes nothing; so do inviting someone already in the call or unknown to

@@ -1,3 +1,6 @@
+@core
+@req:startCall @req:acceptCall @req:endCall @req:joinCall
+@req:getCurrentCallSession
 Feature: Bad input gets a code, never a panic, and changes nothing
   Every refused call returns a stable numeric code (docs/codes.md) with a
   message, and leaves the engine's state as it was.

@@ -1,3 +1,6 @@
+@core
+@req:startCall @req:acceptCall @req:endCall @req:onCallReceived
+@req:onRemoteUserStateChanged @req:onCallEnded
 Feature: Calling a user who is busy
   A callee who is already in a call (ringing or connected) is busy.
   start_call always answers code 0 with a call id, and lists busy callees in

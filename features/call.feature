@@ -1,3 +1,8 @@
+@core
+@req:startCall @req:acceptCall @req:endCall @req:getCurrentCallSession
+@req:onCallReceived @req:onCallConnected @req:onCallEnded @req:onRemoteUserStateChanged
+@req:onStartTimeReceived @req:getCallId @req:getCallState @req:getCallType
+@req:getMediaType @req:getRemoteParticipants @req:getCallerUserId @req:getInviterUserId
 Feature: One-to-one call
   A caller places a call, the callee answers, and either side hangs up.
   The server fixes one billing start time and tells both sides.

@@ -1,3 +1,5 @@
+@logs
+@req:onLocalCallLogReceived @req:onServerCallLogReceived
 Feature: Call logs after a call
   When a call ends, every participant gets the server's log
   (onServerCallLogReceived); in a one-to-one call each side also builds its

@@ -1,3 +1,6 @@
+@core
+@req:enableCamera @req:enableMicrophone @req:isMicrophoneEnabled @req:onRemoteCameraStateChanged
+@req:onRemoteMicrophoneStateChanged
 Feature: Camera and microphone
   Each side switches its camera and microphone; the other side is told
   (disabled: true means off) and its participant list shows it. A choice

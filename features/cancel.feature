@@ -1,3 +1,5 @@
+@core
+@req:startCall @req:endCall @req:onCallEnded @req:onRemoteUserStateChanged
 Feature: Cancelling an outgoing call
   The caller hangs up before the callee answers: the caller sees CANCEL,
   the callee REMOTE_CANCEL and a missed call.

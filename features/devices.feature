@@ -1,3 +1,6 @@
+@devices
+@req:getAudioInputDevices @req:getAudioOutputDevices @req:getVideoInputDevices @req:selectAudioInputDevice
+@req:selectAudioOutputDevice @req:selectVideoInputDevice
 Feature: Devices
   Virtual devices (fixtures/devices.yaml) can be listed, selected (also in a
   call) and plugged or unplugged. When the device in use goes away the

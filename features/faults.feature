@@ -1,3 +1,4 @@
+@faults
 Feature: Faults on the signaling path
   The simulator can delay a user's events (in its own time), deliver them
   in reverse order, or cut the user off without closing anything (a

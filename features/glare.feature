@@ -1,3 +1,5 @@
+@core
+@req:startCall
 Feature: Glare: two users call each other at the same instant
   The server decides: the first call to reach it wins. The second caller is
   refused with SESSION_EXIST (their phone is already ringing with the first

@@ -1,3 +1,6 @@
+@group
+@req:startCall @req:acceptCall @req:endCall @req:joinCall
+@req:onRemoteUserStateChanged @req:onCallEnded
 Feature: Group calls
   A group call rings every callee; each joins when they answer. Someone who
   hangs up leaves alone. The call ends for everyone when fewer than two

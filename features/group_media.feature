@@ -1,4 +1,6 @@
 @media @group
+@req:setLocalVideoView @req:setRemoteVideoView @req:setConnectionQualityHandler @req:onReceiveQualityChanged
+@req:onAudioVolumeChanged
 Feature: Media in group calls
   One peer connection per member still: the first remote member rides the
   audio and video m-lines that also send, every further one gets a recvonly

@@ -1,3 +1,5 @@
+@group
+@req:inviteToCall @req:onRemoteUserInvited
 Feature: Inviting users during a group call
   The invitees ring with the inviter as inviterUserId; the members already
   in the call are told who was invited (not the inviter), and everyone sees

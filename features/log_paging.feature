@@ -1,3 +1,5 @@
+@logs
+@req:getHistoryCallLogs @req:getOngoingCallLogs @req:deleteCallLogsForMe @req:deleteAllCallLogsForMe
 Feature: Paging through the call history
   getHistoryCallLogs pages with a strict cursor: -1 starts at the newest
   (DESC), 0 at the oldest (ASC), and each page's syncTime is the next

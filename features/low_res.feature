@@ -1,4 +1,5 @@
 @media
+@req:setRemoteVideoView
 Feature: The low-resolution stream
   Every video publisher also sends a low-resolution layer: a second video
   track with half the width and half the height. A remote view bound with

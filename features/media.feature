@@ -1,4 +1,5 @@
 @media
+@req:setLocalVideoView @req:setRemoteVideoView @req:enableCamera @req:enableMicrophone
 Feature: Media through the simulator's SFU
   When a one-to-one call connects, each engine publishes one peer connection
   (real ICE, DTLS and SRTP on loopback) to the simulator's media server, which

@@ -1,3 +1,6 @@
+@core
+@req:requestChangeMediaType @req:cancelChangeMediaType @req:replyChangeMediaType @req:onMediaTypeChangeRequestReceived
+@req:onMediaTypeChangeResultReceived
 Feature: Changing the media type of a one-to-one call
   Either side asks; the other agrees or refuses; the asker may cancel while
   it is pending; unanswered, it times out after 60 s. Both sides get the

@@ -1,3 +1,5 @@
+@core
+@req:acceptCall @req:endCall
 Feature: One user on several devices
   A call rings on every device of the callee. Answering on one ends the
   ringing on the others with ACCEPT_BY_OTHER_CLIENT; rejecting on one ends

@@ -1,3 +1,5 @@
+@core
+@req:onCallEnded
 Feature: Nobody answers
   An unanswered call rings for the app's ring timeout (60 s unless the
   fixture says otherwise), then ends: NO_RESPONSE for the callee,

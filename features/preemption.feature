@@ -1,3 +1,5 @@
+@core
+@req:acceptCall
 Feature: Several incoming calls, and answering one while in another
   A second call rings without disturbing the active one. Answering it ends
   the active call first (only one call is active; there is no hold): the

@@ -1,3 +1,5 @@
+@push
+@req:createAndroidPushConfigBuilder
 Feature: Push notifications for users who are offline
   A callee with no live device is INVITED, not rung; the simulator records
   an incoming-call push carrying the call's pushConfig and extra. If the

@@ -1,4 +1,5 @@
 @media
+@req:setConnectionQualityHandler @req:onSendQualityChanged @req:onReceiveQualityChanged @req:onAudioVolumeChanged
 Feature: Connection quality
   Every second during a call with media the engine reads its peer
   connection's RTP statistics and reports send and receive quality, and audio

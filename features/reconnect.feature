@@ -1,3 +1,4 @@
+@faults
 Feature: Reconnect and resume
   When the signaling connection drops, the engine reconnects on its own and
   resumes its session: every event the server sent in the meantime arrives

@@ -1,3 +1,5 @@
+@core
+@req:endCall
 Feature: Rejecting an incoming call
   The callee ends a call that rings: the callee sees REJECT, the caller
   REMOTE_REJECT, and neither has a call afterwards.

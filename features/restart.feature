@@ -1,3 +1,5 @@
+@faults @logs
+@req:getHistoryCallLogs
 Feature: Restarting the simulator
   The simulator can be stopped and started again on the same address and
   data directory, as a server process restarts: every connection closes,

@@ -1,3 +1,5 @@
+@group
+@req:inviteToCall @req:onCallTypeChanged
 Feature: A one-to-one call becomes a group call
   Inviting a third user into a one-to-one call upgrades it: everyone in it
   gets onCallTypeChanged(GROUP) before the invitee rings. After that, one

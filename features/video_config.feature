@@ -1,3 +1,5 @@
+@devices
+@req:createVideoConfigBuilder @req:setVideoConfig
 Feature: Video capture configuration, and push configuration checks
   The default capture is 640x480 at 15 fps. A new configuration takes
   effect the next time capture starts (a new call, a camera switch, the

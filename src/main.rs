@@ -1,5 +1,8 @@
 //! `nccall-conformance`: tools around the conformance suite.
 //!
+//! `coverage` prints which scenarios exercise each method and callback of
+//! the spec (from their `@req:` tags) and fails on a gap.
+//!
 //! `demo` starts a simulator on loopback, connects two virtual users over a
 //! real WebSocket, places a video call from alice to bob (bob's event handler
 //! answers it), lets it run, hangs up, and prints both event timelines.
@@ -35,6 +38,13 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         talk_secs: u64,
     },
+    /// Print which scenarios exercise each method and callback of the spec
+    /// (their `@req:` tags); fails if one has none.
+    Coverage {
+        /// The folder of `.feature` files.
+        #[arg(long, default_value = "features")]
+        features: std::path::PathBuf,
+    },
 }
 
 /// Bob's handler: answers every incoming call, as the spec's example does.
@@ -63,7 +73,21 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     match args.command {
         Command::Demo { talk_secs } => demo(Duration::from_secs(talk_secs)).await,
+        Command::Coverage { features } => coverage(&features),
     }
+}
+
+fn coverage(features: &std::path::Path) -> anyhow::Result<()> {
+    use nccall_conformance::coverage::{Coverage, Surface, scan};
+    let surface = Surface::load().map_err(anyhow::Error::msg)?;
+    let scenarios = scan(features).map_err(anyhow::Error::msg)?;
+    let report = Coverage::of(&surface, &scenarios);
+    print!("{}", report.matrix());
+    println!("{}", report.summary());
+    if !report.is_complete() {
+        bail!("the spec is not fully covered");
+    }
+    Ok(())
 }
 
 async fn demo(talk: Duration) -> anyhow::Result<()> {

@@ -48,6 +48,7 @@ pub struct Rig {
     /// Where the simulator keeps its call logs, when on disk (removed with the rig).
     data_dir: Option<std::path::PathBuf>,
     heartbeat: Option<Duration>,
+    seed: u64,
 }
 
 impl Drop for Rig {
@@ -69,19 +70,20 @@ impl Rig {
     /// Starts a simulator with the conformance fixtures; `virtual_clock`
     /// makes timers fire only when [`SimHandle::advance`] moves time.
     pub async fn start(virtual_clock: bool) -> Result<Rig, nccall_sim::SimError> {
-        Self::start_with(virtual_clock, None, false).await
+        Self::start_with(virtual_clock, None, false, 0).await
     }
 
     /// As [`Rig::start`], asking clients for a heartbeat every `heartbeat`
     /// (real time) instead of the default, so a dead link is noticed fast,
     /// and keeping call logs in a directory of its own if `on_disk` (so
-    /// that [`Rig::restart`] keeps them).
+    /// that [`Rig::restart`] keeps them); `seed` seeds its randomness.
     pub async fn start_with(
         virtual_clock: bool,
         heartbeat: Option<Duration>,
         on_disk: bool,
+        seed: u64,
     ) -> Result<Rig, nccall_sim::SimError> {
-        let mut config = SimConfig::new(conformance_fixtures());
+        let mut config = SimConfig::new(conformance_fixtures()).with_seed(seed);
         if virtual_clock {
             config = config.with_virtual_clock();
         }
@@ -94,6 +96,7 @@ impl Rig {
             epoch,
             data_dir,
             heartbeat,
+            seed,
         })
     }
 
@@ -119,7 +122,9 @@ impl Rig {
         let addr = self.sim.local_addr();
         let clock = self.sim.clock().clone();
         self.sim.stop().await;
-        let mut config = SimConfig::new(conformance_fixtures()).with_listen(addr);
+        let mut config = SimConfig::new(conformance_fixtures())
+            .with_listen(addr)
+            .with_seed(self.seed);
         config.clock = clock;
         let config = Self::configure(config, self.heartbeat, self.data_dir.as_deref());
         self.sim = Simulator::start(config).await?;

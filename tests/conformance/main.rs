@@ -3,29 +3,108 @@
 //! each scenario's event timelines are compared with the YAML snapshots in
 //! `features/snapshots/` (accept new ones with `INSTA_UPDATE=always`).
 
+mod expectations;
 mod snapshot;
 mod steps;
 mod world;
 
-use cucumber::World as _;
+use std::io;
+use std::sync::Arc;
+
+use cucumber::writer::Stats as _;
+use cucumber::{World as _, WriterExt as _, cli, writer};
+use expectations::{Expectations, Outcomes};
 use world::CallWorld;
+
+/// Options of this suite besides cucumber's own (`--tags`, `--name`, ...).
+#[derive(Debug, clap::Args)]
+struct Reports {
+    /// Also write a JUnit XML report of the run to this file (for CI systems).
+    #[arg(long, value_name = "path")]
+    junit: Option<std::path::PathBuf>,
+    /// What the implementation under test is expected to fail
+    /// (`fixtures/expectations/*.yaml`).
+    #[arg(long, value_name = "path")]
+    expectations: Option<std::path::PathBuf>,
+    /// Seeds the simulators' randomness (network impairment); printed with
+    /// every failed scenario so it can be replayed.
+    #[arg(long, value_name = "n", default_value_t = 1)]
+    seed: u64,
+}
 
 #[tokio::main]
 async fn main() {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
-    CallWorld::cucumber()
+    let opts = cli::Opts::<_, _, _, Reports>::parsed();
+    let seed = opts.custom.seed;
+    let _ = world::RUN_SEED.set(seed);
+    let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/expectations/reference.yaml"
+        )
+        .into()
+    });
+    let expected = match Expectations::load(&expectations_path) {
+        Ok(e) => Arc::new(e),
+        Err(e) => panic!("expectations: {e}"),
+    };
+    let outcomes = Arc::new(Outcomes::default());
+    let junit: Box<dyn io::Write> = match &opts.custom.junit {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => panic!("cannot write the JUnit report to {}: {e}", path.display()),
+        },
+        None => Box::new(io::sink()),
+    };
+    let (hook_expected, hook_outcomes) = (expected.clone(), outcomes.clone());
+    let run = CallWorld::cucumber()
+        .with_writer(
+            writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
+                .summarized()
+                .tee::<CallWorld, _>(writer::JUnit::for_tee(junit, 0))
+                .normalized(),
+        )
+        .with_cli(opts)
         .fail_on_skipped()
-        .after(|feature, _rule, scenario, finished, world| {
+        .after(move |feature, _rule, scenario, finished, world| {
+            let (expected, outcomes) = (hook_expected.clone(), hook_outcomes.clone());
             Box::pin(async move {
+                let name = format!("{}: {}", feature.name, scenario.name);
+                let passed = matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
+                // Failed until the snapshot check (which panics on a
+                // mismatch) is through.
+                outcomes.record(&name, false);
                 // A scenario whose steps failed has already failed; its
-                // timeline would only add noise.
-                if let (Some(world), cucumber::event::ScenarioFinished::StepPassed) =
-                    (world, finished)
-                {
+                // timeline would only add noise. A known failure has no
+                // snapshot to match.
+                if let (Some(world), true) = (world, passed && !expected.is_known_failure(&name)) {
                     snapshot::check(world, feature, scenario).await;
+                }
+                outcomes.record(&name, passed);
+                if !passed {
+                    println!(
+                        "  replay: cargo test --test conformance -- --seed {} --name '{}'",
+                        world::run_seed(),
+                        scenario.name
+                    );
                 }
             })
         })
-        .run_and_exit(features)
+        .run(features)
         .await;
+    // The run's verdict is the expectations' one: a known failure does not
+    // fail it, an unexpected pass does.
+    let parsing_errors = run.parsing_errors();
+    match expected.verdict(&outcomes) {
+        Ok(line) if parsing_errors == 0 => println!("{line}"),
+        Ok(line) => {
+            println!("{line}\n{parsing_errors} feature files could not be parsed");
+            std::process::exit(1);
+        }
+        Err(report) => {
+            println!("{report}");
+            std::process::exit(1);
+        }
+    }
 }

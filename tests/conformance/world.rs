@@ -28,6 +28,8 @@ pub struct CallWorld {
     pub heartbeat: Option<std::time::Duration>,
     /// The simulator keeps its call logs on disk (to survive a restart).
     pub on_disk: bool,
+    /// Event handlers registered by steps, by user.
+    pub handlers: BTreeMap<String, std::sync::Arc<crate::steps::HandlerRecorder>>,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -37,6 +39,14 @@ impl std::fmt::Debug for CallWorld {
             .field("last_attempt", &self.last_attempt)
             .finish()
     }
+}
+
+/// The run's seed (`--seed`): every scenario's simulator randomness derives
+/// from it, so a failed scenario replays with the same losses and jitter.
+pub static RUN_SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+pub fn run_seed() -> u64 {
+    RUN_SEED.get().copied().unwrap_or(0)
 }
 
 impl CallWorld {
@@ -52,7 +62,7 @@ impl CallWorld {
 
     pub async fn rig(&mut self) -> &Rig {
         if self.rig.is_none() {
-            match Rig::start_with(true, self.heartbeat, self.on_disk).await {
+            match Rig::start_with(true, self.heartbeat, self.on_disk, run_seed()).await {
                 Ok(rig) => self.rig = Some(rig),
                 Err(e) => panic!("cannot start the simulator: {e}"),
             }

@@ -72,6 +72,12 @@ pub struct MediaServer {
 impl MediaServer {
     /// Binds a UDP socket on `ip` and starts the loop on its own thread.
     pub fn start(ip: std::net::IpAddr) -> std::io::Result<MediaServer> {
+        Self::start_seeded(ip, 0)
+    }
+
+    /// As [`MediaServer::start`]; the impairments' randomness (which packet
+    /// is lost, each packet's jitter) derives from `seed` and the user.
+    pub fn start_seeded(ip: std::net::IpAddr, seed: u64) -> std::io::Result<MediaServer> {
         // One crypto provider per process; later calls are no-ops.
         str0m::crypto::from_feature_flags().install_process_default();
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
@@ -80,7 +86,7 @@ impl MediaServer {
         let poke = std::sync::Arc::new(UdpSocket::bind(SocketAddr::new(ip, 0))?);
         std::thread::Builder::new()
             .name("nccall-sfu".into())
-            .spawn(move || run(socket, addr, rx))?;
+            .spawn(move || run(socket, addr, rx, seed))?;
         Ok(MediaServer {
             commands,
             addr,
@@ -296,7 +302,7 @@ fn take_rtc(
     new_rtc(addr, cert.clone())
 }
 
-fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
+fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, seed: u64) {
     // One DTLS certificate for the server, as SFUs do: generating one per
     // peer connection would put a key generation on every call's setup path.
     let cert = str0m::crypto::from_feature_flags()
@@ -384,7 +390,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>) {
                     } else if let Some(imp) = impairments.get_mut(&user) {
                         imp.set_profile(profile);
                     } else {
-                        let imp = Impairment::new(profile, &user);
+                        let imp = Impairment::new(profile, &format!("{seed}/{user}"));
                         impairments.insert(user, imp);
                     }
                 }

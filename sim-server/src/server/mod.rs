@@ -36,6 +36,9 @@ pub struct SimConfig {
     pub data_dir: Option<PathBuf>,
     /// How often clients are asked to send `heartbeat`.
     pub heartbeat_interval: Duration,
+    /// Seeds the simulator's randomness (network impairment): the same seed
+    /// replays the same losses and jitter.
+    pub seed: u64,
 }
 
 impl SimConfig {
@@ -48,6 +51,7 @@ impl SimConfig {
             idle_timeout: Duration::from_secs(60),
             data_dir: None,
             heartbeat_interval: Duration::from_millis(crate::core::HEARTBEAT_INTERVAL_MS),
+            seed: 0,
         }
     }
 
@@ -59,6 +63,11 @@ impl SimConfig {
     }
 
     /// Keeps call logs in `dir` (SQLite), where they survive a restart.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
     pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
         self
@@ -125,8 +134,8 @@ impl Simulator {
         } else {
             addr.ip()
         };
-        let media =
-            MediaServer::start(media_ip).map_err(|source| SimError::Bind { addr, source })?;
+        let media = MediaServer::start_seeded(media_ip, config.seed)
+            .map_err(|source| SimError::Bind { addr, source })?;
         let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), media.clone(), hub_rx));
         let accept_task = tokio::spawn(accept_loop(listener, hub_tx.clone(), config.idle_timeout));
         tracing::info!(%addr, "nccall-sim listening on ws://{addr}");

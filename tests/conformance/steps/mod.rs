@@ -3,6 +3,7 @@
 //! attempts that must fail with a code.
 
 mod acting;
+mod api;
 mod attempts;
 mod devices;
 mod expecting;
@@ -15,6 +16,7 @@ mod presence;
 mod push;
 mod time;
 
+pub use api::HandlerRecorder;
 use nccall::{CallEvent, CallMediaType};
 
 use crate::world::CallWorld;

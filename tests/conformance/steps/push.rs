@@ -1,7 +1,7 @@
 //! Push notifications the simulator records for users with no live device.
 
 use cucumber::{then, when};
-use nccall::{AndroidPushConfigBuilder, EndCallParams, PushConfig, StartCallParams, VivoPushType};
+use nccall::{EndCallParams, PushConfig, StartCallParams, VivoPushType};
 use nccall_sim::PushKind;
 
 use super::acting::place;
@@ -9,9 +9,10 @@ use super::media;
 use crate::world::CallWorld;
 
 /// A push configuration as an app builds it: title, content, and Android
-/// settings from the engine's builder.
-fn push_config(title: &str, content: &str) -> PushConfig {
-    let android = AndroidPushConfigBuilder::new()
+/// settings from the engine's builder (`createAndroidPushConfigBuilder`).
+fn push_config(engine: &nccall::CallEngine, title: &str, content: &str) -> PushConfig {
+    let android = engine
+        .create_android_push_config_builder()
         .set_channel_id_mi("calls")
         .set_type_vivo(VivoPushType::System)
         .build();
@@ -34,7 +35,8 @@ async fn calls_with_push(
     extra: String,
 ) {
     let mut params = StartCallParams::single(callee, media(&kind));
-    params.push_config = Some(push_config(&title, &content));
+    let engine = world.person(&caller).engine.clone();
+    params.push_config = Some(push_config(&engine, &title, &content));
     params.extra = Some(extra);
     place(world, &caller, params).await;
 }
@@ -44,7 +46,7 @@ async fn hangs_up_with_push(world: &mut CallWorld, who: String, title: String, c
     let engine = world.person(&who).engine.clone();
     let params = EndCallParams {
         call_id: None,
-        push_config: Some(push_config(&title, &content)),
+        push_config: Some(push_config(&engine, &title, &content)),
     };
     if let Err(e) = engine.end_call(params).await {
         panic!("{who} could not hang up: {e}");
@@ -99,7 +101,7 @@ async fn no_push(world: &mut CallWorld) {
 #[when(regex = r"^(\w+(?:@\w+)?) tries to call (\w+) with a push title of (\d+) characters$")]
 async fn push_too_long(world: &mut CallWorld, caller: String, callee: String, n: usize) {
     let mut params = StartCallParams::single(callee, nccall::CallMediaType::Audio);
-    params.push_config = Some(push_config(&"t".repeat(n), "content"));
     let engine = world.person(&caller).engine.clone();
+    params.push_config = Some(push_config(&engine, &"t".repeat(n), "content"));
     world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
 }
