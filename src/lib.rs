@@ -2,11 +2,14 @@
 //! the benchmarks.
 //!
 //! - [`coverage`] — the spec-coverage report from the scenarios' `@req:` tags.
+//! - [`driver`] — the driver protocol: the reference engine behind it
+//!   (`nccall-driver`) and the suite's client for any SDK's driver.
 //! - [`rig`] — a simulator plus named participants, each an engine whose
 //!   events are recorded in order.
 //! - [`timeline`] — turns recorded events into normalised, readable YAML
 //!   values (call ids → `call#1`, times → offsets from the scenario start).
 
 pub mod coverage;
+pub mod driver;
 pub mod rig;
 pub mod timeline;

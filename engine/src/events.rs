@@ -10,40 +10,48 @@ use nccall_protocol::{
     CallEndReason, CallLog, CallMediaType, CallType, CallUserState, MediaTypeChangeResult,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::session::CallSession;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallReceivedEvent {
     pub session: CallSession,
     /// What the caller passed as `extra` in `start_call`.
     pub extra: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallEndedEvent {
     /// The session in its final state.
     pub session: CallSession,
     pub reason: CallEndReason,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallConnectedEvent {
     pub session: CallSession,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallLogEvent {
     pub call_log: CallLog,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaTypeChangeRequestEvent {
     pub user_id: String,
     pub transaction_id: String,
     pub media_type: CallMediaType,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaTypeChangeResultEvent {
     pub user_id: String,
     pub transaction_id: String,
@@ -52,21 +60,24 @@ pub struct MediaTypeChangeResultEvent {
 }
 
 /// A remote camera or microphone was switched; `disabled == true` means off.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemoteDeviceStateEvent {
     pub call_id: String,
     pub user_id: String,
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemoteUserInvitedEvent {
     pub call_id: String,
     pub invitee_user_list: Vec<String>,
     pub inviter_user_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemoteUserStateChangedEvent {
     pub call_id: String,
     pub user_id: String,
@@ -77,33 +88,51 @@ pub struct RemoteUserStateChangedEvent {
 
 /// The call's billing start time. As in the spec, it carries only the time;
 /// it is always about the current call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StartTimeReceivedEvent {
     pub start_time: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallTypeChangedEvent {
     pub call_id: String,
     pub call_type: CallType,
 }
 
-/// Every event the engine reports, one variant per spec callback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every event the engine reports, one variant per spec callback. On the
+/// wire (the driver protocol) an event is `{"callback": "<spec name>",
+/// "event": {<the spec's fields>}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "callback", content = "event")]
 #[non_exhaustive]
 pub enum CallEvent {
+    #[serde(rename = "onCallReceived")]
     CallReceived(CallReceivedEvent),
+    #[serde(rename = "onCallEnded")]
     CallEnded(CallEndedEvent),
+    #[serde(rename = "onCallConnected")]
     CallConnected(CallConnectedEvent),
+    #[serde(rename = "onLocalCallLogReceived")]
     LocalCallLogReceived(CallLogEvent),
+    #[serde(rename = "onServerCallLogReceived")]
     ServerCallLogReceived(CallLogEvent),
+    #[serde(rename = "onMediaTypeChangeRequestReceived")]
     MediaTypeChangeRequestReceived(MediaTypeChangeRequestEvent),
+    #[serde(rename = "onMediaTypeChangeResultReceived")]
     MediaTypeChangeResultReceived(MediaTypeChangeResultEvent),
+    #[serde(rename = "onRemoteCameraStateChanged")]
     RemoteCameraStateChanged(RemoteDeviceStateEvent),
+    #[serde(rename = "onRemoteMicrophoneStateChanged")]
     RemoteMicrophoneStateChanged(RemoteDeviceStateEvent),
+    #[serde(rename = "onRemoteUserInvited")]
     RemoteUserInvited(RemoteUserInvitedEvent),
+    #[serde(rename = "onRemoteUserStateChanged")]
     RemoteUserStateChanged(RemoteUserStateChangedEvent),
+    #[serde(rename = "onStartTimeReceived")]
     StartTimeReceived(StartTimeReceivedEvent),
+    #[serde(rename = "onCallTypeChanged")]
     CallTypeChanged(CallTypeChangedEvent),
 }
 

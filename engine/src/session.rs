@@ -5,8 +5,13 @@
 //! changes under the app's feet. Ask the engine again for a fresh one.
 
 use nccall_protocol::{CallMediaType, CallState, CallType, CallUserState, Participant};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// On the wire (the driver protocol) a session is the values of its spec
+/// getters: `callId`, `callState`, `callType`, `mediaType`,
+/// `remoteParticipants`, `callerUserId`, `inviterUserId`, `startTime`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CallSession {
     pub(crate) call_id: String,
     pub(crate) call_state: CallState,
@@ -17,6 +22,7 @@ pub struct CallSession {
     pub(crate) inviter_user_id: String,
     pub(crate) start_time: Option<i64>,
     /// What the local log needs that the getters do not show.
+    #[serde(skip)]
     pub(crate) record: SessionRecord,
 }
 
@@ -101,14 +107,22 @@ impl CallSession {
 }
 
 /// One remote participant: `userId`, `userState`, `isCameraEnabled`, `isMicrophoneEnabled`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemoteParticipant {
     pub(crate) user_id: String,
     pub(crate) user_state: CallUserState,
+    #[serde(rename = "isCameraEnabled")]
     pub(crate) camera_enabled: bool,
+    #[serde(rename = "isMicrophoneEnabled")]
     pub(crate) microphone_enabled: bool,
     /// The furthest state this participant reached (for the local log).
+    #[serde(skip, default = "not_reached")]
     pub(crate) reached: CallUserState,
+}
+
+fn not_reached() -> CallUserState {
+    CallUserState::Idle
 }
 
 /// How far along a call a state is: INVITED < ringing or calling <

@@ -1,0 +1,12 @@
+//! The driver protocol (`docs/driver-protocol.md`): how the suite talks to
+//! an SDK under test that runs in another process. One JSON object per line
+//! over the driver's stdin and stdout.
+//!
+//! - `wire.rs`   — the messages.
+//! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
+//! - `client.rs` — the suite's side: starts a driver command, sends
+//!   commands, receives results and each engine's events.
+
+pub mod client;
+pub mod serve;
+pub mod wire;
