@@ -18,7 +18,7 @@ Feature: The event handler, the version, and removing a view
   Scenario: The version
     Then the engine reports a version of the form major.minor.patch
 
-  @media
+  @media @serial
   Scenario: A removed view shows nothing more
     Given alice, bob are online
     And alice watches bob

@@ -1,4 +1,4 @@
-@media @group
+@media @serial @group
 @req:setLocalVideoView @req:setRemoteVideoView @req:setConnectionQualityHandler @req:onReceiveQualityChanged
 @req:onAudioVolumeChanged
 Feature: Media in group calls

@@ -1,4 +1,4 @@
-@media
+@media @serial
 @req:setRemoteVideoView
 Feature: The low-resolution stream
   Every video publisher also sends a low-resolution layer: a second video

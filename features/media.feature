@@ -1,4 +1,4 @@
-@media
+@media @serial
 @req:setLocalVideoView @req:setRemoteVideoView @req:enableCamera @req:enableMicrophone
 Feature: Media through the simulator's SFU
   When a one-to-one call connects, each engine publishes one peer connection

@@ -1,4 +1,4 @@
-@media @faults
+@media @serial @faults
 Feature: Media reconnect
   Media and signaling take separate paths. A signaling drop leaves the peer
   connection alone. A media path silent for the engine's loss timeout (1 s

@@ -1,4 +1,4 @@
-@media
+@media @serial
 @req:setConnectionQualityHandler @req:onSendQualityChanged @req:onReceiveQualityChanged @req:onAudioVolumeChanged
 Feature: Connection quality
   Every second during a call with media the engine reads its peer
