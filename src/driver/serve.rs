@@ -59,6 +59,7 @@ pub async fn serve_stdio() -> std::io::Result<()> {
     });
     let mut driver = Driver {
         engines: HashMap::new(),
+        flushes: HashMap::new(),
         out: out_tx,
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -85,6 +86,9 @@ pub async fn serve_stdio() -> std::io::Result<()> {
 
 struct Driver {
     engines: HashMap<String, CallEngine>,
+    /// Asks an engine's event forwarder to write out every event it has
+    /// received so far, and says when it has.
+    flushes: HashMap<String, mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>>,
     out: mpsc::UnboundedSender<Message>,
 }
 
@@ -230,6 +234,7 @@ impl Driver {
                     engine.disconnect();
                 }
                 self.engines.clear();
+                self.flushes.clear();
                 ok(id, Value::Null)
             }
             ("getVersion", _) => ok(id, json!(CallEngine::get_version())),
@@ -241,10 +246,28 @@ impl Driver {
                 Err(e) => bad_params(id, e),
             },
             (command, Some(name)) => match self.engines.get(name).cloned() {
-                Some(engine) => run(id, command, &engine, &c.params).await,
+                Some(engine) => {
+                    let reply = run(id, command, &engine, &c.params).await;
+                    if command == "heartbeat" {
+                        // The promise of `heartbeat`: every event the server
+                        // sent before it is written out before its reply.
+                        self.flush(name).await;
+                    }
+                    reply
+                }
                 None => bad_params(id, format!("no engine {name}: send createEngine first")),
             },
             (_, None) => bad_params(id, "this command needs an engine"),
+        }
+    }
+
+    async fn flush(&self, name: &str) {
+        let Some(flush) = self.flushes.get(name) else {
+            return;
+        };
+        let (done, flushed) = tokio::sync::oneshot::channel();
+        if flush.send(done).is_ok() {
+            let _ = flushed.await;
         }
     }
 
@@ -258,23 +281,24 @@ impl Driver {
         });
         let mut events = engine.events();
         let (out, name_owned) = (self.out.clone(), name.to_string());
+        let (flush, mut flush_requests) = mpsc::unbounded_channel();
+        self.flushes.insert(name.to_string(), flush);
         tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                let Ok(Value::Object(mut fields)) = serde_json::to_value(&event) else {
-                    continue;
-                };
-                let callback = fields
-                    .remove("callback")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                let event = fields.remove("event").unwrap_or(Value::Null);
-                let message = EventMessage {
-                    engine: name_owned.clone(),
-                    callback,
-                    event,
-                };
-                if out.send(Message::Event(message)).is_err() {
-                    return;
+            loop {
+                tokio::select! {
+                    event = events.recv() => {
+                        let Some(event) = event else { return };
+                        if !send_event(&out, &name_owned, &event) {
+                            return;
+                        }
+                    }
+                    request = flush_requests.recv() => {
+                        let Some(done) = request else { return };
+                        while let Some(event) = events.try_recv() {
+                            send_event(&out, &name_owned, &event);
+                        }
+                        let _ = done.send(());
+                    }
                 }
             }
         });
@@ -282,6 +306,29 @@ impl Driver {
             old.disconnect();
         }
     }
+}
+
+/// Writes one event out as `{engine, callback, event}`; false once the
+/// output is gone.
+fn send_event(
+    out: &mpsc::UnboundedSender<Message>,
+    engine: &str,
+    event: &nccall::CallEvent,
+) -> bool {
+    let Ok(Value::Object(mut fields)) = serde_json::to_value(event) else {
+        return true;
+    };
+    let callback = fields
+        .remove("callback")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let event = fields.remove("event").unwrap_or(Value::Null);
+    let message = EventMessage {
+        engine: engine.to_string(),
+        callback,
+        event,
+    };
+    out.send(Message::Event(message)).is_ok()
 }
 
 /// One engine command.
