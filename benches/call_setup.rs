@@ -139,7 +139,7 @@ fn signaling(c: &mut Criterion) {
 
     // Signaling only: engines that build no peer connections, so media
     // setup of the previous call does not run during the next one.
-    let rig = rt.block_on(Rig::start(false)).expect("simulator");
+    let rig = rt.block_on(Rig::for_benchmarks()).expect("simulator");
     let mut alice = rt
         .block_on(rig.connect(rig.signaling_participant("alice"), DEFAULT_APP))
         .expect("alice");
@@ -231,7 +231,7 @@ fn media(c: &mut Criterion) {
         })
     });
 
-    let rig = rt.block_on(Rig::start(false)).expect("simulator");
+    let rig = rt.block_on(Rig::for_benchmarks()).expect("simulator");
     let mut alice = rt
         .block_on(rig.online("alice", DEFAULT_APP))
         .expect("alice");

@@ -73,6 +73,21 @@ impl Rig {
         Self::start_with(virtual_clock, None, false, 0).await
     }
 
+    /// A simulator on the real clock without the per-connection rate limit:
+    /// benchmarks drive one connection far faster than any app does.
+    pub async fn for_benchmarks() -> Result<Rig, nccall_sim::SimError> {
+        let config = SimConfig::new(conformance_fixtures()).without_rate_limit();
+        let sim = Simulator::start(config).await?;
+        let epoch = sim.now();
+        Ok(Rig {
+            sim,
+            epoch,
+            data_dir: None,
+            heartbeat: None,
+            seed: 0,
+        })
+    }
+
     /// As [`Rig::start`], asking clients for a heartbeat every `heartbeat`
     /// (real time) instead of the default, so a dead link is noticed fast,
     /// and keeping call logs in a directory of its own if `on_disk` (so

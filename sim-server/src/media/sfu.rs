@@ -203,6 +203,11 @@ struct Peer {
     /// Receive slot `k` carries this user's media ("" = free); empty: slot 0
     /// carries every other member (one-to-one calls).
     receive_from: Vec<String>,
+    /// When str0m next needs a timeout input.
+    due: Instant,
+    /// Given input (a datagram, a frame to send, a new offer) since its
+    /// output was last drained.
+    dirty: bool,
 }
 
 /// The offer's m-lines by position, as every participant offers them:
@@ -337,6 +342,8 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                                 low_from: low_from.into_iter().collect(),
                                 mids: mids_in_order(&offer),
                                 receive_from,
+                                due: Instant::now(),
+                                dirty: true,
                             });
                             let _ = reply.send(Ok(answer));
                         }
@@ -359,6 +366,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                         None => Err(format!("{user} has no media in call {call_id}")),
                         Some(peer) => renegotiate(peer, offer).inspect(|_| {
                             peer.receive_from = receive_from;
+                            peer.dirty = true;
                         }),
                     };
                     let _ = reply.send(outcome);
@@ -406,10 +414,22 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
         }
         peers.retain(|p| p.rtc.is_alive());
 
-        // Drain every peer's output; collect the frames to forward.
+        // Drain the output of the peers that were given input or whose
+        // timeout is due (not every peer: with many calls that poll was what
+        // the loop spent its time on); collect the frames to forward.
         let mut deadline = Instant::now() + Duration::from_millis(20);
         let mut frames: Vec<(usize, MediaData)> = Vec::new();
+        let now = Instant::now();
         for (i, peer) in peers.iter_mut().enumerate() {
+            if peer.due <= now {
+                let _ = peer.rtc.handle_input(Input::Timeout(now));
+                peer.dirty = true;
+            }
+            if !peer.dirty {
+                deadline = deadline.min(peer.due);
+                continue;
+            }
+            peer.dirty = false;
             loop {
                 match peer.rtc.poll_output() {
                     Ok(Output::Transmit(t)) => {
@@ -431,6 +451,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                         }
                     }
                     Ok(Output::Timeout(t)) => {
+                        peer.due = t;
                         deadline = deadline.min(t);
                         break;
                     }
@@ -474,6 +495,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                 {
                     forwarded += 1;
                 }
+                peer.dirty = true;
             }
         }
         if forwarded_now {
@@ -505,16 +527,13 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                     contents,
                 },
             );
-            if let Some(peer) = peers.iter_mut().find(|p| p.rtc.accepts(&input))
-                && let Err(e) = peer.rtc.handle_input(input)
-            {
-                tracing::debug!(call = peer.call_id, "input failed: {e}");
-                peer.rtc.disconnect();
+            if let Some(peer) = peers.iter_mut().find(|p| p.rtc.accepts(&input)) {
+                peer.dirty = true;
+                if let Err(e) = peer.rtc.handle_input(input) {
+                    tracing::debug!(call = peer.call_id, "input failed: {e}");
+                    peer.rtc.disconnect();
+                }
             }
-        }
-        let now = Instant::now();
-        for peer in &mut peers {
-            let _ = peer.rtc.handle_input(Input::Timeout(now));
         }
     }
 }

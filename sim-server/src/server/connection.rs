@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::hub::HubMsg;
 use super::rate_limit::{Admission, RateLimit};
+
 use crate::core::ConnId;
 
 pub(super) enum ConnCmd {
@@ -26,6 +27,7 @@ pub(super) async fn serve(
     conn: ConnId,
     hub: mpsc::UnboundedSender<HubMsg>,
     idle: Duration,
+    mut limit: Option<RateLimit>,
 ) {
     let _ = stream.set_nodelay(true);
     // Signaling frames are small and a server holds many connections: a
@@ -71,7 +73,6 @@ pub(super) async fn serve(
         let _ = sink.close().await;
     });
 
-    let mut limit = RateLimit::new(std::time::Instant::now());
     loop {
         let next = match tokio::time::timeout(idle, source.next()).await {
             Ok(next) => next,
@@ -81,7 +82,7 @@ pub(super) async fn serve(
             }
         };
         let counted = matches!(next, Some(Ok(Message::Text(_) | Message::Binary(_))));
-        if counted {
+        if let (true, Some(limit)) = (counted, limit.as_mut()) {
             match limit.admit(std::time::Instant::now()) {
                 Admission::Admit => {}
                 Admission::Refuse => {

@@ -6,6 +6,8 @@ mod connection;
 mod hub;
 mod rate_limit;
 
+use rate_limit::RateLimit;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +41,9 @@ pub struct SimConfig {
     /// Seeds the simulator's randomness (network impairment): the same seed
     /// replays the same losses and jitter.
     pub seed: u64,
+    /// Each connection's request budget; `false` lifts it (benchmarks that
+    /// drive one connection as fast as it goes).
+    pub rate_limited: bool,
 }
 
 impl SimConfig {
@@ -52,6 +57,7 @@ impl SimConfig {
             data_dir: None,
             heartbeat_interval: Duration::from_millis(crate::core::HEARTBEAT_INTERVAL_MS),
             seed: 0,
+            rate_limited: true,
         }
     }
 
@@ -63,6 +69,12 @@ impl SimConfig {
     }
 
     /// Keeps call logs in `dir` (SQLite), where they survive a restart.
+    /// Lifts the per-connection rate limit (see `rate_limit.rs`).
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limited = false;
+        self
+    }
+
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -137,7 +149,12 @@ impl Simulator {
         let media = MediaServer::start_seeded(media_ip, config.seed)
             .map_err(|source| SimError::Bind { addr, source })?;
         let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), media.clone(), hub_rx));
-        let accept_task = tokio::spawn(accept_loop(listener, hub_tx.clone(), config.idle_timeout));
+        let accept_task = tokio::spawn(accept_loop(
+            listener,
+            hub_tx.clone(),
+            config.idle_timeout,
+            config.rate_limited,
+        ));
         tracing::info!(%addr, "nccall-sim listening on ws://{addr}");
         Ok(SimHandle {
             addr,
@@ -150,7 +167,12 @@ impl Simulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, idle: Duration) {
+async fn accept_loop(
+    listener: TcpListener,
+    hub: mpsc::UnboundedSender<HubMsg>,
+    idle: Duration,
+    rate_limited: bool,
+) {
     let next_conn = Arc::new(AtomicU64::new(1));
     // The connections live in this task's set: stopping the simulator (this
     // task aborted) closes every one of them, as a process exit would.
@@ -161,7 +183,8 @@ async fn accept_loop(listener: TcpListener, hub: mpsc::UnboundedSender<HubMsg>, 
                 Ok((stream, peer)) => {
                     let conn = next_conn.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(conn, %peer, "connection accepted");
-                    conns.spawn(connection::serve(stream, conn, hub.clone(), idle));
+                    let limit = rate_limited.then(|| RateLimit::new(std::time::Instant::now()));
+                    conns.spawn(connection::serve(stream, conn, hub.clone(), idle, limit));
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: keep serving the others.
