@@ -45,10 +45,10 @@ pub struct Rig {
     pub sim: SimHandle,
     /// Server time when the rig started: times in timelines are relative to it.
     pub epoch: i64,
+    /// What the simulator was started with (a restart starts it the same way).
+    config: SimConfig,
     /// Where the simulator keeps its call logs, when on disk (removed with the rig).
     data_dir: Option<std::path::PathBuf>,
-    heartbeat: Option<Duration>,
-    seed: u64,
 }
 
 impl Drop for Rig {
@@ -77,15 +77,7 @@ impl Rig {
     /// benchmarks drive one connection far faster than any app does.
     pub async fn for_benchmarks() -> Result<Rig, nccall_sim::SimError> {
         let config = SimConfig::new(conformance_fixtures()).without_rate_limit();
-        let sim = Simulator::start(config).await?;
-        let epoch = sim.now();
-        Ok(Rig {
-            sim,
-            epoch,
-            data_dir: None,
-            heartbeat: None,
-            seed: 0,
-        })
+        Self::launch(config, None).await
     }
 
     /// As [`Rig::start`], asking clients for a heartbeat every `heartbeat`
@@ -102,31 +94,28 @@ impl Rig {
         if virtual_clock {
             config = config.with_virtual_clock();
         }
+        if let Some(interval) = heartbeat {
+            config = config.with_heartbeat_interval(interval);
+        }
         let data_dir = on_disk.then(data_dir);
-        let config = Self::configure(config, heartbeat, data_dir.as_deref());
-        let sim = Simulator::start(config).await?;
+        if let Some(dir) = &data_dir {
+            config = config.with_data_dir(dir);
+        }
+        Self::launch(config, data_dir).await
+    }
+
+    async fn launch(
+        config: SimConfig,
+        data_dir: Option<std::path::PathBuf>,
+    ) -> Result<Rig, nccall_sim::SimError> {
+        let sim = Simulator::start(config.clone()).await?;
         let epoch = sim.now();
         Ok(Rig {
             sim,
             epoch,
+            config,
             data_dir,
-            heartbeat,
-            seed,
         })
-    }
-
-    fn configure(
-        mut config: SimConfig,
-        heartbeat: Option<Duration>,
-        data_dir: Option<&std::path::Path>,
-    ) -> SimConfig {
-        if let Some(interval) = heartbeat {
-            config = config.with_heartbeat_interval(interval);
-        }
-        if let Some(dir) = data_dir {
-            config = config.with_data_dir(dir);
-        }
-        config
     }
 
     /// Stops the simulator (every connection closes, as when its process
@@ -134,14 +123,9 @@ impl Rig {
     /// clock: engines reconnect on their own; what is stored is still there,
     /// what was only in memory (sessions, calls in progress) is not.
     pub async fn restart(&mut self) -> Result<(), nccall_sim::SimError> {
-        let addr = self.sim.local_addr();
-        let clock = self.sim.clock().clone();
+        let mut config = self.config.clone().with_listen(self.sim.local_addr());
+        config.clock = self.sim.clock().clone();
         self.sim.stop().await;
-        let mut config = SimConfig::new(conformance_fixtures())
-            .with_listen(addr)
-            .with_seed(self.seed);
-        config.clock = clock;
-        let config = Self::configure(config, self.heartbeat, self.data_dir.as_deref());
         self.sim = Simulator::start(config).await?;
         Ok(())
     }

@@ -138,9 +138,13 @@ impl MediaShared {
             .unwrap_or_default()
     }
 
+    /// Per packet: no allocation once the user has an entry.
     fn reception(&self, user: &str, update: impl FnOnce(&mut Reception)) {
         if let Ok(mut all) = self.receptions.lock() {
-            update(all.entry(user.to_string()).or_default());
+            match all.get_mut(user) {
+                Some(r) => update(r),
+                None => update(all.entry(user.to_string()).or_default()),
+            }
         }
     }
 

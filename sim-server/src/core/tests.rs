@@ -192,17 +192,23 @@ fn resume_hello(token: &str, session_id: &str, last_seq: u64) -> Request {
     })
 }
 
-fn hello_result(out: &[Output]) -> nccall_protocol::HelloResult {
+/// The result of the response to request `id` among `out`, decoded.
+fn result_of<T: serde::de::DeserializeOwned>(out: &[Output], id: u64) -> T {
     out.iter()
         .find_map(|o| match o {
             Output::Send {
                 frame: ServerFrame::Response(r),
                 ..
-            } => r.result.clone(),
+            } if r.id == id => r.result.clone(),
             _ => None,
         })
         .and_then(|v| serde_json::from_value(v).ok())
-        .expect("a hello result")
+        .unwrap_or_else(|| panic!("no result for request {id} in {out:?}"))
+}
+
+/// The tests send `hello` as request 1.
+fn hello_result(out: &[Output]) -> nccall_protocol::HelloResult {
+    result_of(out, 1)
 }
 
 fn event_seqs(out: &[Output], conn: ConnId) -> Vec<u64> {
@@ -344,20 +350,7 @@ fn only_connected_members_publish_or_update_media() {
     login(&mut c, 2, "tb");
     login(&mut c, 3, "td");
     let started = start_call(&mut c, 1, "bob");
-    let call_id = started
-        .iter()
-        .find_map(|o| match o {
-            Output::Send {
-                frame: ServerFrame::Response(r),
-                ..
-            } => r
-                .result
-                .clone()
-                .and_then(|v| serde_json::from_value::<StartCallResult>(v).ok()),
-            _ => None,
-        })
-        .expect("a call id")
-        .call_id;
+    let call_id = result_of::<StartCallResult>(&started, 9).call_id;
     let publish = || {
         Request::PublishMedia(PublishMediaParams {
             call_id: call_id.clone(),
@@ -517,20 +510,7 @@ fn a_user_acts_only_on_calls_they_belong_to() {
             media_type: CallMediaType::AudioVideo,
         }),
     );
-    let tx = asked
-        .iter()
-        .find_map(|o| match o {
-            Output::Send {
-                frame: ServerFrame::Response(r),
-                ..
-            } if r.id == 21 => r
-                .result
-                .clone()
-                .and_then(|v| serde_json::from_value::<RequestChangeMediaTypeResult>(v).ok()),
-            _ => None,
-        })
-        .expect("a transaction")
-        .transaction_id;
+    let tx = result_of::<RequestChangeMediaTypeResult>(&asked, 21).transaction_id;
     let call = || "call-1".to_string();
     let refused: Vec<(&str, Request)> = vec![
         ("accept", accept("call-1")),
@@ -615,18 +595,7 @@ fn a_user_acts_only_on_calls_they_belong_to() {
                 order: CallLogOrder::Desc,
             }),
         );
-        out.iter()
-            .find_map(|o| match o {
-                Output::Send {
-                    frame: ServerFrame::Response(r),
-                    ..
-                } if r.id == 41 => r
-                    .result
-                    .clone()
-                    .and_then(|v| serde_json::from_value(v).ok()),
-                _ => None,
-            })
-            .expect("a page")
+        result_of(&out, 41)
     };
     assert!(history(&mut c, 3).call_log_list.is_empty());
     let deleted = send(
@@ -637,19 +606,7 @@ fn a_user_acts_only_on_calls_they_belong_to() {
             call_ids: vec![call()],
         }),
     );
-    let result = deleted
-        .iter()
-        .find_map(|o| match o {
-            Output::Send {
-                frame: ServerFrame::Response(r),
-                ..
-            } if r.id == 42 => r
-                .result
-                .clone()
-                .and_then(|v| serde_json::from_value::<DeleteCallLogsResult>(v).ok()),
-            _ => None,
-        })
-        .expect("a delete result");
+    let result = result_of::<DeleteCallLogsResult>(&deleted, 42);
     assert_eq!(result.not_found_call_ids, vec![call()]);
     for conn in [1, 2] {
         let ids: Vec<String> = history(&mut c, conn)

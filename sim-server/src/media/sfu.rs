@@ -114,21 +114,15 @@ impl MediaServer {
         low_from: Vec<String>,
         receive_from: Vec<String>,
     ) -> Result<String, String> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Publish {
+        self.ask(|reply| Command::Publish {
             call_id: call_id.to_string(),
             user: user.to_string(),
             offer,
             low_from,
             receive_from,
             reply,
-        };
-        if !self.send(command) {
-            return Err("the media server stopped".to_string());
-        }
-        answer
-            .await
-            .map_err(|_| "the media server stopped".to_string())?
+        })
+        .await
     }
 
     /// Re-assigns a participant's receive slots; a new offer (on the same
@@ -140,20 +134,27 @@ impl MediaServer {
         offer: Option<String>,
         receive_from: Vec<String>,
     ) -> Result<Option<String>, String> {
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Update {
+        self.ask(|reply| Command::Update {
             call_id: call_id.to_string(),
             user: user.to_string(),
             offer,
             receive_from,
             reply,
-        };
-        if !self.send(command) {
-            return Err("the media server stopped".to_string());
+        })
+        .await
+    }
+
+    /// Sends a command that the loop answers, and waits for the answer.
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Command,
+    ) -> Result<T, String> {
+        let stopped = || "the media server stopped".to_string();
+        let (reply, answer) = oneshot::channel();
+        if !self.send(command(reply)) {
+            return Err(stopped());
         }
-        answer
-            .await
-            .map_err(|_| "the media server stopped".to_string())?
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Chooses which stream of `sender` the participant receives.

@@ -171,18 +171,12 @@ fn route(
                 low_resolution_from,
                 receive_from,
             } => {
-                let Some(tx) = conns.get(&conn).cloned() else {
-                    continue;
-                };
                 let media = media.clone();
-                // The media server answers on its own thread; the answer
-                // goes straight to the connection that asked.
-                tokio::spawn(async move {
-                    let answer = media
+                answer_later(conns, conn, id, async move {
+                    media
                         .publish(&call_id, &user, sdp, low_resolution_from, receive_from)
                         .await
-                        .map(|sdp| PublishMediaResult { sdp });
-                    let _ = tx.send(ConnCmd::Frame(media_response(id, answer)));
+                        .map(|sdp| PublishMediaResult { sdp })
                 });
             }
             Output::UpdateMedia {
@@ -193,16 +187,12 @@ fn route(
                 sdp,
                 receive_from,
             } => {
-                let Some(tx) = conns.get(&conn).cloned() else {
-                    continue;
-                };
                 let media = media.clone();
-                tokio::spawn(async move {
-                    let answer = media
+                answer_later(conns, conn, id, async move {
+                    media
                         .update(&call_id, &user, sdp, receive_from)
                         .await
-                        .map(|sdp| UpdateMediaResult { sdp });
-                    let _ = tx.send(ConnCmd::Frame(media_response(id, answer)));
+                        .map(|sdp| UpdateMediaResult { sdp })
                 });
             }
             Output::ReleaseMedia { call_id, user } => media.release(&call_id, &user),
@@ -224,6 +214,24 @@ fn route(
             }
         }
     }
+}
+
+/// Answers request `id` on `conn` once the media server has: it works on
+/// its own thread, and the answer goes straight to the connection that
+/// asked. A connection that has gone away misses it.
+fn answer_later<T: serde::Serialize + Send + 'static>(
+    conns: &HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>>,
+    conn: ConnId,
+    id: u64,
+    answer: impl std::future::Future<Output = Result<T, String>> + Send + 'static,
+) {
+    let Some(tx) = conns.get(&conn).cloned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let frame = media_response(id, answer.await);
+        let _ = tx.send(ConnCmd::Frame(frame));
+    });
 }
 
 /// The response to a media request: the media server's result, or its
