@@ -14,7 +14,8 @@ Feature: Restarting the simulator
     And bob accepts
     Then alice and bob are connected
     When alice hangs up
-    Then bob's call ends with reason REMOTE_HANGUP
+    Then alice's call ends with reason HANGUP
+    And bob's call ends with reason REMOTE_HANGUP
     When alice calls bob for audio
     And bob accepts
     Then alice and bob are connected
@@ -29,6 +30,7 @@ Feature: Restarting the simulator
     And bob accepts
     Then alice and bob are connected
     When alice hangs up
-    Then bob's call ends with reason REMOTE_HANGUP
+    Then alice's call ends with reason HANGUP
+    And bob's call ends with reason REMOTE_HANGUP
     And alice's history holds 2 calls
     And bob's history holds 2 calls
