@@ -141,10 +141,16 @@ fn signaling(c: &mut Criterion) {
     // setup of the previous call does not run during the next one.
     let rig = rt.block_on(Rig::for_benchmarks()).expect("simulator");
     let mut alice = rt
-        .block_on(rig.connect(rig.signaling_participant("alice"), DEFAULT_APP))
+        .block_on(async {
+            let p = rig.signaling_participant("alice").await?;
+            rig.connect(p, DEFAULT_APP).await
+        })
         .expect("alice");
     let mut bob = rt
-        .block_on(rig.connect(rig.signaling_participant("bob"), DEFAULT_APP))
+        .block_on(async {
+            let p = rig.signaling_participant("bob").await?;
+            rig.connect(p, DEFAULT_APP).await
+        })
         .expect("bob");
     group.bench_function("call_setup", |b| {
         b.iter_custom(|iters| {
@@ -236,8 +242,9 @@ fn media(c: &mut Criterion) {
         .block_on(rig.online("alice", DEFAULT_APP))
         .expect("alice");
     let mut bob = rt.block_on(rig.online("bob", DEFAULT_APP)).expect("bob");
-    alice.watch("bob", false);
-    bob.watch("alice", false);
+    rt.block_on(alice.watch("bob", false))
+        .expect("alice watches");
+    rt.block_on(bob.watch("alice", false)).expect("bob watches");
     group.bench_function("media_setup", |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {

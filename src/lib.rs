@@ -4,6 +4,9 @@
 //! - [`coverage`] — the spec-coverage report from the scenarios' `@req:` tags.
 //! - [`driver`] — the driver protocol: the reference engine behind it
 //!   (`nccall-driver`) and the suite's client for any SDK's driver.
+//! - [`engine_driver`] — the seam the steps talk to: the reference engine in
+//!   process, or any SDK behind the driver protocol.
+//! - [`recorders`] — event and quality handlers that keep what they hear.
 //! - [`rig`] — a simulator plus named participants, each an engine whose
 //!   events are recorded in order.
 //! - [`timeline`] — turns recorded events into normalised, readable YAML
@@ -11,5 +14,7 @@
 
 pub mod coverage;
 pub mod driver;
+pub mod engine_driver;
+pub mod recorders;
 pub mod rig;
 pub mod timeline;

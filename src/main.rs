@@ -101,8 +101,11 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
         .online("bob", DEFAULT_APP)
         .await
         .context("connecting bob")?;
-    bob.engine.set_call_event_handler(Arc::new(AutoAnswer {
-        engine: bob.engine.clone(),
+    let Some(bob_engine) = bob.engine.in_process().cloned() else {
+        bail!("the demo runs the reference engine in process");
+    };
+    bob_engine.set_call_event_handler(Arc::new(AutoAnswer {
+        engine: bob_engine.clone(),
     }));
     println!(
         "alice and bob are online (engine {})",
@@ -128,7 +131,7 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
     println!("connected; talking for {talk:?}");
     tokio::time::sleep(talk).await;
     for p in [&alice, &bob] {
-        let m = p.engine.media_stats();
+        let m = p.engine.media_stats().await?;
         println!(
             "{}: media connected {}, {} video frames and {} audio packets received",
             p.name, m.connected, m.video_frames_received, m.audio_packets_received

@@ -1,16 +1,18 @@
 //! A simulator and the people who use it.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use nccall::{
-    AudioVolumeEvent, CallEngine, CallError, CallEvent, CallQuality, ConnectParams,
-    ConnectionQualityHandler, EngineConfig, EventStream, ReceiveQualityEvent, RecordingView,
-    RemoteVideoView, SendQualityEvent, VirtualDevices,
-};
+use nccall::{CallEngine, CallEvent, ConnectParams, EngineConfig, RecordingView, VirtualDevices};
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
-use tokio::sync::Notify;
+use serde_json::{Value, json};
+
+use crate::driver::client::RemoteDriver;
+use crate::engine_driver::{
+    DriverError, DriverResult, EngineDriver, EventSource, InProcess, Remote,
+};
+use crate::recorders::{HandlerRecorder, QualityRecorder};
 
 /// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
 pub const CONFORMANCE_FIXTURES: &str = include_str!("../fixtures/conformance.yaml");
@@ -49,6 +51,9 @@ pub struct Rig {
     config: SimConfig,
     /// Where the simulator keeps its call logs, when on disk (removed with the rig).
     data_dir: Option<std::path::PathBuf>,
+    /// The driver process participants' engines live in, if the SDK under
+    /// test is not the in-process reference engine.
+    driver: Option<Arc<RemoteDriver>>,
 }
 
 impl Drop for Rig {
@@ -115,7 +120,36 @@ impl Rig {
             epoch,
             config,
             data_dir,
+            driver: None,
         })
+    }
+
+    /// From now on, participants' engines live in the driver process that
+    /// `command_line` starts (`docs/driver-protocol.md`).
+    pub async fn use_driver(&mut self, command_line: &str) -> DriverResult<()> {
+        let (driver, _hello) = RemoteDriver::start(command_line).await?;
+        self.driver = Some(Arc::new(driver));
+        Ok(())
+    }
+
+    /// `getVersion` of the SDK under test.
+    pub async fn sdk_version(&self) -> DriverResult<String> {
+        match &self.driver {
+            Some(driver) => {
+                let version = driver.command(None, "getVersion", Value::Null).await?;
+                serde_json::from_value(version)
+                    .map_err(|e| DriverError::Broken(format!("getVersion: {e}")))
+            }
+            None => Ok(CallEngine::get_version().to_string()),
+        }
+    }
+
+    /// The commands the driver answered `unimplemented` so far.
+    pub fn unimplemented(&self) -> Vec<String> {
+        self.driver
+            .as_ref()
+            .map(|d| d.unimplemented())
+            .unwrap_or_default()
     }
 
     /// Stops the simulator (every connection closes, as when its process
@@ -132,195 +166,109 @@ impl Rig {
 
     /// A participant with an engine that is not connected yet, with its own
     /// set of the built-in virtual devices.
-    pub fn participant(&self, name: &str) -> Participant {
-        self.participant_with(name, true)
+    pub async fn participant(&self, name: &str) -> DriverResult<Participant> {
+        self.participant_with(name, true).await
     }
 
     /// A participant whose engine builds no peer connections (signaling only).
-    pub fn signaling_participant(&self, name: &str) -> Participant {
-        self.participant_with(name, false)
+    pub async fn signaling_participant(&self, name: &str) -> DriverResult<Participant> {
+        self.participant_with(name, false).await
     }
 
-    fn participant_with(&self, name: &str, media_enabled: bool) -> Participant {
-        let devices = Arc::new(VirtualDevices::builtin());
-        let engine = CallEngine::new(EngineConfig {
-            device_id: format!("{name}-device"),
-            devices: devices.clone(),
-            // Reconnect scenarios wait for real reconnect attempts: keep them close.
-            reconnect_max_backoff: Duration::from_millis(100),
-            // Media outages in scenarios last seconds, not tens of them.
-            media_loss_timeout: Duration::from_secs(1),
-            media_enabled,
-            ..EngineConfig::default()
-        });
-        let stream = engine.events();
+    async fn participant_with(&self, name: &str, media_enabled: bool) -> DriverResult<Participant> {
+        let (engine, stream) = self.bare_engine(name, name, media_enabled).await?;
         // Every participant shows its own camera: the spec requires a local
         // view before a video call is placed or answered.
         let local_view = RecordingView::new();
-        engine.set_local_video_view(local_view.clone());
+        engine.set_local_video_view(local_view.clone()).await?;
         let quality = Arc::new(QualityRecorder::default());
-        engine.set_connection_quality_handler(quality.clone());
-        Participant {
+        engine
+            .set_connection_quality_handler(quality.clone())
+            .await?;
+        Ok(Participant {
             name: name.to_string(),
             engine,
             local_view,
             quality,
             reconnects_before_fault: 0,
             remote_views: BTreeMap::new(),
-            devices,
             stream,
             events: Vec::new(),
             cursor: 0,
+        })
+    }
+
+    /// An engine with no view or handler: what an app has right after
+    /// creating one. `key` names it in the driver process (one user may have
+    /// several engines); its device id is `{device}-device`.
+    pub async fn bare_engine(
+        &self,
+        key: &str,
+        device: &str,
+        media_enabled: bool,
+    ) -> DriverResult<(EngineDriver, EventSource)> {
+        // Reconnect scenarios wait for real reconnect attempts: keep them
+        // close. Media outages in scenarios last seconds, not tens of them.
+        let reconnect_max_backoff = Duration::from_millis(100);
+        let media_loss_timeout = Duration::from_secs(1);
+        let device_id = format!("{device}-device");
+        if let Some(driver) = &self.driver {
+            let params = json!({
+                "deviceId": device_id,
+                "reconnectMaxBackoffMs": reconnect_max_backoff.as_millis(),
+                "mediaLossTimeoutMs": media_loss_timeout.as_millis(),
+            });
+            let events = driver.create_engine(key, params).await?;
+            let remote = Remote {
+                driver: driver.clone(),
+                name: key.to_string(),
+            };
+            return Ok((EngineDriver::Remote(remote), EventSource::Remote(events)));
         }
+        let devices = Arc::new(VirtualDevices::builtin());
+        let engine = CallEngine::new(EngineConfig {
+            device_id,
+            devices: devices.clone(),
+            reconnect_max_backoff,
+            media_loss_timeout,
+            media_enabled,
+            ..EngineConfig::default()
+        });
+        let stream = EventSource::InProcess(engine.events());
+        let local = InProcess {
+            engine,
+            devices,
+            handled: Arc::new(HandlerRecorder::default()),
+        };
+        Ok((EngineDriver::InProcess(local), stream))
     }
 
     /// A participant connected to `app` with their fixture token.
-    pub async fn online(&self, name: &str, app: &str) -> Result<Participant, CallError> {
-        self.connect(self.participant(name), app).await
+    pub async fn online(&self, name: &str, app: &str) -> DriverResult<Participant> {
+        self.connect(self.participant(name).await?, app).await
     }
 
     /// Connects a participant to `app` with their fixture token.
-    pub async fn connect(&self, p: Participant, app: &str) -> Result<Participant, CallError> {
-        let name = p.name.clone();
-        p.engine
-            .connect(ConnectParams {
-                url: self.sim.url(),
-                app_key: app.to_string(),
-                token: token_of(&name),
-            })
-            .await?;
+    pub async fn connect(&self, p: Participant, app: &str) -> DriverResult<Participant> {
+        p.engine.connect(self.connect_params(&p.name, app)).await?;
         Ok(p)
     }
-}
 
-/// A connection-quality handler that keeps what it is told.
-#[derive(Default)]
-pub struct QualityRecorder {
-    pub receive: Mutex<Vec<ReceiveQualityEvent>>,
-    pub send: Mutex<Vec<SendQualityEvent>>,
-    pub volumes: Mutex<Vec<AudioVolumeEvent>>,
-    changed: Notify,
-}
-
-impl QualityRecorder {
-    /// Waits (up to `timeout`) until `cond` holds for the latest receive
-    /// quality reported about `user`; returns that latest value.
-    pub async fn wait_receive(
-        &self,
-        user: &str,
-        timeout: Duration,
-        cond: impl Fn(CallQuality) -> bool,
-    ) -> Option<CallQuality> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self.receive.lock().ok().and_then(|r| {
-                r.iter()
-                    .rev()
-                    .find(|e| e.user_id == user)
-                    .map(|e| e.quality)
-            });
-            if latest.is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
+    /// Where and as whom `participant` connects to `app`.
+    pub fn connect_params(&self, participant: &str, app: &str) -> ConnectParams {
+        ConnectParams {
+            url: self.sim.url(),
+            app_key: app.to_string(),
+            token: token_of(participant),
         }
-    }
-
-    /// Waits until `cond` holds for the latest receive-quality event about
-    /// `user` (the whole event: loss rate and jitter too); returns it.
-    pub async fn wait_receive_event(
-        &self,
-        user: &str,
-        timeout: Duration,
-        cond: impl Fn(&ReceiveQualityEvent) -> bool,
-    ) -> Option<ReceiveQualityEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self
-                .receive
-                .lock()
-                .ok()
-                .and_then(|r| r.iter().rev().find(|e| e.user_id == user).cloned());
-            if latest.as_ref().is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
-        }
-    }
-
-    /// Waits until `cond` holds for the latest send-quality event.
-    pub async fn wait_send(
-        &self,
-        timeout: Duration,
-        cond: impl Fn(&SendQualityEvent) -> bool,
-    ) -> Option<SendQualityEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self.send.lock().ok().and_then(|s| s.last().cloned());
-            if latest.as_ref().is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
-        }
-    }
-
-    /// Waits until a volume report gives `user` a level above zero.
-    pub async fn wait_volume(&self, user: &str, timeout: Duration) -> Option<u8> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let level = self.volumes.lock().ok().and_then(|v| {
-                v.iter().rev().find_map(|e| {
-                    e.volumes
-                        .iter()
-                        .find(|l| l.user_id == user)
-                        .map(|l| l.level)
-                })
-            });
-            if level.is_some_and(|l| l > 0)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return level;
-            }
-        }
-    }
-}
-
-impl ConnectionQualityHandler for QualityRecorder {
-    fn on_send_quality_changed(&self, event: &SendQualityEvent) {
-        if let Ok(mut s) = self.send.lock() {
-            s.push(event.clone());
-        }
-        self.changed.notify_waiters();
-    }
-
-    fn on_receive_quality_changed(&self, event: &ReceiveQualityEvent) {
-        if let Ok(mut r) = self.receive.lock() {
-            r.push(event.clone());
-        }
-        self.changed.notify_waiters();
-    }
-
-    fn on_audio_volume_changed(&self, event: &AudioVolumeEvent) {
-        if let Ok(mut v) = self.volumes.lock() {
-            v.push(event.clone());
-        }
-        self.changed.notify_waiters();
     }
 }
 
 /// One user's engine and everything it reported, in order.
 pub struct Participant {
     pub name: String,
-    pub engine: CallEngine,
-    /// The participant's virtual devices, to plug and unplug.
-    pub devices: Arc<VirtualDevices>,
+    /// The SDK instance under test (in process, or in a driver process).
+    pub engine: EngineDriver,
     /// Where the participant's own camera is shown.
     pub local_view: Arc<RecordingView>,
     /// Every quality and volume callback, in order.
@@ -329,7 +277,7 @@ pub struct Participant {
     pub reconnects_before_fault: u64,
     /// Views of remote users' video, by user id.
     pub remote_views: BTreeMap<String, Arc<RecordingView>>,
-    stream: EventStream,
+    stream: EventSource,
     /// Every event so far, in the order the engine delivered them.
     pub events: Vec<CallEvent>,
     /// Events before this index were matched by earlier expectations.
@@ -338,18 +286,17 @@ pub struct Participant {
 
 impl Participant {
     /// Binds a recording view for `user`'s video and returns it.
-    pub fn watch(&mut self, user: &str, low_resolution: bool) -> Arc<RecordingView> {
+    pub async fn watch(
+        &mut self,
+        user: &str,
+        low_resolution: bool,
+    ) -> DriverResult<Arc<RecordingView>> {
         let view = RecordingView::new();
-        let bound = self.engine.set_remote_video_view(vec![RemoteVideoView {
-            user_id: user.to_string(),
-            view: view.clone(),
-            enable_low_resolution_stream: low_resolution,
-        }]);
-        if let Err(e) = bound {
-            panic!("{} cannot watch {user}: {e}", self.name);
-        }
+        self.engine
+            .set_remote_video_view(user, low_resolution, view.clone())
+            .await?;
         self.remote_views.insert(user.to_string(), view.clone());
-        view
+        Ok(view)
     }
 
     /// Records every event that has arrived so far.
@@ -418,18 +365,22 @@ impl Participant {
         }
     }
 
-    /// Waits (recording events meanwhile) until `cond` holds for the engine;
-    /// fails after [`EVENT_WAIT`].
+    /// Waits (recording events meanwhile) until `cond` holds for the engine,
+    /// looking again after each event; fails after [`EVENT_WAIT`], or at
+    /// once if the engine cannot answer (`cond`'s error).
     pub async fn wait_until(
         &mut self,
         what: &str,
-        cond: impl Fn(&CallEngine) -> bool,
+        cond: impl AsyncFn(&EngineDriver) -> DriverResult<bool>,
     ) -> Result<(), String> {
         let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        let engine = self.engine.clone();
         loop {
             self.drain();
-            if cond(&self.engine) {
-                return Ok(());
+            match cond(&engine).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(format!("{}: {what}: {e}", self.name)),
             }
             match tokio::time::timeout_at(deadline, self.stream.recv()).await {
                 Ok(Some(e)) => self.events.push(e),
@@ -445,11 +396,10 @@ impl Participant {
 
     /// Makes sure every event the server sent so far has been recorded: a
     /// heartbeat round trip is answered after everything sent before it.
-    /// A participant who is not connected has nothing in flight.
+    /// A participant who is not connected has nothing in flight (and its
+    /// heartbeat fails at once).
     pub async fn settle(&mut self) {
-        if self.engine.user_id().is_some() {
-            let _ = self.engine.heartbeat().await;
-        }
+        let _ = self.engine.heartbeat().await;
         self.drain();
     }
 }

@@ -66,7 +66,8 @@ impl Default for EngineConfig {
 }
 
 /// The signaling connection as the engine sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ConnectionStatus {
     /// Never connected, or closed by [`CallEngine::disconnect`].
     Disconnected,
@@ -181,7 +182,8 @@ impl Drop for MediaSlot {
 }
 
 /// What media arrived for this engine so far (all calls).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MediaStats {
     /// A peer connection to the media server is up (ICE and DTLS connected)
     /// for the current call.
@@ -189,6 +191,7 @@ pub struct MediaStats {
     pub audio_packets_received: u64,
     pub video_frames_received: u64,
     /// The round trip to the media server at the last quality interval.
+    #[serde(rename = "roundTripTimeMs", with = "crate::millis::option")]
     pub round_trip_time: Option<Duration>,
     /// Peer connections built again in the current call after its media
     /// path was lost.

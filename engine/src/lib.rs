@@ -14,6 +14,7 @@ mod engine;
 mod error;
 mod events;
 mod media;
+mod millis;
 mod push;
 mod session;
 mod signaling;

@@ -12,7 +12,8 @@ use crate::error::{CallError, CallResult};
 /// Highest bitrate a config may ask for, in kbps.
 pub const MAX_BITRATE_KBPS: u32 = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VideoConfig {
     pub resolution: VideoResolution,
     pub frame_rate: VideoFrameRate,
@@ -91,7 +92,8 @@ impl VideoConfigBuilder {
 }
 
 /// What the camera is capturing now, if anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VideoCapture {
     pub device_id: String,
     pub config: VideoConfig,

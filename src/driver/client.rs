@@ -1,18 +1,24 @@
 //! The suite's side of the driver protocol: starts a driver command (a
 //! shell command line, e.g. `node my-sdk-driver.js`), sends commands and
-//! matches replies by id, and hands each engine's events over in order.
+//! matches replies by id, and routes what each engine reports (events,
+//! quality callbacks, frames of its views) to that engine's recorders.
 
 use std::collections::HashMap;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use nccall::CallEvent;
+use nccall::{
+    AudioVolumeEvent, CallEvent, ConnectionQualityHandler, ReceiveQualityEvent, RecordingView,
+    SendQualityEvent, VideoView,
+};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command as Process};
 use tokio::sync::{mpsc, oneshot};
 
-use super::wire::{Command, HelloResult, Message, Reply};
+use super::wire::{Command, EventMessage, HelloResult, Message, Reply};
+use crate::recorders::QualityRecorder;
 
 /// Why a command did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,19 +41,34 @@ impl std::fmt::Display for DriverError {
     }
 }
 
-/// How long a command may take (the engine's own request timeout is 10 s).
+impl std::error::Error for DriverError {}
+
+/// How long a command may take (the engine's own request timeout is 10 s,
+/// the suite's longest wait command 10 s).
 const REPLY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Reply>>>>;
-type Streams = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<CallEvent>>>>;
 
-/// A running driver process.
+/// Where one engine's reports go.
+#[derive(Default)]
+struct Route {
+    events: Option<mpsc::UnboundedSender<CallEvent>>,
+    quality: Option<Arc<QualityRecorder>>,
+    /// The suite's views, by the `viewId` it gave the driver.
+    views: HashMap<String, Arc<RecordingView>>,
+}
+
+type Routes = Arc<Mutex<HashMap<String, Route>>>;
+
+/// A running driver process, shared by the participants of one scenario.
 pub struct RemoteDriver {
-    child: Child,
+    child: Mutex<Option<Child>>,
     commands: mpsc::UnboundedSender<String>,
     pending: Pending,
-    streams: Streams,
-    next_id: u64,
+    routes: Routes,
+    next_id: AtomicU64,
+    /// Commands the driver answered `unimplemented`, in order.
+    unimplemented: Mutex<Vec<String>>,
 }
 
 impl RemoteDriver {
@@ -80,8 +101,8 @@ impl RemoteDriver {
             }
         });
         let pending: Pending = Arc::default();
-        let streams: Streams = Arc::default();
-        let (p, s) = (pending.clone(), streams.clone());
+        let routes: Routes = Arc::default();
+        let (p, r) = (pending.clone(), routes.clone());
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
@@ -92,17 +113,14 @@ impl RemoteDriver {
                             let _ = waiter.send(reply);
                         }
                     }
-                    Ok(Message::Event(e)) => {
-                        let value = json!({ "callback": e.callback, "event": e.event });
-                        match serde_json::from_value::<CallEvent>(value) {
-                            Ok(event) => {
-                                if let Some(tx) =
-                                    s.lock().ok().and_then(|m| m.get(&e.engine).cloned())
-                                {
-                                    let _ = tx.send(event);
-                                }
-                            }
-                            Err(err) => eprintln!("driver: unreadable {} event: {err}", e.callback),
+                    Ok(Message::Event(e)) => route_event(&r, e),
+                    Ok(Message::Frame(f)) => {
+                        let view = r
+                            .lock()
+                            .ok()
+                            .and_then(|m| m.get(&f.engine)?.views.get(&f.view).cloned());
+                        if let Some(view) = view {
+                            view.on_frame(&f.frame);
                         }
                     }
                     Err(err) => eprintln!("driver: unreadable line ({err}): {line}"),
@@ -113,12 +131,13 @@ impl RemoteDriver {
                 m.clear();
             }
         });
-        let mut driver = RemoteDriver {
-            child,
+        let driver = RemoteDriver {
+            child: Mutex::new(Some(child)),
             commands,
             pending,
-            streams,
-            next_id: 1,
+            routes,
+            next_id: AtomicU64::new(1),
+            unimplemented: Mutex::default(),
         };
         let hello = driver.command(None, "hello", Value::Null).await?;
         let hello: HelloResult = serde_json::from_value(hello)
@@ -128,13 +147,12 @@ impl RemoteDriver {
 
     /// Sends one command and waits for its reply.
     pub async fn command(
-        &mut self,
+        &self,
         engine: Option<&str>,
         command: &str,
         params: Value,
     ) -> Result<Value, DriverError> {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         if let Ok(mut m) = self.pending.lock() {
             m.insert(id, tx);
@@ -155,6 +173,9 @@ impl RemoteDriver {
             .map_err(|_| DriverError::Broken(format!("no reply to {command} in {REPLY_WAIT:?}")))?
             .map_err(|_| DriverError::Broken(format!("no reply to {command}")))?;
         if reply.unimplemented {
+            if let Ok(mut u) = self.unimplemented.lock() {
+                u.push(command.to_string());
+            }
             return Err(DriverError::Unimplemented(command.to_string()));
         }
         if reply.code != 0 {
@@ -166,27 +187,81 @@ impl RemoteDriver {
         Ok(reply.result.unwrap_or(Value::Null))
     }
 
-    /// Creates an engine for participant `name`; its events arrive on the
-    /// returned stream, in the order the driver wrote them.
+    /// Creates an engine for participant `name` with `params`
+    /// (`createEngine`'s); its events arrive on the returned stream, in the
+    /// order the driver wrote them.
     pub async fn create_engine(
-        &mut self,
+        &self,
         name: &str,
+        params: Value,
     ) -> Result<mpsc::UnboundedReceiver<CallEvent>, DriverError> {
         let (tx, rx) = mpsc::unbounded_channel();
-        if let Ok(mut m) = self.streams.lock() {
-            m.insert(name.to_string(), tx);
-        }
-        self.command(
-            Some(name),
-            "createEngine",
-            json!({ "deviceId": format!("{name}-device") }),
-        )
-        .await?;
+        self.route(name, |r| r.events = Some(tx));
+        self.command(Some(name), "createEngine", params).await?;
         Ok(rx)
     }
 
+    /// Quality callbacks of `engine` go to `recorder` from now on.
+    pub fn route_quality(&self, engine: &str, recorder: Arc<QualityRecorder>) {
+        self.route(engine, |r| r.quality = Some(recorder));
+    }
+
+    /// Frames the driver reports for `engine`'s view `view_id` go to `view`.
+    pub fn route_view(&self, engine: &str, view_id: &str, view: Arc<RecordingView>) {
+        self.route(engine, |r| {
+            r.views.insert(view_id.to_string(), view);
+        });
+    }
+
+    fn route(&self, engine: &str, change: impl FnOnce(&mut Route)) {
+        if let Ok(mut m) = self.routes.lock() {
+            change(m.entry(engine.to_string()).or_default());
+        }
+    }
+
+    /// The commands the driver answered `unimplemented` so far.
+    pub fn unimplemented(&self) -> Vec<String> {
+        self.unimplemented
+            .lock()
+            .map(|u| u.clone())
+            .unwrap_or_default()
+    }
+
     /// Ends the driver process.
-    pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+    pub async fn stop(&self) {
+        let child = self.child.lock().ok().and_then(|mut c| c.take());
+        if let Some(mut child) = child {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// Hands one callback to its engine's stream or quality recorder.
+fn route_event(routes: &Routes, e: EventMessage) {
+    let Ok(m) = routes.lock() else { return };
+    let Some(route) = m.get(&e.engine) else {
+        return;
+    };
+    let quality = route.quality.as_deref();
+    let decoded = match (e.callback.as_str(), quality) {
+        ("onSendQualityChanged", Some(q)) => serde_json::from_value::<SendQualityEvent>(e.event)
+            .map(|ev| q.on_send_quality_changed(&ev)),
+        ("onReceiveQualityChanged", Some(q)) => {
+            serde_json::from_value::<ReceiveQualityEvent>(e.event)
+                .map(|ev| q.on_receive_quality_changed(&ev))
+        }
+        ("onAudioVolumeChanged", Some(q)) => serde_json::from_value::<AudioVolumeEvent>(e.event)
+            .map(|ev| q.on_audio_volume_changed(&ev)),
+        _ => {
+            let value = json!({ "callback": e.callback, "event": e.event });
+            serde_json::from_value::<CallEvent>(value).map(|event| {
+                if let Some(tx) = &route.events {
+                    let _ = tx.send(event);
+                }
+            })
+        }
+    };
+    if let Err(err) = decoded {
+        eprintln!("driver: unreadable {} event: {err}", e.callback);
     }
 }

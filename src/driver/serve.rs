@@ -3,19 +3,30 @@
 //! event of each engine is written out as it happens.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use nccall::{
-    CallEngine, CallError, CallLogOrder, CallMediaType, CallType, ConnectParams, EndCallParams,
-    EngineConfig, GetHistoryCallLogsParams, StartCallParams,
+    AudioVolumeEvent, CallEngine, CallError, CallEvent, CallMediaType, ConnectParams,
+    ConnectionQualityHandler, ConnectionStatus, DeviceKind, EndCallParams, EngineConfig,
+    GetHistoryCallLogsParams, PushConfig, ReceiveQualityEvent, RemoteVideoView, RenderedFrame,
+    SendQualityEvent, StartCallParams, VideoConfigBuilder, VideoFrameRate, VideoResolution,
+    VideoView, VirtualDevices,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use super::wire::{Command, DRIVER_PROTOCOL_VERSION, EventMessage, HelloResult, Message, Reply};
+use crate::recorders::HandlerRecorder;
 
-/// Every command this driver implements (the rest are `unimplemented`).
+use super::wire::{
+    Command, DRIVER_PROTOCOL_VERSION, EventMessage, FrameMessage, HelloResult, Message, Reply,
+};
+
+/// Every command this driver implements (the rest are `unimplemented`):
+/// the spec's methods, then the suite's instrumentation (what a test app
+/// reads off its SDK and virtual devices; `docs/driver-protocol.md`).
 pub const CAPABILITIES: &[&str] = &[
     "hello",
     "reset",
@@ -24,6 +35,12 @@ pub const CAPABILITIES: &[&str] = &[
     "disconnect",
     "heartbeat",
     "getVersion",
+    "setCallEventHandler",
+    "setConnectionQualityHandler",
+    "setLocalVideoView",
+    "setRemoteVideoView",
+    "removeVideoView",
+    "setVideoConfig",
     "startCall",
     "acceptCall",
     "endCall",
@@ -31,6 +48,7 @@ pub const CAPABILITIES: &[&str] = &[
     "inviteToCall",
     "enableCamera",
     "enableMicrophone",
+    "isCameraEnabled",
     "isMicrophoneEnabled",
     "requestChangeMediaType",
     "cancelChangeMediaType",
@@ -40,6 +58,27 @@ pub const CAPABILITIES: &[&str] = &[
     "getOngoingCallLogs",
     "deleteCallLogsForMe",
     "deleteAllCallLogsForMe",
+    "getAudioInputDevices",
+    "getAudioOutputDevices",
+    "getVideoInputDevices",
+    "selectAudioInputDevice",
+    "selectAudioOutputDevice",
+    "selectVideoInputDevice",
+    // Instrumentation.
+    "handledCallbacks",
+    "plugDevice",
+    "unplugDevice",
+    "deviceInUse",
+    "videoCapture",
+    "mediaStats",
+    "audioPacketsFrom",
+    "waitForAudioPackets",
+    "waitForAudioFrom",
+    "waitMediaConnected",
+    "connectionStatus",
+    "reconnections",
+    "waitConnectionStatus",
+    "waitReconnected",
 ];
 
 /// Serves the protocol on stdin/stdout until stdin closes.
@@ -59,7 +98,6 @@ pub async fn serve_stdio() -> std::io::Result<()> {
     });
     let mut driver = Driver {
         engines: HashMap::new(),
-        flushes: HashMap::new(),
         out: out_tx,
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -79,16 +117,32 @@ pub async fn serve_stdio() -> std::io::Result<()> {
         };
         let _ = driver.out.send(Message::Reply(reply));
     }
+    // Stdin closed: the suite is done with this driver. Hang up every
+    // engine; give the writer a moment for what is queued (engine tasks
+    // still hold senders, so it would not end by itself).
+    for hosted in driver.engines.values() {
+        hosted.engine.disconnect();
+    }
     drop(driver);
-    let _ = writer.await;
+    let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;
     Ok(())
 }
 
-struct Driver {
-    engines: HashMap<String, CallEngine>,
-    /// Asks an engine's event forwarder to write out every event it has
+/// One participant's SDK instance and what the driver keeps beside it.
+struct Hosted {
+    engine: CallEngine,
+    /// Its virtual devices, which `plugDevice`/`unplugDevice` change.
+    devices: Arc<VirtualDevices>,
+    /// What the handler `setCallEventHandler` registers heard (events
+    /// still go out through the stream, so the two can be compared).
+    handled: Arc<HandlerRecorder>,
+    /// Asks the engine's event forwarder to write out every event it has
     /// received so far, and says when it has.
-    flushes: HashMap<String, mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>>,
+    flush: mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>,
+}
+
+struct Driver {
+    engines: HashMap<String, Hosted>,
     out: mpsc::UnboundedSender<Message>,
 }
 
@@ -153,18 +207,6 @@ struct ConnectArgs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct StartCallArgs {
-    callee_ids: Vec<String>,
-    call_type: CallType,
-    media_type: CallMediaType,
-    #[serde(default)]
-    extra: Option<String>,
-    #[serde(default)]
-    target_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CallIdArgs {
     #[serde(default)]
     call_id: Option<String>,
@@ -172,8 +214,23 @@ struct CallIdArgs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct EndCallArgs {
+    #[serde(default)]
+    call_id: Option<String>,
+    #[serde(default)]
+    push_config: Option<PushConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct UserIdsArgs {
     user_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserIdArgs {
+    user_id: String,
 }
 
 #[derive(Deserialize)]
@@ -197,23 +254,80 @@ struct TransactionArgs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct HistoryArgs {
-    start_time: i64,
-    count: i64,
-    order: CallLogOrder,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct CallIdsArgs {
     call_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct DeviceIdArgs {
+    device_id: String,
+}
+
+#[derive(Deserialize)]
+struct KindArgs {
+    kind: DeviceKind,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ViewArgs {
+    view_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoteViewArgs {
+    user_id: String,
+    view_id: String,
+    #[serde(default)]
+    enable_low_resolution_stream: bool,
+}
+
+#[derive(Deserialize)]
+struct RemoteViewsArgs {
+    views: Vec<RemoteViewArgs>,
+}
+
+/// The builder's inputs: the driver builds the config with the SDK's own
+/// builder, so a config the SDK refuses is refused with its code.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VideoConfigArgs {
+    resolution: VideoResolution,
+    frame_rate: VideoFrameRate,
+    #[serde(default)]
+    min_bitrate: Option<u32>,
+    #[serde(default)]
+    max_bitrate: Option<u32>,
+}
+
+/// A wait of the instrumentation: up to `timeoutMs`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitArgs {
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    count: u64,
+    #[serde(default)]
+    connected: bool,
+    #[serde(default)]
+    status: Option<ConnectionStatus>,
+    timeout_ms: u64,
+}
+
+/// `createEngine`'s params. The timings are hints for the suite's pace (it
+/// waits for reconnects in real time); an SDK may ignore them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct CreateArgs {
     #[serde(default)]
     device_id: Option<String>,
+    #[serde(default)]
+    reconnect_max_backoff_ms: Option<u64>,
+    #[serde(default)]
+    media_loss_timeout_ms: Option<u64>,
 }
 
 impl Driver {
@@ -230,28 +344,27 @@ impl Driver {
                 }),
             ),
             ("reset", _) => {
-                for engine in self.engines.values() {
-                    engine.disconnect();
+                for hosted in self.engines.values() {
+                    hosted.engine.disconnect();
                 }
                 self.engines.clear();
-                self.flushes.clear();
                 ok(id, Value::Null)
             }
             ("getVersion", _) => ok(id, json!(CallEngine::get_version())),
             ("createEngine", Some(name)) => match params::<CreateArgs>(&c.params) {
                 Ok(args) => {
-                    self.create(name, args.device_id);
+                    self.create(name, args);
                     ok(id, Value::Null)
                 }
                 Err(e) => bad_params(id, e),
             },
-            (command, Some(name)) => match self.engines.get(name).cloned() {
-                Some(engine) => {
-                    let reply = run(id, command, &engine, &c.params).await;
+            (command, Some(name)) => match self.engines.get(name) {
+                Some(hosted) => {
+                    let reply = run(id, command, name, hosted, &c.params, &self.out).await;
                     if command == "heartbeat" {
                         // The promise of `heartbeat`: every event the server
                         // sent before it is written out before its reply.
-                        self.flush(name).await;
+                        flush(hosted).await;
                     }
                     reply
                 }
@@ -261,28 +374,25 @@ impl Driver {
         }
     }
 
-    async fn flush(&self, name: &str) {
-        let Some(flush) = self.flushes.get(name) else {
-            return;
-        };
-        let (done, flushed) = tokio::sync::oneshot::channel();
-        if flush.send(done).is_ok() {
-            let _ = flushed.await;
-        }
-    }
-
     /// A new engine for a participant; its events go out as they come.
-    fn create(&mut self, name: &str, device_id: Option<String>) {
+    fn create(&mut self, name: &str, args: CreateArgs) {
+        let devices = Arc::new(VirtualDevices::builtin());
+        let defaults = EngineConfig::default();
         let engine = CallEngine::new(EngineConfig {
-            device_id: device_id.unwrap_or_else(|| format!("{name}-device")),
-            // The suite's scenarios wait for reconnects in real time.
-            reconnect_max_backoff: std::time::Duration::from_millis(100),
-            ..EngineConfig::default()
+            device_id: args.device_id.unwrap_or_else(|| format!("{name}-device")),
+            devices: devices.clone(),
+            reconnect_max_backoff: args
+                .reconnect_max_backoff_ms
+                .map_or(defaults.reconnect_max_backoff, Duration::from_millis),
+            media_loss_timeout: args
+                .media_loss_timeout_ms
+                .map_or(defaults.media_loss_timeout, Duration::from_millis),
+            ..defaults
         });
         let mut events = engine.events();
         let (out, name_owned) = (self.out.clone(), name.to_string());
-        let (flush, mut flush_requests) = mpsc::unbounded_channel();
-        self.flushes.insert(name.to_string(), flush);
+        let (flush, mut flush_requests) =
+            mpsc::unbounded_channel::<tokio::sync::oneshot::Sender<()>>();
         tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -302,20 +412,29 @@ impl Driver {
                 }
             }
         });
-        if let Some(old) = self.engines.insert(name.to_string(), engine) {
-            old.disconnect();
+        let hosted = Hosted {
+            engine,
+            devices,
+            handled: Arc::default(),
+            flush,
+        };
+        if let Some(old) = self.engines.insert(name.to_string(), hosted) {
+            old.engine.disconnect();
         }
     }
 }
 
-/// Writes one event out as `{engine, callback, event}`; false once the
-/// output is gone.
-fn send_event(
-    out: &mpsc::UnboundedSender<Message>,
-    engine: &str,
-    event: &nccall::CallEvent,
-) -> bool {
-    let Ok(Value::Object(mut fields)) = serde_json::to_value(event) else {
+async fn flush(hosted: &Hosted) {
+    let (done, flushed) = tokio::sync::oneshot::channel();
+    if hosted.flush.send(done).is_ok() {
+        let _ = flushed.await;
+    }
+}
+
+/// Writes one callback out as `{engine, callback, event}`; false once the
+/// output is gone. `value` is `{"callback": name, "event": fields}`.
+fn send_callback(out: &mpsc::UnboundedSender<Message>, engine: &str, value: Value) -> bool {
+    let Value::Object(mut fields) = value else {
         return true;
     };
     let callback = fields
@@ -331,8 +450,68 @@ fn send_event(
     out.send(Message::Event(message)).is_ok()
 }
 
+fn send_event(out: &mpsc::UnboundedSender<Message>, engine: &str, event: &CallEvent) -> bool {
+    match serde_json::to_value(event) {
+        Ok(value) => send_callback(out, engine, value),
+        Err(_) => true,
+    }
+}
+
+/// The quality handler the driver registers: every callback goes out as an
+/// event of the engine, like the call events.
+struct QualityForwarder {
+    engine: String,
+    out: mpsc::UnboundedSender<Message>,
+}
+
+impl QualityForwarder {
+    fn forward(&self, callback: &str, event: Value) {
+        send_callback(
+            &self.out,
+            &self.engine,
+            json!({ "callback": callback, "event": event }),
+        );
+    }
+}
+
+impl ConnectionQualityHandler for QualityForwarder {
+    fn on_send_quality_changed(&self, event: &SendQualityEvent) {
+        self.forward("onSendQualityChanged", json!(event));
+    }
+    fn on_receive_quality_changed(&self, event: &ReceiveQualityEvent) {
+        self.forward("onReceiveQualityChanged", json!(event));
+    }
+    fn on_audio_volume_changed(&self, event: &AudioVolumeEvent) {
+        self.forward("onAudioVolumeChanged", json!(event));
+    }
+}
+
+/// A view that writes every frame it shows out as a `frame` message.
+struct ForwardingView {
+    engine: String,
+    view: String,
+    out: mpsc::UnboundedSender<Message>,
+}
+
+impl VideoView for ForwardingView {
+    fn on_frame(&self, frame: &RenderedFrame) {
+        let _ = self.out.send(Message::Frame(FrameMessage {
+            engine: self.engine.clone(),
+            view: self.view.clone(),
+            frame: *frame,
+        }));
+    }
+}
+
 /// One engine command.
-async fn run(id: u64, command: &str, engine: &CallEngine, p: &Value) -> Reply {
+async fn run(
+    id: u64,
+    command: &str,
+    name: &str,
+    hosted: &Hosted,
+    p: &Value,
+    out: &mpsc::UnboundedSender<Message>,
+) -> Reply {
     macro_rules! args {
         ($t:ty) => {
             match params::<$t>(p) {
@@ -344,6 +523,15 @@ async fn run(id: u64, command: &str, engine: &CallEngine, p: &Value) -> Reply {
     let done = |r: Result<Value, CallError>| match r {
         Ok(v) => ok(id, v),
         Err(e) => failed(id, &e),
+    };
+    let unit = |r: Result<(), CallError>| done(r.map(|()| Value::Null));
+    let engine = &hosted.engine;
+    let view = |view_id: String| -> Arc<dyn VideoView> {
+        Arc::new(ForwardingView {
+            engine: name.to_string(),
+            view: view_id,
+            out: out.clone(),
+        })
     };
     match command {
         "connect" => {
@@ -360,50 +548,85 @@ async fn run(id: u64, command: &str, engine: &CallEngine, p: &Value) -> Reply {
             ok(id, Value::Null)
         }
         "heartbeat" => done(engine.heartbeat().await.map(|t| json!(t))),
+        "setCallEventHandler" => {
+            engine.set_call_event_handler(hosted.handled.clone());
+            ok(id, Value::Null)
+        }
+        "handledCallbacks" => ok(id, json!(hosted.handled.callbacks())),
+        "setConnectionQualityHandler" => {
+            engine.set_connection_quality_handler(Arc::new(QualityForwarder {
+                engine: name.to_string(),
+                out: out.clone(),
+            }));
+            ok(id, Value::Null)
+        }
+        "setLocalVideoView" => {
+            let a = args!(ViewArgs);
+            engine.set_local_video_view(view(a.view_id));
+            ok(id, Value::Null)
+        }
+        "setRemoteVideoView" => {
+            let a = args!(RemoteViewsArgs);
+            let views = a
+                .views
+                .into_iter()
+                .map(|v| RemoteVideoView {
+                    user_id: v.user_id,
+                    view: view(v.view_id),
+                    enable_low_resolution_stream: v.enable_low_resolution_stream,
+                })
+                .collect();
+            unit(engine.set_remote_video_view(views))
+        }
+        "removeVideoView" => {
+            let a = args!(UserIdArgs);
+            unit(engine.remove_video_view(&a.user_id))
+        }
+        "setVideoConfig" => {
+            let a = args!(VideoConfigArgs);
+            let mut builder: VideoConfigBuilder = engine
+                .create_video_config_builder()
+                .set_resolution(a.resolution)
+                .set_frame_rate(a.frame_rate);
+            if let Some(min) = a.min_bitrate {
+                builder = builder.set_min_bitrate(min);
+            }
+            if let Some(max) = a.max_bitrate {
+                builder = builder.set_max_bitrate(max);
+            }
+            unit(
+                builder
+                    .build()
+                    .map(|config| engine.set_video_config(config)),
+            )
+        }
         "startCall" => {
-            let a = args!(StartCallArgs);
-            let mut params = StartCallParams::single("", a.media_type);
-            params.callee_ids = a.callee_ids;
-            params.call_type = a.call_type;
-            params.extra = a.extra;
-            params.target_id = a.target_id;
+            let params = args!(StartCallParams);
             done(engine.start_call(params).await.map(|r| json!(r)))
         }
         "acceptCall" => {
             let a = args!(CallIdArgs);
-            let call_id = a.call_id.unwrap_or_default();
-            done(engine.accept_call(&call_id).await.map(|()| Value::Null))
+            unit(engine.accept_call(&a.call_id.unwrap_or_default()).await)
         }
         "endCall" => {
-            let a = args!(CallIdArgs);
+            let a = args!(EndCallArgs);
             let params = EndCallParams {
                 call_id: a.call_id,
-                push_config: None,
+                push_config: a.push_config,
             };
-            done(engine.end_call(params).await.map(|()| Value::Null))
+            unit(engine.end_call(params).await)
         }
         "joinCall" => {
             let a = args!(CallIdArgs);
-            let call_id = a.call_id.unwrap_or_default();
-            done(engine.join_call(&call_id).await.map(|()| Value::Null))
+            unit(engine.join_call(&a.call_id.unwrap_or_default()).await)
         }
         "inviteToCall" => {
             let a = args!(UserIdsArgs);
             done(engine.invite_to_call(a.user_ids).await.map(|r| json!(r)))
         }
-        "enableCamera" => {
-            let a = args!(EnableArgs);
-            done(engine.enable_camera(a.enable).await.map(|()| Value::Null))
-        }
-        "enableMicrophone" => {
-            let a = args!(EnableArgs);
-            done(
-                engine
-                    .enable_microphone(a.enable)
-                    .await
-                    .map(|()| Value::Null),
-            )
-        }
+        "enableCamera" => unit(engine.enable_camera(args!(EnableArgs).enable).await),
+        "enableMicrophone" => unit(engine.enable_microphone(args!(EnableArgs).enable).await),
+        "isCameraEnabled" => ok(id, json!(engine.is_camera_enabled())),
         "isMicrophoneEnabled" => ok(id, json!(engine.is_microphone_enabled())),
         "requestChangeMediaType" => {
             let a = args!(MediaTypeArgs);
@@ -416,30 +639,19 @@ async fn run(id: u64, command: &str, engine: &CallEngine, p: &Value) -> Reply {
         }
         "cancelChangeMediaType" => {
             let a = args!(TransactionArgs);
-            done(
-                engine
-                    .cancel_change_media_type(&a.transaction_id)
-                    .await
-                    .map(|()| Value::Null),
-            )
+            unit(engine.cancel_change_media_type(&a.transaction_id).await)
         }
         "replyChangeMediaType" => {
             let a = args!(TransactionArgs);
-            done(
+            unit(
                 engine
                     .reply_change_media_type(&a.transaction_id, a.is_agreed)
-                    .await
-                    .map(|()| Value::Null),
+                    .await,
             )
         }
         "getCurrentCallSession" => ok(id, json!(engine.get_current_call_session())),
         "getHistoryCallLogs" => {
-            let a = args!(HistoryArgs);
-            let params = GetHistoryCallLogsParams {
-                start_time: a.start_time,
-                count: a.count,
-                order: a.order,
-            };
+            let params = args!(GetHistoryCallLogsParams);
             done(engine.get_history_call_logs(params).await.map(|p| json!(p)))
         }
         "getOngoingCallLogs" => done(engine.get_ongoing_call_logs().await.map(|l| json!(l))),
@@ -458,6 +670,79 @@ async fn run(id: u64, command: &str, engine: &CallEngine, p: &Value) -> Reply {
                 .await
                 .map(|n| json!({ "deletedCount": n })),
         ),
+        "getAudioInputDevices" => ok(id, json!(engine.get_audio_input_devices())),
+        "getAudioOutputDevices" => ok(id, json!(engine.get_audio_output_devices())),
+        "getVideoInputDevices" => ok(id, json!(engine.get_video_input_devices())),
+        "selectAudioInputDevice" => {
+            unit(engine.select_audio_input_device(&args!(DeviceIdArgs).device_id))
+        }
+        "selectAudioOutputDevice" => {
+            unit(engine.select_audio_output_device(&args!(DeviceIdArgs).device_id))
+        }
+        "selectVideoInputDevice" => {
+            unit(engine.select_video_input_device(&args!(DeviceIdArgs).device_id))
+        }
+        // Instrumentation: the suite's view into the SDK and its devices.
+        "plugDevice" | "unplugDevice" => {
+            let a = args!(DeviceIdArgs);
+            let changed = if command == "plugDevice" {
+                hosted.devices.plug(&a.device_id)
+            } else {
+                hosted.devices.unplug(&a.device_id)
+            };
+            // The engine notices by itself; refreshing here makes the moment
+            // it does part of this command, not a race with the next one.
+            engine.refresh_devices();
+            unit(changed)
+        }
+        "deviceInUse" => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
+        "videoCapture" => ok(id, json!(engine.video_capture())),
+        "mediaStats" => ok(id, json!(engine.media_stats())),
+        "audioPacketsFrom" => ok(
+            id,
+            json!(engine.audio_packets_from(&args!(UserIdArgs).user_id)),
+        ),
+        "waitForAudioPackets" => {
+            let a = args!(WaitArgs);
+            let timeout = Duration::from_millis(a.timeout_ms);
+            ok(
+                id,
+                json!(engine.wait_for_audio_packets(a.count, timeout).await),
+            )
+        }
+        "waitForAudioFrom" => {
+            let a = args!(WaitArgs);
+            let timeout = Duration::from_millis(a.timeout_ms);
+            let user = a.user_id.unwrap_or_default();
+            let got = engine.wait_for_audio_from(&user, a.count, timeout).await;
+            ok(id, json!(got))
+        }
+        "waitMediaConnected" => {
+            let a = args!(WaitArgs);
+            let timeout = Duration::from_millis(a.timeout_ms);
+            ok(
+                id,
+                json!(engine.wait_media_connected(a.connected, timeout).await),
+            )
+        }
+        "connectionStatus" => ok(id, json!(engine.connection_status())),
+        "reconnections" => ok(id, json!(engine.reconnections())),
+        "waitConnectionStatus" => {
+            let a = args!(WaitArgs);
+            let Some(status) = a.status else {
+                return bad_params(id, "status is missing");
+            };
+            let timeout = Duration::from_millis(a.timeout_ms);
+            ok(
+                id,
+                json!(engine.wait_connection_status(status, timeout).await),
+            )
+        }
+        "waitReconnected" => {
+            let a = args!(WaitArgs);
+            let timeout = Duration::from_millis(a.timeout_ms);
+            ok(id, json!(engine.wait_reconnected(a.count, timeout).await))
+        }
         _ => unimplemented(id),
     }
 }

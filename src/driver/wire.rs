@@ -25,6 +25,7 @@ pub struct Command {
 pub enum Message {
     Reply(Reply),
     Event(EventMessage),
+    Frame(FrameMessage),
 }
 
 /// The answer to command `id`: `code` 0 with `result`, a spec error code
@@ -61,4 +62,14 @@ pub struct HelloResult {
     pub protocol_version: u32,
     /// The commands this driver implements.
     pub capabilities: Vec<String>,
+}
+
+/// A frame shown in a view the suite bound (`setLocalVideoView`,
+/// `setRemoteVideoView`): which engine, which view (the suite's `viewId`),
+/// and the frame (`{number, width, height, delayMs}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameMessage {
+    pub engine: String,
+    pub view: String,
+    pub frame: nccall::RenderedFrame,
 }

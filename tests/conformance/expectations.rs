@@ -1,7 +1,9 @@
 //! Per-implementation expectations (`fixtures/expectations/*.yaml`): the
 //! scenarios an implementation is known to fail, and flaky ones. The run
 //! fails on an unexpected failure and on an unexpected pass (a known failure
-//! that now passes: the file is out of date), and reports both.
+//! that now passes: the file is out of date), and reports both. A scenario
+//! that needed a command the SDK answered `unimplemented` is neither: it is
+//! listed with those commands and does not fail the run.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -44,9 +46,17 @@ impl Expectations {
         let seen = outcomes.snapshot();
         let mut unexpected_failures = Vec::new();
         let mut unexpected_passes = Vec::new();
-        let (mut known, mut flaky) = (Vec::new(), 0);
-        for (name, passed) in &seen {
-            match (*passed, self.is_known_failure(name), self.is_flaky(name)) {
+        let (mut known, mut flaky, mut unimplemented) = (Vec::new(), 0, Vec::new());
+        for (name, outcome) in &seen {
+            let passed = match outcome {
+                Outcome::Unimplemented(commands) => {
+                    unimplemented.push((name, commands));
+                    continue;
+                }
+                Outcome::Passed => true,
+                Outcome::Failed => false,
+            };
+            match (passed, self.is_known_failure(name), self.is_flaky(name)) {
                 (true, true, _) => unexpected_passes.push(name.clone()),
                 (false, true, _) => known.push(name.clone()),
                 (false, false, true) => flaky += 1,
@@ -55,15 +65,22 @@ impl Expectations {
             }
         }
         let line = format!(
-            "expectations ({}): {} scenarios, {} failed as expected, {} flaky failures, {} unexpected failures, {} unexpected passes",
+            "expectations ({}): {} scenarios, {} failed as expected, {} flaky failures, {} not run (unimplemented), {} unexpected failures, {} unexpected passes",
             self.implementation,
             seen.len(),
             known.len(),
             flaky,
+            unimplemented.len(),
             unexpected_failures.len(),
             unexpected_passes.len()
         );
         let mut report = line;
+        for (name, commands) in unimplemented {
+            report.push_str(&format!(
+                "\n  unimplemented: {name}: the SDK does not implement {}",
+                commands.join(", ")
+            ));
+        }
         for name in &known {
             if let Some(e) = self.known_failures.iter().find(|e| e.scenario == *name) {
                 report.push_str(&format!(
@@ -91,18 +108,27 @@ impl Expectations {
     }
 }
 
+/// How one scenario went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    /// Not run to the end: the SDK answered these commands `unimplemented`.
+    Unimplemented(Vec<String>),
+}
+
 /// Each scenario's outcome, as the run goes.
 #[derive(Debug, Default)]
-pub struct Outcomes(Mutex<BTreeMap<String, bool>>);
+pub struct Outcomes(Mutex<BTreeMap<String, Outcome>>);
 
 impl Outcomes {
-    pub fn record(&self, name: &str, passed: bool) {
+    pub fn record(&self, name: &str, outcome: Outcome) {
         if let Ok(mut all) = self.0.lock() {
-            all.insert(name.to_string(), passed);
+            all.insert(name.to_string(), outcome);
         }
     }
 
-    fn snapshot(&self) -> BTreeMap<String, bool> {
+    fn snapshot(&self) -> BTreeMap<String, Outcome> {
         self.0.lock().map(|m| m.clone()).unwrap_or_default()
     }
 }

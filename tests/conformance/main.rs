@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use cucumber::writer::Stats as _;
 use cucumber::{World as _, WriterExt as _, cli, writer};
-use expectations::{Expectations, Outcomes};
+use expectations::{Expectations, Outcome, Outcomes};
 use world::CallWorld;
 
 /// Options of this suite besides cucumber's own (`--tags`, `--name`, ...).
@@ -30,6 +30,12 @@ struct Reports {
     /// every failed scenario so it can be replayed.
     #[arg(long, value_name = "n", default_value_t = 1)]
     seed: u64,
+    /// Runs every participant's engine in a driver process started with
+    /// this command line (`docs/driver-protocol.md`), e.g.
+    /// `--driver 'node my-sdk-driver.js'`; without it, the reference engine
+    /// runs in this process. `NCCALL_DRIVER` sets it too.
+    #[arg(long, value_name = "command", env = "NCCALL_DRIVER")]
+    driver: Option<String>,
 }
 
 #[tokio::main]
@@ -38,6 +44,10 @@ async fn main() {
     let opts = cli::Opts::<_, _, _, Reports>::parsed();
     let seed = opts.custom.seed;
     let _ = world::RUN_SEED.set(seed);
+    if let Some(command) = &opts.custom.driver {
+        println!("driver: {command}");
+        let _ = world::DRIVER.set(command.clone());
+    }
     let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -72,16 +82,33 @@ async fn main() {
             Box::pin(async move {
                 let name = format!("{}: {}", feature.name, scenario.name);
                 let passed = matches!(finished, cucumber::event::ScenarioFinished::StepPassed);
+                let unimplemented = world
+                    .as_ref()
+                    .map(|w| w.unimplemented())
+                    .unwrap_or_default();
+                if !passed && !unimplemented.is_empty() {
+                    println!(
+                        "  not run to the end: the SDK does not implement {}",
+                        unimplemented.join(", ")
+                    );
+                    outcomes.record(&name, Outcome::Unimplemented(unimplemented));
+                    return;
+                }
                 // Failed until the snapshot check (which panics on a
                 // mismatch) is through.
-                outcomes.record(&name, false);
+                outcomes.record(&name, Outcome::Failed);
                 // A scenario whose steps failed has already failed; its
                 // timeline would only add noise. A known failure has no
                 // snapshot to match.
                 if let (Some(world), true) = (world, passed && !expected.is_known_failure(&name)) {
                     snapshot::check(world, feature, scenario).await;
                 }
-                outcomes.record(&name, passed);
+                let outcome = if passed {
+                    Outcome::Passed
+                } else {
+                    Outcome::Failed
+                };
+                outcomes.record(&name, outcome);
                 if !passed {
                     println!(
                         "  replay: cargo test --test conformance -- --seed {} --name '{}'",

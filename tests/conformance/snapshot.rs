@@ -38,6 +38,9 @@ pub async fn check(
     let Some(epoch) = world.epoch() else {
         return; // the scenario never started a simulator
     };
+    if world.people.is_empty() {
+        return; // nobody's timeline to keep (the scenario asked the SDK itself)
+    }
     world.settle().await;
     let mut normaliser = Normaliser::new(epoch);
     let timelines = normaliser.timelines(

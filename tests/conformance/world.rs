@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use nccall::CallError;
+use nccall_conformance::engine_driver::{DriverError, EngineDriver};
 use nccall_conformance::rig::{DEFAULT_APP, Participant, Rig};
 
 #[derive(cucumber::World, Default)]
@@ -28,8 +29,6 @@ pub struct CallWorld {
     pub heartbeat: Option<std::time::Duration>,
     /// The simulator keeps its call logs on disk (to survive a restart).
     pub on_disk: bool,
-    /// Event handlers registered by steps, by user.
-    pub handlers: BTreeMap<String, std::sync::Arc<crate::steps::HandlerRecorder>>,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -49,6 +48,35 @@ pub fn run_seed() -> u64 {
     RUN_SEED.get().copied().unwrap_or(0)
 }
 
+/// The driver command (`--driver`): when set, every participant's engine
+/// lives in a driver process started per scenario, not in this one.
+pub static DRIVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// What a step makes of a driver call's failure: the SDK's refusal (a spec
+/// code) is the behaviour under test; a command the SDK does not implement,
+/// or a broken driver, ends the scenario (reported as unimplemented when
+/// that is why).
+pub fn refusal(e: DriverError) -> CallError {
+    match e.as_call_error() {
+        Some(refused) => refused,
+        None => panic!("{e}"),
+    }
+}
+
+/// A driver call that must succeed: its value, or the step fails saying
+/// what could not be done.
+pub fn must<T>(r: Result<T, DriverError>, what: impl std::fmt::Display) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+/// A driver call's outcome as the SDK's result (see [`refusal`]).
+pub fn outcome<T>(r: Result<T, DriverError>) -> Result<T, CallError> {
+    r.map_err(refusal)
+}
+
 impl CallWorld {
     /// Restarts the simulator (see [`Rig::restart`]).
     pub async fn restart_rig(&mut self) {
@@ -62,15 +90,31 @@ impl CallWorld {
 
     pub async fn rig(&mut self) -> &Rig {
         if self.rig.is_none() {
-            match Rig::start_with(true, self.heartbeat, self.on_disk, run_seed()).await {
-                Ok(rig) => self.rig = Some(rig),
-                Err(e) => panic!("cannot start the simulator: {e}"),
+            let mut rig =
+                match Rig::start_with(true, self.heartbeat, self.on_disk, run_seed()).await {
+                    Ok(rig) => rig,
+                    Err(e) => panic!("cannot start the simulator: {e}"),
+                };
+            if let Some(command) = DRIVER.get()
+                && let Err(e) = rig.use_driver(command).await
+            {
+                panic!("cannot start the driver {command:?}: {e}");
             }
+            self.rig = Some(rig);
         }
         match &self.rig {
             Some(rig) => rig,
             None => unreachable!("started above"),
         }
+    }
+
+    /// The commands the SDK under test answered `unimplemented` in this
+    /// scenario (always none in process).
+    pub fn unimplemented(&self) -> Vec<String> {
+        self.rig
+            .as_ref()
+            .map(Rig::unimplemented)
+            .unwrap_or_default()
     }
 
     pub fn epoch(&self) -> Option<i64> {
@@ -97,21 +141,34 @@ impl CallWorld {
 
     /// A participant with an engine that never connected.
     pub async fn add_offline(&mut self, name: &str) {
-        let p = self.rig().await.participant(name);
-        self.people.insert(name.to_string(), p);
+        match self.rig().await.participant(name).await {
+            Ok(p) => {
+                self.people.insert(name.to_string(), p);
+            }
+            Err(e) => panic!("{name}'s engine cannot be created: {e}"),
+        }
     }
 
     /// The id of the participant's current call, waiting for one to ring
     /// or start if there is none yet.
     pub async fn current_call_id(&mut self, name: &str) -> String {
         let person = self.person(name);
-        let has_call = |e: &nccall::CallEngine| e.get_current_call_session().is_some();
+        let has_call = async |e: &EngineDriver| Ok(e.get_current_call_session().await?.is_some());
         if let Err(msg) = person.wait_until("a current call", has_call).await {
             panic!("{msg}");
         }
-        match person.engine.get_current_call_session() {
+        match self.current_session(name).await {
             Some(s) => s.call_id().to_string(),
             None => panic!("{name} has no current call"),
+        }
+    }
+
+    /// `name`'s current call session (`getCurrentCallSession`).
+    pub async fn current_session(&mut self, name: &str) -> Option<nccall::CallSession> {
+        let engine = self.person(name).engine.clone();
+        match engine.get_current_call_session().await {
+            Ok(session) => session,
+            Err(e) => panic!("{name}'s current call cannot be read: {e}"),
         }
     }
 

@@ -25,7 +25,10 @@ pub use virtual_devices::{
 };
 
 /// The three kinds of device the spec knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
 pub enum DeviceKind {
     AudioInput,
     AudioOutput,
@@ -49,7 +52,8 @@ impl DeviceKind {
 }
 
 /// One device as the app sees it (the analogue of a browser `MediaDeviceInfo`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DeviceInfo {
     pub device_id: String,
     pub label: String,

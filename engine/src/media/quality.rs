@@ -10,7 +10,10 @@ use std::time::Duration;
 pub const QUALITY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Link quality, with the values of the ancestor's `RCCallQuality`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CallQuality {
     /// Not enough traffic in the interval to tell.
     Unknown = 0,
@@ -61,30 +64,35 @@ impl CallQuality {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SendQualityEvent {
     pub quality: CallQuality,
     /// Share of this side's packets the other end reported lost (0..=1).
     pub packet_loss_rate: f64,
+    #[serde(rename = "roundTripTimeMs", with = "crate::millis::option")]
     pub round_trip_time: Option<Duration>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReceiveQualityEvent {
     pub user_id: String,
     pub quality: CallQuality,
     pub packet_loss_rate: f64,
+    #[serde(rename = "jitterMs", with = "crate::millis")]
     pub jitter: Duration,
 }
 
 /// One user's audio level, 0 (silence) to 9 (the ancestor's scale).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AudioVolume {
     pub user_id: String,
     pub level: u8,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioVolumeEvent {
     pub volumes: Vec<AudioVolume>,
 }

@@ -8,11 +8,13 @@ use tokio::sync::Notify;
 
 /// One rendered frame: which one, its size, and how long it took from the
 /// sender's camera to this view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RenderedFrame {
     pub number: u64,
     pub width: u32,
     pub height: u32,
+    #[serde(rename = "delayMs", with = "crate::millis")]
     pub delay: Duration,
 }
 

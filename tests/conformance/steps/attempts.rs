@@ -1,10 +1,10 @@
 //! Attempts that may fail: the outcome is kept for a `Then the attempt ...` step.
 
 use cucumber::{then, when};
-use nccall::{CallEngine, CallType, ConnectParams, EndCallParams, ErrorCode, StartCallParams};
+use nccall::{CallType, EndCallParams, ErrorCode, StartCallParams};
 
 use super::{media, names};
-use crate::world::CallWorld;
+use crate::world::{CallWorld, must, outcome};
 
 #[when(regex = r"^(\w+(?:@\w+)?) tries to call (.*) for (audio|video)( as a group call)?$")]
 async fn tries_to_call(
@@ -29,23 +29,28 @@ async fn tries_to_call(
         ..StartCallParams::single("", media(&kind))
     };
     let engine = world.person(&caller).engine.clone();
-    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
+    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
 }
 
 #[when(regex = r#"^(\w+(?:@\w+)?) tries to accept call "([^"]*)"$"#)]
 async fn tries_to_accept(world: &mut CallWorld, who: String, call_id: String) {
     let engine = world.person(&who).engine.clone();
-    world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
+    world.last_attempt = Some(outcome(
+        engine.accept_call(&call_id).await.map(|()| call_id),
+    ));
 }
 
 #[when(regex = r"^(\w+(?:@\w+)?) tries to accept (?:their|his|her) own call$")]
 async fn tries_to_accept_own(world: &mut CallWorld, who: String) {
     let engine = world.person(&who).engine.clone();
-    let call_id = engine
-        .get_current_call_session()
+    let call_id = world
+        .current_session(&who)
+        .await
         .map(|s| s.call_id().to_string())
         .unwrap_or_default();
-    world.last_attempt = Some(engine.accept_call(&call_id).await.map(|()| call_id));
+    world.last_attempt = Some(outcome(
+        engine.accept_call(&call_id).await.map(|()| call_id),
+    ));
 }
 
 #[when(regex = r#"^(\w+(?:@\w+)?) tries to hang up(?: call "([^"]*)")?$"#)]
@@ -55,21 +60,21 @@ async fn tries_to_hang_up(world: &mut CallWorld, who: String, call_id: String) {
         call_id: (!call_id.is_empty()).then_some(call_id),
         push_config: None,
     };
-    world.last_attempt = Some(engine.end_call(params).await.map(|()| String::new()));
+    world.last_attempt = Some(outcome(
+        engine.end_call(params).await.map(|()| String::new()),
+    ));
 }
 
 #[when(regex = r#"^(\w+(?:@\w+)?) tries to connect to app "([^"]*)" with token "([^"]*)"$"#)]
 async fn tries_to_connect(world: &mut CallWorld, who: String, app: String, token: String) {
-    let url = world.rig().await.sim.url();
-    let engine = CallEngine::default();
-    let outcome = engine
-        .connect(ConnectParams {
-            url,
-            app_key: app,
-            token,
-        })
-        .await;
-    world.last_attempt = Some(outcome.map(|user| format!("{who} connected as {user}")));
+    // A fresh engine: what an app has before its first connect.
+    let rig = world.rig().await;
+    let key = format!("{who}#connect");
+    let (engine, _events) = must(rig.bare_engine(&key, &who, true).await, "no engine");
+    let mut params = rig.connect_params(&who, &app);
+    params.token = token;
+    let result = engine.connect(params).await;
+    world.last_attempt = Some(outcome(result).map(|user| format!("{who} connected as {user}")));
 }
 
 #[then(regex = r"^the attempt fails with ([A-Z_]+)$")]
@@ -91,25 +96,27 @@ async fn attempt_fails(world: &mut CallWorld, code: String) {
 async fn tries_on_others_call(world: &mut CallWorld, who: String, act: String, owner: String) {
     let call_id = world.current_call_id(&owner).await;
     let engine = world.person(&who).engine.clone();
-    let outcome = match act.as_str() {
+    let result = match act.as_str() {
         "accept" => engine.accept_call(&call_id).await,
         "join" => engine.join_call(&call_id).await,
         _ => engine.end_call(EndCallParams::call(call_id.clone())).await,
     };
-    world.last_attempt = Some(outcome.map(|()| call_id));
+    world.last_attempt = Some(outcome(result.map(|()| call_id)));
 }
 
 #[when(regex = r#"^(\w+(?:@\w+)?) tries to join call "([^"]*)"$"#)]
 async fn tries_to_join(world: &mut CallWorld, who: String, call_id: String) {
     let engine = world.person(&who).engine.clone();
-    world.last_attempt = Some(engine.join_call(&call_id).await.map(|()| call_id));
+    world.last_attempt = Some(outcome(engine.join_call(&call_id).await.map(|()| call_id)));
 }
 
 #[when(regex = r"^(\w+(?:@\w+)?) tries to invite (.+)$")]
 async fn tries_to_invite(world: &mut CallWorld, who: String, invitees: String) {
     let engine = world.person(&who).engine.clone();
-    let outcome = engine.invite_to_call(names(&invitees)).await;
-    world.last_attempt = Some(outcome.map(|r| format!("busy: {:?}", r.busy_line_user_list)));
+    let result = engine.invite_to_call(names(&invitees)).await;
+    world.last_attempt = Some(outcome(
+        result.map(|r| format!("busy: {:?}", r.busy_line_user_list)),
+    ));
 }
 
 /// Glare, made to happen on purpose: bob hears nothing of alice's call until
@@ -129,10 +136,10 @@ async fn glare(world: &mut CallWorld, first: String, second: String, kind: Strin
     {
         panic!("{first} could not call {second}: {e}");
     }
-    let outcome = b
+    let result = b
         .start_call(StartCallParams::single(first.clone(), media(&kind)))
         .await;
-    world.last_attempt = Some(outcome.map(|r| r.call_id));
+    world.last_attempt = Some(outcome(result.map(|r| r.call_id)));
     if let Err(e) = world.rig().await.sim.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }

@@ -1,10 +1,11 @@
 //! Devices (virtual: plugged and unplugged from here) and video configuration.
 
 use cucumber::{then, when};
-use nccall::{DeviceKind, VideoConfigBuilder, VideoFrameRate, VideoResolution};
+use nccall::{DeviceKind, VideoFrameRate, VideoResolution};
+use nccall_conformance::engine_driver::EngineDriver;
 
 use super::names;
-use crate::world::CallWorld;
+use crate::world::{CallWorld, must, outcome};
 
 fn kind(word: &str) -> DeviceKind {
     match word {
@@ -17,11 +18,7 @@ fn kind(word: &str) -> DeviceKind {
 #[then(regex = r"^(\w+)'s (audio inputs|audio outputs|video inputs) are (.+)$")]
 async fn lists(world: &mut CallWorld, who: String, list: String, ids: String) {
     let engine = &world.person(&who).engine;
-    let devices = match kind(&list) {
-        DeviceKind::AudioInput => engine.get_audio_input_devices(),
-        DeviceKind::AudioOutput => engine.get_audio_output_devices(),
-        DeviceKind::VideoInput => engine.get_video_input_devices(),
-    };
+    let devices = must(engine.devices(kind(&list)).await, format!("{who}'s {list}"));
     let seen: Vec<String> = devices.into_iter().map(|d| d.device_id).collect();
     assert_eq!(seen, names(&ids), "{who}'s {list}");
 }
@@ -29,34 +26,22 @@ async fn lists(world: &mut CallWorld, who: String, list: String, ids: String) {
 #[when(regex = r#"^(\w+) (tries to select|selects) (microphone|speaker|camera) "([^"]*)"$"#)]
 async fn selects(world: &mut CallWorld, who: String, how: String, device: String, id: String) {
     let engine = world.person(&who).engine.clone();
-    let outcome = match kind(&device) {
-        DeviceKind::AudioInput => engine.select_audio_input_device(&id),
-        DeviceKind::AudioOutput => engine.select_audio_output_device(&id),
-        DeviceKind::VideoInput => engine.select_video_input_device(&id),
-    };
+    let result = engine.select_device(kind(&device), &id).await;
     if how == "selects" {
-        if let Err(e) = outcome {
+        if let Err(e) = result {
             panic!("{who} could not select {device} {id}: {e}");
         }
     } else {
-        world.last_attempt = Some(outcome.map(|()| id));
+        world.last_attempt = Some(outcome(result.map(|()| id)));
     }
 }
 
 #[when(regex = r#"^(\w+) (plugs in|unplugs) "([^"]*)"$"#)]
 async fn plugs(world: &mut CallWorld, who: String, act: String, id: String) {
-    let person = world.person(&who);
-    let outcome = if act == "plugs in" {
-        person.devices.plug(&id)
-    } else {
-        person.devices.unplug(&id)
-    };
-    if let Err(e) = outcome {
+    let engine = world.person(&who).engine.clone();
+    if let Err(e) = engine.plug_device(&id, act == "plugs in").await {
         panic!("{who} cannot {act} {id}: {e}");
     }
-    // The engine notices by itself (its watcher task); refreshing here makes
-    // the moment it does so part of this step, not a race with the next one.
-    person.engine.refresh_devices();
 }
 
 #[then(regex = r#"^(\w+) uses (microphone|speaker|camera) "([^"]*)"$"#)]
@@ -66,12 +51,12 @@ async fn uses(world: &mut CallWorld, who: String, device: String, id: String) {
     let wanted = id.clone();
     let outcome = world
         .person(&who)
-        .wait_until(&what, |e| {
-            e.device_in_use(k).as_deref() == Some(wanted.as_str())
+        .wait_until(&what, async |e: &EngineDriver| {
+            Ok(e.device_in_use(k).await?.as_deref() == Some(wanted.as_str()))
         })
         .await;
     if let Err(msg) = outcome {
-        let now = world.person(&who).engine.device_in_use(k);
+        let now = world.person(&who).engine.device_in_use(k).await;
         panic!("{msg} (in use: {now:?})");
     }
 }
@@ -81,7 +66,9 @@ async fn none_in_use(world: &mut CallWorld, who: String, device: String) {
     let k = kind(&device);
     let outcome = world
         .person(&who)
-        .wait_until("no device in use", |e| e.device_in_use(k).is_none())
+        .wait_until("no device in use", async |e: &EngineDriver| {
+            Ok(e.device_in_use(k).await?.is_none())
+        })
         .await;
     if let Err(msg) = outcome {
         panic!("{msg}");
@@ -115,18 +102,12 @@ async fn sets_video_config(
     max: String,
 ) {
     let engine = world.person(&who).engine.clone();
-    let mut builder: VideoConfigBuilder = engine
-        .create_video_config_builder()
-        .set_resolution(resolution(&size))
-        .set_frame_rate(frame_rate(fps));
-    if let (Ok(min), Ok(max)) = (min.parse::<u32>(), max.parse::<u32>()) {
-        builder = builder.set_min_bitrate(min).set_max_bitrate(max);
-    }
-    match (builder.build(), how.as_str()) {
-        (Ok(config), _) => {
-            engine.set_video_config(config);
-            world.last_attempt = Some(Ok(format!("{size}@{fps}")));
-        }
+    let bitrate = min.parse::<u32>().ok().zip(max.parse::<u32>().ok());
+    let set = engine
+        .set_video_config(resolution(&size), frame_rate(fps), bitrate)
+        .await;
+    match (outcome(set), how.as_str()) {
+        (Ok(()), _) => world.last_attempt = Some(Ok(format!("{size}@{fps}"))),
         (Err(e), "sets") => panic!("{who}'s video config does not build: {e}"),
         (Err(e), _) => world.last_attempt = Some(Err(e)),
     }
@@ -138,16 +119,16 @@ async fn captures(world: &mut CallWorld, who: String, size: String, fps: u32, de
     let what = format!("capturing {size} at {fps} fps");
     let outcome = world
         .person(&who)
-        .wait_until(&what, |e| {
-            e.video_capture().is_some_and(|c| {
+        .wait_until(&what, async |e: &EngineDriver| {
+            Ok(e.video_capture().await?.is_some_and(|c| {
                 c.config.resolution == res
                     && c.config.frame_rate == rate
                     && (device.is_empty() || c.device_id == device)
-            })
+            }))
         })
         .await;
     if let Err(msg) = outcome {
-        let now = world.person(&who).engine.video_capture();
+        let now = world.person(&who).engine.video_capture().await;
         panic!("{msg} (capturing: {now:?})");
     }
 }
@@ -156,7 +137,9 @@ async fn captures(world: &mut CallWorld, who: String, size: String, fps: u32, de
 async fn not_capturing(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("no capture", |e| e.video_capture().is_none())
+        .wait_until("no capture", async |e: &EngineDriver| {
+            Ok(e.video_capture().await?.is_none())
+        })
         .await;
     if let Err(msg) = outcome {
         panic!("{msg}");

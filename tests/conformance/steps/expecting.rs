@@ -6,6 +6,7 @@ use nccall::{CallEndReason, CallEvent, CallState, CallUserState};
 
 use super::{expect, media};
 use crate::world::CallWorld;
+use nccall_conformance::engine_driver::EngineDriver;
 
 #[then(regex = r"^(\w+(?:@\w+)?) receives an incoming (audio|video) call from (\w+(?:@\w+)?)$")]
 async fn receives_call(world: &mut CallWorld, callee: String, kind: String, caller: String) {
@@ -25,7 +26,7 @@ async fn receives_call(world: &mut CallWorld, callee: String, kind: String, call
         "an incoming call in state {state}"
     );
     // A ringing call is current unless another call was there first.
-    let current = world.person(&callee).engine.get_current_call_session();
+    let current = world.current_session(&callee).await;
     assert!(
         current.is_some(),
         "{callee} has a ringing call but no current call"
@@ -74,7 +75,7 @@ async fn connected(world: &mut CallWorld, a: String, b: String) {
             unreachable!("matched above")
         };
         assert_eq!(c.session.call_state(), CallState::OnCall);
-        let current = world.person(who).engine.get_current_call_session();
+        let current = world.current_session(who).await;
         assert_eq!(
             current.map(|s| s.call_state()),
             Some(CallState::OnCall),
@@ -100,9 +101,8 @@ async fn same_start_time(world: &mut CallWorld, a: String, b: String) {
             unreachable!("matched above")
         };
         let session_time = world
-            .person(who)
-            .engine
-            .get_current_call_session()
+            .current_session(who)
+            .await
             .and_then(|s| s.start_time());
         assert_eq!(
             session_time,
@@ -132,7 +132,7 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
         "{who}'s call ended for another reason"
     );
     assert!(ended.session.call_state().is_terminal());
-    let current = world.person(&who).engine.get_current_call_session();
+    let current = world.current_session(&who).await;
     assert_ne!(
         current.map(|s| s.call_id().to_string()),
         Some(ended.session.call_id().to_string()),
@@ -144,12 +144,12 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
 async fn no_current_call(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("no current call", |e| {
-            e.get_current_call_session().is_none()
+        .wait_until("no current call", async |e: &EngineDriver| {
+            Ok(e.get_current_call_session().await?.is_none())
         })
         .await;
     if let Err(msg) = outcome {
-        let current = world.person(&who).engine.get_current_call_session();
+        let current = world.current_session(&who).await;
         panic!("{msg}: {current:?}");
     }
 }
@@ -159,16 +159,13 @@ async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
     let what = format!("a current call in state {state}");
     let outcome = world
         .person(&who)
-        .wait_until(&what, |e| {
-            e.get_current_call_session().map(|s| s.call_state().name()) == Some(state.as_str())
+        .wait_until(&what, async |e: &EngineDriver| {
+            let session = e.get_current_call_session().await?;
+            Ok(session.map(|s| s.call_state().name()) == Some(state.as_str()))
         })
         .await;
     if let Err(msg) = outcome {
-        let current = world
-            .person(&who)
-            .engine
-            .get_current_call_session()
-            .map(|s| s.call_state());
+        let current = world.current_session(&who).await.map(|s| s.call_state());
         panic!("{msg} (it is {current:?})");
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
-use crate::world::CallWorld;
+use crate::world::{CallWorld, must};
 use nccall_conformance::rig::user_of;
 
 /// How long a reconnect may take in real time (the suite's backoff is 100 ms at most).
@@ -15,14 +15,15 @@ const RECONNECT_WAIT: Duration = Duration::from_secs(10);
 
 /// Remembers how often the engine had reconnected before the fault, so the
 /// next "reconnects" waits for a new one.
-fn before_fault(world: &mut CallWorld, who: &str) {
+async fn before_fault(world: &mut CallWorld, who: &str) {
     let person = world.person(who);
-    person.reconnects_before_fault = person.engine.reconnections();
+    let count = person.engine.reconnections().await;
+    person.reconnects_before_fault = must(count, format!("{who}'s reconnections"));
 }
 
 #[when(regex = r"^(\w+(?:@\w+)?)'s connection drops$")]
 async fn connection_drops(world: &mut CallWorld, who: String) {
-    before_fault(world, &who);
+    before_fault(world, &who).await;
     let app = world.app().to_string();
     let dropped = world
         .rig()
@@ -37,7 +38,7 @@ async fn connection_drops(world: &mut CallWorld, who: String) {
 
 #[when(regex = r"^(\w+)'s network goes down$")]
 async fn network_down(world: &mut CallWorld, who: String) {
-    before_fault(world, &who);
+    before_fault(world, &who).await;
     let app = world.app().to_string();
     let down = world.rig().await.sim.network_down(&app, &who).await;
     if let Err(e) = down {
@@ -59,10 +60,11 @@ async fn reconnects(world: &mut CallWorld, who: String) {
     let person = world.person(&who);
     let before = person.reconnects_before_fault;
     let engine = person.engine.clone();
+    let reconnected = engine.wait_reconnected(before, RECONNECT_WAIT).await;
     assert!(
-        engine.wait_reconnected(before, RECONNECT_WAIT).await,
+        must(reconnected, format!("{who}'s reconnects")),
         "{who} did not reconnect within {RECONNECT_WAIT:?} (status {:?})",
-        engine.connection_status()
+        engine.connection_status().await
     );
 }
 
@@ -73,9 +75,9 @@ async fn is_reconnecting(world: &mut CallWorld, who: String) {
         .wait_connection_status(nccall::ConnectionStatus::Reconnecting, RECONNECT_WAIT)
         .await;
     assert!(
-        reached,
+        must(reached, format!("{who}'s connection status")),
         "{who} is {:?}, not reconnecting",
-        engine.connection_status()
+        engine.connection_status().await
     );
 }
 
@@ -114,7 +116,7 @@ async fn events_reversed(world: &mut CallWorld, n: usize, who: String) {
 /// A partition: the connection stays open, nothing gets through either way.
 #[when(regex = r"^(\w+) is cut off from the server$")]
 async fn cut_off(world: &mut CallWorld, who: String) {
-    before_fault(world, &who);
+    before_fault(world, &who).await;
     let app = world.app().to_string();
     let cut = world.rig().await.sim.partition(&app, &who).await;
     if let Err(e) = cut {
@@ -157,7 +159,7 @@ async fn on_disk(world: &mut CallWorld) {
 async fn simulator_restarts(world: &mut CallWorld) {
     let names: Vec<String> = world.people.keys().cloned().collect();
     for name in &names {
-        before_fault(world, name);
+        before_fault(world, name).await;
     }
     world.restart_rig().await;
 }

@@ -6,6 +6,7 @@ use nccall::{CallEvent, CallType, StartCallParams};
 use super::acting::place;
 use super::{expect, media, names};
 use crate::world::CallWorld;
+use nccall_conformance::engine_driver::EngineDriver;
 
 #[when(regex = r"^(\w+(?:@\w+)?) calls (.+) for (audio|video) as a group call$")]
 async fn group_call(world: &mut CallWorld, caller: String, callees: String, kind: String) {
@@ -46,7 +47,7 @@ async fn type_changed(world: &mut CallWorld, who: String) {
         |e| matches!(e, CallEvent::CallTypeChanged(c) if c.call_type == CallType::Group),
     )
     .await;
-    let current = world.person(&who).engine.get_current_call_session();
+    let current = world.current_session(&who).await;
     assert_eq!(
         current.map(|s| s.call_type()),
         Some(CallType::Group),
@@ -79,8 +80,8 @@ async fn told_busy(world: &mut CallWorld, who: String, busy: String) {
 #[then(regex = r"^(\w+(?:@\w+)?)'s call has (.+)$")]
 async fn participants(world: &mut CallWorld, who: String, list: String) {
     let wanted: Vec<String> = list.split(", ").map(str::to_string).collect();
-    let seen = |e: &nccall::CallEngine| -> Vec<String> {
-        e.get_current_call_session()
+    let seen = |session: Option<nccall::CallSession>| -> Vec<String> {
+        session
             .map(|s| {
                 s.remote_participants()
                     .iter()
@@ -92,10 +93,12 @@ async fn participants(world: &mut CallWorld, who: String, list: String) {
     let what = format!("participants {wanted:?}");
     if let Err(msg) = world
         .person(&who)
-        .wait_until(&what, |e| seen(e) == wanted)
+        .wait_until(&what, async |e: &EngineDriver| {
+            Ok(seen(e.get_current_call_session().await?) == wanted)
+        })
         .await
     {
-        let now = seen(&world.person(&who).engine);
+        let now = seen(world.current_session(&who).await);
         panic!("{msg} (now {now:?})");
     }
 }

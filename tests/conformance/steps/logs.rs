@@ -7,7 +7,7 @@ use nccall::{CallEvent, CallLog, CallLogOrder, GetHistoryCallLogsParams};
 use nccall_sim::SeedSpec;
 
 use super::expect;
-use crate::world::CallWorld;
+use crate::world::{CallWorld, outcome};
 
 async fn server_log(world: &mut CallWorld, who: &str) -> CallLog {
     let event = expect(world, who, "onServerCallLogReceived", |e| {
@@ -261,12 +261,8 @@ async fn deletes_all(world: &mut CallWorld, who: String) {
 async fn tries_to_delete(world: &mut CallWorld, who: String, n: usize) {
     let ids = (0..n).map(|i| format!("id-{i}")).collect();
     let engine = world.person(&who).engine.clone();
-    world.last_attempt = Some(
-        engine
-            .delete_call_logs_for_me(ids)
-            .await
-            .map(|r| format!("{r:?}")),
-    );
+    let deleted = engine.delete_call_logs_for_me(ids).await;
+    world.last_attempt = Some(outcome(deleted).map(|r| format!("{r:?}")));
 }
 
 #[when(regex = r"^(\w+) tries to read a page of (-?\d+)$")]
@@ -277,12 +273,8 @@ async fn tries_page(world: &mut CallWorld, who: String, count: i64) {
         count,
         order: CallLogOrder::Desc,
     };
-    world.last_attempt = Some(
-        engine
-            .get_history_call_logs(params)
-            .await
-            .map(|p| format!("{} logs", p.call_log_list.len())),
-    );
+    let page = engine.get_history_call_logs(params).await;
+    world.last_attempt = Some(outcome(page).map(|p| format!("{} logs", p.call_log_list.len())));
 }
 
 #[then(regex = r"^(\w+)'s ongoing calls are (\w+)'s current call$")]

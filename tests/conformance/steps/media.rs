@@ -4,7 +4,8 @@ use cucumber::{then, when};
 use nccall::{CallEvent, MediaTypeChangeResult};
 
 use super::{expect, media};
-use crate::world::CallWorld;
+use crate::world::{CallWorld, must, outcome};
+use nccall_conformance::engine_driver::EngineDriver;
 
 /// The latest media-type change request that `who` received (waiting for one).
 async fn received_transaction(world: &mut CallWorld, who: &str) -> String {
@@ -42,7 +43,9 @@ async fn asks(world: &mut CallWorld, who: String, kind: String) {
 #[when(regex = r"^(\w+) tries to ask to switch to (audio|video)$")]
 async fn tries_to_ask(world: &mut CallWorld, who: String, kind: String) {
     let engine = world.person(&who).engine.clone();
-    world.last_attempt = Some(engine.request_change_media_type(media(&kind)).await);
+    world.last_attempt = Some(outcome(
+        engine.request_change_media_type(media(&kind)).await,
+    ));
 }
 
 /// Both sides ask at once: the second one's events are held until its own
@@ -55,7 +58,9 @@ async fn both_ask(world: &mut CallWorld, first: String, second: String, kind: St
     }
     asks(world, first, kind.clone()).await;
     let engine = world.person(&second).engine.clone();
-    world.last_attempt = Some(engine.request_change_media_type(media(&kind)).await);
+    world.last_attempt = Some(outcome(
+        engine.request_change_media_type(media(&kind)).await,
+    ));
     if let Err(e) = world.rig().await.sim.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }
@@ -95,22 +100,22 @@ async fn cancels(world: &mut CallWorld, who: String) {
 #[when(regex = r#"^(\w+) tries to (agree|refuse|cancel) with transaction "([^"]*)"$"#)]
 async fn tries_with_transaction(world: &mut CallWorld, who: String, act: String, tx: String) {
     let engine = world.person(&who).engine.clone();
-    let outcome = match act.as_str() {
+    let result = match act.as_str() {
         "cancel" => engine.cancel_change_media_type(&tx).await,
         other => engine.reply_change_media_type(&tx, other == "agree").await,
     };
-    world.last_attempt = Some(outcome.map(|()| tx));
+    world.last_attempt = Some(outcome(result.map(|()| tx)));
 }
 
 #[when(regex = r"^(\w+) tries to (agree to|cancel) (\w+)'s request$")]
 async fn tries_on_request(world: &mut CallWorld, who: String, act: String, owner: String) {
     let tx = own_transaction(world, &owner);
     let engine = world.person(&who).engine.clone();
-    let outcome = match act.as_str() {
+    let result = match act.as_str() {
         "cancel" => engine.cancel_change_media_type(&tx).await,
         _ => engine.reply_change_media_type(&tx, true).await,
     };
-    world.last_attempt = Some(outcome.map(|()| tx));
+    world.last_attempt = Some(outcome(result.map(|()| tx)));
 }
 
 #[then(regex = r"^(\w+) and (\w+) see the change end ([A-Z]+) with (audio|video)$")]
@@ -134,7 +139,7 @@ async fn change_result(world: &mut CallWorld, a: String, b: String, result: Stri
             (wanted, media_type),
             "{who}'s result"
         );
-        let session = world.person(who).engine.get_current_call_session();
+        let session = world.current_session(who).await;
         assert_eq!(
             session.map(|s| s.media_type()),
             Some(media_type),
@@ -150,7 +155,7 @@ async fn change_result(world: &mut CallWorld, a: String, b: String, result: Stri
 
 #[then(regex = r"^(\w+)'s call is an? (audio|video) call$")]
 async fn call_media(world: &mut CallWorld, who: String, kind: String) {
-    let session = world.person(&who).engine.get_current_call_session();
+    let session = world.current_session(&who).await;
     assert_eq!(session.map(|s| s.media_type()), Some(media(&kind)));
 }
 
@@ -197,8 +202,8 @@ async fn shows_flags(
 ) {
     let wanted = (camera == "on", mic == "on");
     let what = format!("{other} with camera {camera} and microphone {mic}");
-    let shown = |e: &nccall::CallEngine| {
-        e.get_current_call_session().and_then(|s| {
+    let shown = |session: Option<nccall::CallSession>| {
+        session.and_then(|s| {
             s.remote_participants()
                 .iter()
                 .find(|p| p.user_id() == other)
@@ -207,10 +212,12 @@ async fn shows_flags(
     };
     let outcome = world
         .person(&who)
-        .wait_until(&what, |e| shown(e) == Some(wanted))
+        .wait_until(&what, async |e: &EngineDriver| {
+            Ok(shown(e.get_current_call_session().await?) == Some(wanted))
+        })
         .await;
     if let Err(msg) = outcome {
-        let now = shown(&world.person(&who).engine);
+        let now = shown(world.current_session(&who).await);
         panic!("{msg} (shown: {now:?})");
     }
 }
@@ -219,8 +226,12 @@ async fn shows_flags(
 async fn own_switch(world: &mut CallWorld, who: String, device: String, state: String) {
     let engine = &world.person(&who).engine;
     let on = match device.as_str() {
-        "camera" => engine.is_camera_enabled(),
-        _ => engine.is_microphone_enabled(),
+        "camera" => engine.is_camera_enabled().await,
+        _ => engine.is_microphone_enabled().await,
     };
-    assert_eq!(on, state == "on", "{who}'s {device}");
+    assert_eq!(
+        must(on, format!("{who}'s {device}")),
+        state == "on",
+        "{who}'s {device}"
+    );
 }

@@ -7,7 +7,8 @@ use cucumber::{given, then, when};
 
 use nccall_sim::NetworkProfile;
 
-use crate::world::CallWorld;
+use crate::world::{CallWorld, must, outcome};
+use nccall_conformance::engine_driver::EngineDriver;
 
 /// Real time: media runs on the wall clock, unlike the signaling clock.
 const MEDIA_WAIT: Duration = Duration::from_secs(10);
@@ -15,13 +16,18 @@ const MEDIA_WAIT: Duration = Duration::from_secs(10);
 #[given(regex = r"^(\w+) watches (\w+)$")]
 #[when(regex = r"^(\w+) watches (\w+)$")]
 async fn watches(world: &mut CallWorld, who: String, other: String) {
-    world.person(&who).watch(&other, false);
+    watch(world, &who, &other, false).await;
+}
+
+async fn watch(world: &mut CallWorld, who: &str, other: &str, low_resolution: bool) {
+    let watched = world.person(who).watch(other, low_resolution).await;
+    must(watched, format!("{who} cannot watch {other}"));
 }
 
 #[given(regex = r"^(\w+) watches (\w+) in (low|full) resolution$")]
 #[when(regex = r"^(\w+) watches (\w+) in (low|full) resolution$")]
 async fn watches_in(world: &mut CallWorld, who: String, other: String, resolution: String) {
-    world.person(&who).watch(&other, resolution == "low");
+    watch(world, &who, &other, resolution == "low").await;
 }
 
 /// `n` more frames of that size arrive, and the view ends on that size.
@@ -69,11 +75,12 @@ async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
         panic!("{who} does not watch {other}");
     };
     view.mark();
-    let target = person.engine.media_stats().audio_packets_received + n;
-    let got = person
-        .engine
-        .wait_for_audio_packets(target, MEDIA_WAIT)
-        .await;
+    let engine = person.engine.clone();
+    let target = media_stats(&engine, &who).await.audio_packets_received + n;
+    let got = must(
+        engine.wait_for_audio_packets(target, MEDIA_WAIT).await,
+        format!("{who}'s audio"),
+    );
     assert!(got >= target, "{who} got only {got} audio packets");
     assert_eq!(
         view.frames_captured_since_mark(),
@@ -86,8 +93,9 @@ async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
 #[then(regex = r"^(\w+) hears (\w+)$")]
 async fn hears(world: &mut CallWorld, who: String, other: String) {
     let engine = world.person(&who).engine.clone();
-    let target = engine.audio_packets_from(&other) + 10;
+    let target = audio_from(&engine, &who, &other).await + 10;
     let got = engine.wait_for_audio_from(&other, target, MEDIA_WAIT).await;
+    let got = must(got, format!("{who}'s audio from {other}"));
     assert!(
         got >= target,
         "{who} hears nothing from {other}: {got} audio packets"
@@ -101,12 +109,13 @@ async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64
     let Some(view) = person.remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
+    let engine = person.engine.clone();
     view.wait_for_frames(view.frames() + 3, MEDIA_WAIT).await;
-    let before = person.engine.audio_packets_from(&other);
+    let before = audio_from(&engine, &who, &other).await;
     let target = view.frames() + n;
     let got = view.wait_for_frames(target, MEDIA_WAIT).await;
     assert!(got >= target, "video stalled at {got}");
-    let after = person.engine.audio_packets_from(&other);
+    let after = audio_from(&engine, &who, &other).await;
     assert!(
         after <= before + 1,
         "{other}'s audio kept coming: {before} -> {after}"
@@ -117,7 +126,9 @@ async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64
 async fn no_media(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("media released", |e| !e.media_stats().connected)
+        .wait_until("media released", async |e: &EngineDriver| {
+            Ok(!e.media_stats().await?.connected)
+        })
         .await;
     if let Err(msg) = outcome {
         panic!("{msg}");
@@ -133,8 +144,9 @@ async fn sfu_empty(world: &mut CallWorld) {
 #[then(regex = r"^(\w+)'s media connection is lost$")]
 async fn media_lost(world: &mut CallWorld, who: String) {
     let engine = world.person(&who).engine.clone();
+    let lost = engine.wait_media_connected(false, MEDIA_WAIT).await;
     assert!(
-        engine.wait_media_connected(false, MEDIA_WAIT).await,
+        must(lost, format!("{who}'s media")),
         "{who}'s media connection is still up"
     );
 }
@@ -143,11 +155,12 @@ async fn media_lost(world: &mut CallWorld, who: String) {
 #[then(regex = r"^(\w+)'s media reconnects$")]
 async fn media_reconnects(world: &mut CallWorld, who: String) {
     let engine = world.person(&who).engine.clone();
+    let back = engine.wait_media_connected(true, MEDIA_WAIT).await;
     assert!(
-        engine.wait_media_connected(true, MEDIA_WAIT).await,
+        must(back, format!("{who}'s media")),
         "{who}'s media did not come back"
     );
-    let stats = engine.media_stats();
+    let stats = media_stats(&engine, &who).await;
     assert!(
         stats.media_reconnections >= 1,
         "{who}'s media came back on the old connection: {stats:?}"
@@ -156,7 +169,8 @@ async fn media_reconnects(world: &mut CallWorld, who: String) {
 
 #[then(regex = r"^(\w+) still has (?:her|his|their) first media connection$")]
 async fn first_media_connection(world: &mut CallWorld, who: String) {
-    let stats = world.person(&who).engine.media_stats();
+    let engine = world.person(&who).engine.clone();
+    let stats = media_stats(&engine, &who).await;
     assert!(
         stats.connected && stats.media_reconnections == 0,
         "{who}'s media: {stats:?}"
@@ -172,20 +186,26 @@ async fn sfu_holds(world: &mut CallWorld, n: usize) {
 #[when(regex = r"^(\w+) tries to call (\w+) for video without a local view$")]
 async fn call_without_view(world: &mut CallWorld, caller: String, callee: String) {
     // A fresh engine for the same user, with no view bound.
-    let url = world.rig().await.sim.url();
-    let engine = nccall::CallEngine::default();
-    let connected = engine
-        .connect(nccall::ConnectParams {
-            url,
-            app_key: world.app().to_string(),
-            token: nccall_conformance::rig::token_of(&caller),
-        })
-        .await;
-    if let Err(e) = connected {
-        panic!("{caller} cannot connect a second engine: {e}");
-    }
+    let app = world.app().to_string();
+    let rig = world.rig().await;
+    let key = format!("{caller}#no-view");
+    let (engine, _events) = must(rig.bare_engine(&key, &key, true).await, "no second engine");
+    let connected = engine.connect(rig.connect_params(&caller, &app)).await;
+    must(
+        connected,
+        format!("{caller} cannot connect a second engine"),
+    );
     let params = nccall::StartCallParams::single(callee, nccall::CallMediaType::AudioVideo);
-    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
+    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
+}
+
+async fn media_stats(engine: &EngineDriver, who: &str) -> nccall::MediaStats {
+    must(engine.media_stats().await, format!("{who}'s media stats"))
+}
+
+async fn audio_from(engine: &EngineDriver, who: &str, other: &str) -> u64 {
+    let count = engine.audio_packets_from(other).await;
+    must(count, format!("{who}'s audio from {other}"))
 }
 
 fn quality(name: &str) -> nccall::CallQuality {
@@ -328,11 +348,12 @@ async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
     let engine = world.person(&who).engine.clone();
     let wanted = Duration::from_millis(ms);
     let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
-    let mut rtt = engine.media_stats().round_trip_time;
+    let mut rtt = media_stats(&engine, &who).await.round_trip_time;
     while rtt.is_none_or(|r| r < wanted) && tokio::time::Instant::now() < deadline {
-        let next = engine.media_stats().audio_packets_received + 25;
-        engine.wait_for_audio_packets(next, MEDIA_WAIT).await;
-        rtt = engine.media_stats().round_trip_time;
+        let next = media_stats(&engine, &who).await.audio_packets_received + 25;
+        let waited = engine.wait_for_audio_packets(next, MEDIA_WAIT).await;
+        must(waited, format!("{who}'s audio"));
+        rtt = media_stats(&engine, &who).await.round_trip_time;
     }
     assert!(
         rtt.is_some_and(|r| r >= wanted),

@@ -16,7 +16,6 @@ mod presence;
 mod push;
 mod time;
 
-pub use api::HandlerRecorder;
 use nccall::{CallEvent, CallMediaType};
 
 use crate::world::CallWorld;

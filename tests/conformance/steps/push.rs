@@ -6,11 +6,12 @@ use nccall_sim::PushKind;
 
 use super::acting::place;
 use super::media;
-use crate::world::CallWorld;
+use crate::world::{CallWorld, outcome};
+use nccall_conformance::engine_driver::EngineDriver;
 
 /// A push configuration as an app builds it: title, content, and Android
 /// settings from the engine's builder (`createAndroidPushConfigBuilder`).
-fn push_config(engine: &nccall::CallEngine, title: &str, content: &str) -> PushConfig {
+fn push_config(engine: &EngineDriver, title: &str, content: &str) -> PushConfig {
     let android = engine
         .create_android_push_config_builder()
         .set_channel_id_mi("calls")
@@ -103,5 +104,5 @@ async fn push_too_long(world: &mut CallWorld, caller: String, callee: String, n:
     let mut params = StartCallParams::single(callee, nccall::CallMediaType::Audio);
     let engine = world.person(&caller).engine.clone();
     params.push_config = Some(push_config(&engine, &"t".repeat(n), "content"));
-    world.last_attempt = Some(engine.start_call(params).await.map(|r| r.call_id));
+    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
 }
