@@ -81,8 +81,11 @@ pub const CAPABILITIES: &[&str] = &[
     "waitReconnected",
 ];
 
-/// Serves the protocol on stdin/stdout until stdin closes.
-pub async fn serve_stdio() -> std::io::Result<()> {
+/// Serves the protocol on stdin/stdout until stdin closes. Commands named
+/// in `without` are answered `unimplemented` and left out of `hello`'s
+/// capabilities: the reference engine posing as an SDK that lacks them
+/// (how the suite's reporting of unimplemented commands is checked).
+pub async fn serve_stdio(without: Vec<String>) -> std::io::Result<()> {
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Message>();
     let writer = tokio::spawn(async move {
         let mut stdout = tokio::io::stdout();
@@ -99,6 +102,7 @@ pub async fn serve_stdio() -> std::io::Result<()> {
     let mut driver = Driver {
         engines: HashMap::new(),
         out: out_tx,
+        without,
     };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     while let Some(line) = lines.next_line().await? {
@@ -144,6 +148,8 @@ struct Hosted {
 struct Driver {
     engines: HashMap<String, Hosted>,
     out: mpsc::UnboundedSender<Message>,
+    /// Commands to answer `unimplemented`.
+    without: Vec<String>,
 }
 
 fn ok(id: u64, result: Value) -> Reply {
@@ -333,6 +339,9 @@ struct CreateArgs {
 impl Driver {
     async fn handle(&mut self, c: Command) -> Reply {
         let id = c.id;
+        if self.without.contains(&c.command) {
+            return unimplemented(id);
+        }
         match (c.command.as_str(), c.engine.as_deref()) {
             ("hello", _) => ok(
                 id,
@@ -340,7 +349,11 @@ impl Driver {
                     implementation: "nccall (reference engine)".into(),
                     version: CallEngine::get_version().into(),
                     protocol_version: DRIVER_PROTOCOL_VERSION,
-                    capabilities: CAPABILITIES.iter().map(|s| s.to_string()).collect(),
+                    capabilities: CAPABILITIES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .filter(|c| !self.without.contains(c))
+                        .collect(),
                 }),
             ),
             ("reset", _) => {

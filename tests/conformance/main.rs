@@ -31,11 +31,50 @@ struct Reports {
     #[arg(long, value_name = "n", default_value_t = 1)]
     seed: u64,
     /// Runs every participant's engine in a driver process started with
-    /// this command line (`docs/driver-protocol.md`), e.g.
+    /// this command line (`docs/driver-protocol.md`), one per scenario, e.g.
     /// `--driver 'node my-sdk-driver.js'`; without it, the reference engine
-    /// runs in this process. `NCCALL_DRIVER` sets it too.
+    /// runs in this process. `nccall-driver` as the first word is the
+    /// reference driver built with the suite. `NCCALL_DRIVER` sets it too.
     #[arg(long, value_name = "command", env = "NCCALL_DRIVER")]
     driver: Option<String>,
+}
+
+/// `nccall-driver ...` names the reference driver built with this suite.
+fn resolve_driver(command: &str) -> String {
+    match command.strip_prefix("nccall-driver") {
+        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+            format!("'{}'{rest}", env!("CARGO_BIN_EXE_nccall-driver"))
+        }
+        _ => command.to_string(),
+    }
+}
+
+/// Says hello to the driver once before the run: who it is, and which of
+/// the commands the scenarios use it lacks (their scenarios will be
+/// reported unimplemented). A driver that cannot say hello stops the run.
+async fn introduce(command: &str) {
+    use nccall_conformance::driver::{client::RemoteDriver, serve::CAPABILITIES};
+    match RemoteDriver::start(command).await {
+        Ok((driver, hello)) => {
+            let lacks: Vec<&str> = CAPABILITIES
+                .iter()
+                .copied()
+                .filter(|c| !hello.capabilities.iter().any(|h| h == c))
+                .collect();
+            println!(
+                "driver: {} {} (protocol {}), started per scenario with: {command}",
+                hello.implementation, hello.version, hello.protocol_version
+            );
+            if !lacks.is_empty() {
+                println!("driver lacks: {}", lacks.join(", "));
+            }
+            driver.stop().await;
+        }
+        Err(e) => {
+            eprintln!("the driver {command:?} did not say hello: {e}");
+            std::process::exit(2);
+        }
+    }
 }
 
 #[tokio::main]
@@ -45,8 +84,9 @@ async fn main() {
     let seed = opts.custom.seed;
     let _ = world::RUN_SEED.set(seed);
     if let Some(command) = &opts.custom.driver {
-        println!("driver: {command}");
-        let _ = world::DRIVER.set(command.clone());
+        let command = resolve_driver(command);
+        introduce(&command).await;
+        let _ = world::DRIVER.set(command);
     }
     let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
         concat!(
