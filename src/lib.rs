@@ -6,6 +6,7 @@
 //!   (`nccall-driver`) and the suite's client for any SDK's driver.
 //! - [`engine_driver`] — the seam the steps talk to: the reference engine in
 //!   process, or any SDK behind the driver protocol.
+//! - [`junit`] — JUnit reports that say *skipped* for unimplemented scenarios.
 //! - [`recorders`] — event and quality handlers that keep what they hear.
 //! - [`rig`] — a simulator plus named participants, each an engine whose
 //!   events are recorded in order.
@@ -15,6 +16,7 @@
 pub mod coverage;
 pub mod driver;
 pub mod engine_driver;
+pub mod junit;
 pub mod recorders;
 pub mod rig;
 pub mod timeline;

@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command as Process};
 use tokio::sync::{mpsc, oneshot};
 
-use super::wire::{Command, EventMessage, HelloResult, Message, Reply};
+use super::wire::{Command, DRIVER_PROTOCOL_VERSION, EventMessage, HelloResult, Message, Reply};
 use crate::recorders::QualityRecorder;
 
 /// Why a command did not succeed.
@@ -35,7 +35,7 @@ impl std::fmt::Display for DriverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DriverError::Code { code, message } => write!(f, "code {code}: {message}"),
-            DriverError::Unimplemented(c) => write!(f, "{c} is not implemented by the driver"),
+            DriverError::Unimplemented(c) => write!(f, "{c} {}", crate::junit::UNIMPLEMENTED_MARK),
             DriverError::Broken(why) => write!(f, "driver broken: {why}"),
         }
     }
@@ -142,6 +142,12 @@ impl RemoteDriver {
         let hello = driver.command(None, "hello", Value::Null).await?;
         let hello: HelloResult = serde_json::from_value(hello)
             .map_err(|e| DriverError::Broken(format!("hello result: {e}")))?;
+        if hello.protocol_version != DRIVER_PROTOCOL_VERSION {
+            return Err(DriverError::Broken(format!(
+                "{} speaks driver protocol {}, the suite speaks {DRIVER_PROTOCOL_VERSION}",
+                hello.implementation, hello.protocol_version
+            )));
+        }
         Ok((driver, hello))
     }
 

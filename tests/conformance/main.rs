@@ -39,6 +39,35 @@ struct Reports {
     driver: Option<String>,
 }
 
+/// Where the JUnit writer writes during the run.
+#[derive(Clone, Default)]
+struct SharedBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl io::Write for SharedBuffer {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self.0.lock() {
+            Ok(mut b) => {
+                b.extend_from_slice(data);
+                Ok(data.len())
+            }
+            Err(_) => Err(io::Error::other("the JUnit buffer is poisoned")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `nccall-driver ...` names the reference driver built with this suite.
 fn resolve_driver(command: &str) -> String {
     match command.strip_prefix("nccall-driver") {
@@ -100,19 +129,16 @@ async fn main() {
         Err(e) => panic!("expectations: {e}"),
     };
     let outcomes = Arc::new(Outcomes::default());
-    let junit: Box<dyn io::Write> = match &opts.custom.junit {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(e) => panic!("cannot write the JUnit report to {}: {e}", path.display()),
-        },
-        None => Box::new(io::sink()),
-    };
+    // The JUnit report is written after the run, with unimplemented
+    // scenarios marked skipped (cucumber's writer knows passed and failed).
+    let junit_path = opts.custom.junit.clone();
+    let junit = SharedBuffer::default();
     let (hook_expected, hook_outcomes) = (expected.clone(), outcomes.clone());
     let run = CallWorld::cucumber()
         .with_writer(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
-                .tee::<CallWorld, _>(writer::JUnit::for_tee(junit, 0))
+                .tee::<CallWorld, _>(writer::JUnit::for_tee(junit.clone(), 0))
                 .normalized(),
         )
         .with_cli(opts)
@@ -160,6 +186,13 @@ async fn main() {
         })
         .run(features)
         .await;
+    if let Some(path) = junit_path {
+        let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
+        if let Err(e) = std::fs::write(&path, report) {
+            eprintln!("cannot write the JUnit report to {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    }
     // The run's verdict is the expectations' one: a known failure does not
     // fail it, an unexpected pass does.
     let parsing_errors = run.parsing_errors();
