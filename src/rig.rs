@@ -284,6 +284,16 @@ pub struct Participant {
     cursor: usize,
 }
 
+/// A participant leaving the scenario hangs up its engine (its calls end and
+/// their media is released); a driver's engines go with the driver.
+impl Drop for Participant {
+    fn drop(&mut self) {
+        if let Some(engine) = self.engine.in_process() {
+            engine.disconnect();
+        }
+    }
+}
+
 impl Participant {
     /// Binds a recording view for `user`'s video and returns it.
     pub async fn watch(

@@ -3,7 +3,8 @@
 //! through the suite's engine seam twice, once with the reference engine in
 //! process and once through `nccall-driver`, each against its own
 //! simulator; the normalised timelines (the snapshots' form) must be equal.
-//! Also: a command the driver does not implement is reported as such, and a
+//! The same over WebSocket, to a driver that is already running. Also: a
+//! command the driver does not implement is reported as such, and a
 //! refusal keeps its spec code. (CI runs the whole suite through the driver
 //! as well; this is the quick check.)
 
@@ -17,14 +18,31 @@ use serde_json::Value;
 
 type Timelines = BTreeMap<String, Vec<Value>>;
 
-async fn rig(through_driver: bool) -> Rig {
+/// A simulator whose participants' engines live in the driver at `target`
+/// (a command line or a `ws://` address), or in process.
+async fn rig(driver: Option<&str>) -> Rig {
     let mut rig = Rig::start(true).await.unwrap();
-    if through_driver {
-        rig.use_driver(env!("CARGO_BIN_EXE_nccall-driver"))
-            .await
-            .unwrap();
+    if let Some(target) = driver {
+        rig.use_driver(target).await.unwrap();
     }
     rig
+}
+
+/// `nccall-driver --listen`: a driver that is already running, as a test
+/// app on a device would be; returns its address.
+async fn listening_driver() -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_nccall-driver"))
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let url = lines.next_line().await.unwrap().unwrap();
+    assert!(url.starts_with("ws://"), "{url}");
+    (child, url)
 }
 
 async fn a_call(rig: &Rig) -> Timelines {
@@ -70,10 +88,22 @@ async fn a_call(rig: &Rig) -> Timelines {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_through_the_driver_is_seen_exactly_as_in_process() {
-    let local = a_call(&rig(false).await).await;
-    let remote = a_call(&rig(true).await).await;
+    let local = a_call(&rig(None).await).await;
+    let remote = a_call(&rig(Some(env!("CARGO_BIN_EXE_nccall-driver"))).await).await;
     assert!(local.values().all(|t| !t.is_empty()));
     assert_eq!(remote, local);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_through_a_websocket_driver_is_seen_exactly_as_in_process() {
+    let (_driver, url) = listening_driver().await;
+    let local = a_call(&rig(None).await).await;
+    // Twice over the same running driver: each connection has engines of
+    // its own (the second alice is not the first).
+    for _ in 0..2 {
+        let remote = a_call(&rig(Some(&url)).await).await;
+        assert_eq!(remote, local);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

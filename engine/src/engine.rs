@@ -480,7 +480,9 @@ impl CallEngine {
     }
 
     /// Closes the signaling connection. Requests in flight fail with
-    /// SIGNAL_DISCONNECTED.
+    /// SIGNAL_DISCONNECTED; calls in progress end for this device with
+    /// NETWORK_ERROR (the server ends them for the others when the session
+    /// expires) and their media is released.
     pub fn disconnect(&self) {
         let mut st = self.inner.lock_state();
         if let Some(task) = st.reconnect.take() {
@@ -489,6 +491,7 @@ impl CallEngine {
         st.connect_params = None;
         st.link = None;
         st.machine.handle_disconnect();
+        st.machine.end_all_calls(unix_millis());
         self.inner.pump(&mut st);
         drop(st);
         self.inner
@@ -1371,4 +1374,11 @@ impl LinkEvents for Inner {
             self.pump(&mut st);
         }
     }
+}
+
+/// Wall-clock time in milliseconds since the Unix epoch, as server times are.
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -1,23 +1,31 @@
 //! `nccall-driver`: the reference engine behind the driver protocol
-//! (`docs/driver-protocol.md`), on stdin and stdout. The conformance suite
-//! starts it like any SDK team's driver; so can another harness.
+//! (`docs/driver-protocol.md`), on stdin and stdout, or on a WebSocket
+//! with `--listen`. The conformance suite starts it like any SDK team's
+//! driver; so can another harness.
 
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(about = "The nccall reference engine behind the driver protocol, on stdin/stdout")]
+#[command(about = "The nccall reference engine behind the driver protocol")]
 struct Args {
     /// Answer these commands `unimplemented` (comma-separated), as an SDK
     /// that lacks them would.
     #[arg(long, value_delimiter = ',', value_name = "command,...")]
     without: Vec<String>,
+    /// Serve WebSocket connections on this address (one per scenario)
+    /// instead of stdin/stdout; prints `ws://<address>` once listening.
+    #[arg(long, value_name = "host:port")]
+    listen: Option<String>,
 }
 
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let served = nccall_conformance::driver::serve::serve_stdio(args.without).await;
-    // The suite closes stdin when a scenario is over. Exit at once: the
+    let served = match args.listen {
+        Some(address) => listen(&address, args.without).await,
+        None => nccall_conformance::driver::serve::serve_stdio(args.without).await,
+    };
+    // Stdin closed: the suite is done with this driver. Exit at once: the
     // engines' media tasks (cameras, encoders) would otherwise keep the
     // runtime, and the machine, busy.
     match served {
@@ -27,4 +35,10 @@ async fn main() {
             std::process::exit(1);
         }
     }
+}
+
+async fn listen(address: &str, without: Vec<String>) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    println!("ws://{}", listener.local_addr()?);
+    nccall_conformance::driver::serve::serve_websocket(listener, without).await
 }

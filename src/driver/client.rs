@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
 use nccall::{
     AudioVolumeEvent, CallEvent, ConnectionQualityHandler, ReceiveQualityEvent, RecordingView,
     SendQualityEvent, VideoView,
@@ -17,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command as Process};
 use tokio::sync::{mpsc, oneshot};
 
+use super::websocket;
 use super::wire::{Command, DRIVER_PROTOCOL_VERSION, EventMessage, HelloResult, Message, Reply};
 use crate::recorders::QualityRecorder;
 
@@ -60,8 +62,10 @@ struct Route {
 
 type Routes = Arc<Mutex<HashMap<String, Route>>>;
 
-/// A running driver process, shared by the participants of one scenario.
+/// A driver (a process, or a connection to a running one), shared by the
+/// participants of one scenario.
 pub struct RemoteDriver {
+    /// The process, when the suite started one.
     child: Mutex<Option<Child>>,
     commands: mpsc::UnboundedSender<String>,
     pending: Pending,
@@ -72,59 +76,25 @@ pub struct RemoteDriver {
 }
 
 impl RemoteDriver {
-    /// Starts `command_line` (run by `sh -c`) and says `hello`.
-    pub async fn start(command_line: &str) -> Result<(RemoteDriver, HelloResult), DriverError> {
-        let mut child = Process::new("sh")
-            .args(["-c", command_line])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| DriverError::Broken(format!("cannot start {command_line:?}: {e}")))?;
-        let mut stdin = child
-            .stdin
-            .take()
-            .ok_or(DriverError::Broken("no stdin".into()))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or(DriverError::Broken("no stdout".into()))?;
-        let (commands, mut outgoing) = mpsc::unbounded_channel::<String>();
-        tokio::spawn(async move {
-            while let Some(mut line) = outgoing.recv().await {
-                line.push('\n');
-                if stdin.write_all(line.as_bytes()).await.is_err() {
-                    return;
-                }
-                let _ = stdin.flush().await;
-            }
-        });
+    /// Starts the driver and says `hello`. `target` is a command line (run
+    /// by `sh -c`, spoken to over stdin/stdout), or the `ws://` address of
+    /// a driver that is already running (one connection per scenario).
+    pub async fn start(target: &str) -> Result<(RemoteDriver, HelloResult), DriverError> {
+        let (commands, incoming, child) =
+            if target.starts_with("ws://") || target.starts_with("wss://") {
+                let (commands, incoming) = connect_websocket(target).await?;
+                (commands, incoming, None)
+            } else {
+                let (commands, incoming, child) = spawn_process(target)?;
+                (commands, incoming, Some(child))
+            };
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
         let (p, r) = (pending.clone(), routes.clone());
         tokio::spawn(async move {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                match serde_json::from_str::<Message>(&line) {
-                    Ok(Message::Reply(reply)) => {
-                        let waiter = p.lock().ok().and_then(|mut m| m.remove(&reply.id));
-                        if let Some(waiter) = waiter {
-                            let _ = waiter.send(reply);
-                        }
-                    }
-                    Ok(Message::Event(e)) => route_event(&r, e),
-                    Ok(Message::Frame(f)) => {
-                        let view = r
-                            .lock()
-                            .ok()
-                            .and_then(|m| m.get(&f.engine)?.views.get(&f.view).cloned());
-                        if let Some(view) = view {
-                            view.on_frame(&f.frame);
-                        }
-                    }
-                    Err(err) => eprintln!("driver: unreadable line ({err}): {line}"),
-                }
+            let mut incoming = incoming;
+            while let Some(line) = incoming.recv().await {
+                dispatch(&line, &p, &r);
             }
             // The driver is gone: whoever waits learns it.
             if let Ok(mut m) = p.lock() {
@@ -132,7 +102,7 @@ impl RemoteDriver {
             }
         });
         let driver = RemoteDriver {
-            child: Mutex::new(Some(child)),
+            child: Mutex::new(child),
             commands,
             pending,
             routes,
@@ -239,6 +209,100 @@ impl RemoteDriver {
         if let Some(mut child) = child {
             let _ = child.kill().await;
         }
+    }
+}
+
+type Lines = (
+    mpsc::UnboundedSender<String>,
+    mpsc::UnboundedReceiver<String>,
+);
+
+/// A driver process: commands to its stdin, lines from its stdout.
+fn spawn_process(
+    command_line: &str,
+) -> Result<
+    (
+        mpsc::UnboundedSender<String>,
+        mpsc::UnboundedReceiver<String>,
+        Child,
+    ),
+    DriverError,
+> {
+    let mut child = Process::new("sh")
+        .args(["-c", command_line])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| DriverError::Broken(format!("cannot start {command_line:?}: {e}")))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or(DriverError::Broken("no stdin".into()))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or(DriverError::Broken("no stdout".into()))?;
+    let (commands, mut outgoing) = mpsc::unbounded_channel::<String>();
+    // Ends when the driver is dropped: stdin closes, and the driver exits.
+    tokio::spawn(async move {
+        while let Some(mut line) = outgoing.recv().await {
+            line.push('\n');
+            if stdin.write_all(line.as_bytes()).await.is_err() {
+                return;
+            }
+            let _ = stdin.flush().await;
+        }
+    });
+    let (lines, incoming) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = reader.next_line().await {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    Ok((commands, incoming, child))
+}
+
+/// A running driver at a WebSocket address: one text frame per message.
+async fn connect_websocket(url: &str) -> Result<Lines, DriverError> {
+    let (socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| DriverError::Broken(format!("cannot reach {url}: {e}")))?;
+    let (sink, source) = socket.split();
+    let (commands, outgoing) = mpsc::unbounded_channel::<String>();
+    // Ends when the driver is dropped: the close tells the driver that this
+    // scenario's engines can go.
+    tokio::spawn(websocket::write_texts(sink, outgoing, Some));
+    let (lines, incoming) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(websocket::read_texts(source, lines));
+    Ok((commands, incoming))
+}
+
+/// One line from the driver: a reply to its waiter, an event or a frame to
+/// its engine's recorders.
+fn dispatch(line: &str, pending: &Pending, routes: &Routes) {
+    match serde_json::from_str::<Message>(line) {
+        Ok(Message::Reply(reply)) => {
+            let waiter = pending.lock().ok().and_then(|mut m| m.remove(&reply.id));
+            if let Some(waiter) = waiter {
+                let _ = waiter.send(reply);
+            }
+        }
+        Ok(Message::Event(e)) => route_event(routes, e),
+        Ok(Message::Frame(f)) => {
+            let view = routes
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&f.engine)?.views.get(&f.view).cloned());
+            if let Some(view) = view {
+                view.on_frame(&f.frame);
+            }
+        }
+        Err(err) => eprintln!("driver: unreadable line ({err}): {line}"),
     }
 }
 

@@ -4,9 +4,11 @@
 //!
 //! - `wire.rs`   — the messages.
 //! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
+//! - `websocket.rs` — the WebSocket transport (stdio is the other).
 //! - `client.rs` — the suite's side: starts a driver command, sends
 //!   commands, receives results and each engine's events.
 
 pub mod client;
 pub mod serve;
+pub mod websocket;
 pub mod wire;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use nccall::{
     AudioVolumeEvent, CallEngine, CallError, CallEvent, CallMediaType, ConnectParams,
     ConnectionQualityHandler, ConnectionStatus, DeviceKind, EndCallParams, EngineConfig,
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::recorders::HandlerRecorder;
 
+use super::websocket;
 use super::wire::{
     Command, DRIVER_PROTOCOL_VERSION, EventMessage, FrameMessage, HelloResult, Message, Reply,
 };
@@ -99,13 +101,63 @@ pub async fn serve_stdio(without: Vec<String>) -> std::io::Result<()> {
             }
         }
     });
+    let (in_tx, in_rx) = mpsc::unbounded_channel::<String>();
+    let reader = tokio::spawn(async move {
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        while let Some(line) = lines.next_line().await? {
+            if in_tx.send(line).is_err() {
+                break;
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    serve(in_rx, out_tx, without).await;
+    // Give the writer a moment for what is queued (engine tasks may still
+    // hold senders, so it would not end by itself).
+    let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;
+    reader.await.unwrap_or(Ok(()))
+}
+
+/// Serves the protocol over WebSocket on `listener`, for drivers that run
+/// long (a test app on a device or in a browser does, behind its own
+/// bridge): each connection is one scenario's, with engines of its own,
+/// dropped when it closes. One text frame per message.
+pub async fn serve_websocket(
+    listener: tokio::net::TcpListener,
+    without: Vec<String>,
+) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let without = without.clone();
+        tokio::spawn(async move {
+            let Ok(socket) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            let (sink, source) = socket.split();
+            let (out_tx, out_rx) = mpsc::unbounded_channel::<Message>();
+            let encode = |m: Message| serde_json::to_string(&m).ok();
+            let writer = tokio::spawn(websocket::write_texts(sink, out_rx, encode));
+            let (in_tx, in_rx) = mpsc::unbounded_channel::<String>();
+            tokio::spawn(websocket::read_texts(source, in_tx));
+            serve(in_rx, out_tx, without).await;
+            let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;
+        });
+    }
+}
+
+/// One driver session: commands from `incoming` until it ends, replies,
+/// events and frames to `out`. Its engines are dropped (hung up) at the end.
+async fn serve(
+    mut incoming: mpsc::UnboundedReceiver<String>,
+    out: mpsc::UnboundedSender<Message>,
+    without: Vec<String>,
+) {
     let mut driver = Driver {
         engines: HashMap::new(),
-        out: out_tx,
+        out,
         without,
     };
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
-    while let Some(line) = lines.next_line().await? {
+    while let Some(line) = incoming.recv().await {
         if line.trim().is_empty() {
             continue;
         }
@@ -121,15 +173,6 @@ pub async fn serve_stdio(without: Vec<String>) -> std::io::Result<()> {
         };
         let _ = driver.out.send(Message::Reply(reply));
     }
-    // Stdin closed: the suite is done with this driver. Hang up every
-    // engine; give the writer a moment for what is queued (engine tasks
-    // still hold senders, so it would not end by itself).
-    for hosted in driver.engines.values() {
-        hosted.engine.disconnect();
-    }
-    drop(driver);
-    let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;
-    Ok(())
 }
 
 /// One participant's SDK instance and what the driver keeps beside it.
@@ -143,6 +186,16 @@ struct Hosted {
     /// Asks the engine's event forwarder to write out every event it has
     /// received so far, and says when it has.
     flush: mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>,
+    /// The event forwarder, stopped with the engine: a later engine of the
+    /// same name must not get its events.
+    forwarder: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Hosted {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+        self.engine.disconnect();
+    }
 }
 
 struct Driver {
@@ -357,9 +410,7 @@ impl Driver {
                 }),
             ),
             ("reset", _) => {
-                for hosted in self.engines.values() {
-                    hosted.engine.disconnect();
-                }
+                // Dropping an engine hangs it up and stops its forwarder.
                 self.engines.clear();
                 ok(id, Value::Null)
             }
@@ -406,7 +457,7 @@ impl Driver {
         let (out, name_owned) = (self.out.clone(), name.to_string());
         let (flush, mut flush_requests) =
             mpsc::unbounded_channel::<tokio::sync::oneshot::Sender<()>>();
-        tokio::spawn(async move {
+        let forwarder = tokio::spawn(async move {
             loop {
                 tokio::select! {
                     event = events.recv() => {
@@ -430,10 +481,10 @@ impl Driver {
             devices,
             handled: Arc::default(),
             flush,
+            forwarder,
         };
-        if let Some(old) = self.engines.insert(name.to_string(), hosted) {
-            old.engine.disconnect();
-        }
+        // A replaced engine is dropped: hung up, its forwarder stopped.
+        self.engines.insert(name.to_string(), hosted);
     }
 }
 

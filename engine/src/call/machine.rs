@@ -589,6 +589,17 @@ impl CallMachine {
         }
     }
 
+    /// The app closed the connection for good (`disconnect`): nobody will
+    /// tell this device how its calls end, so they end here, each with
+    /// NETWORK_ERROR at `end_time`, as when a resume is refused. The shell
+    /// then releases their media.
+    pub fn end_all_calls(&mut self, end_time: i64) {
+        let ids: Vec<String> = self.sessions.keys().cloned().collect();
+        for call_id in ids {
+            self.end_session(&call_id, CallEndReason::NetworkError, end_time);
+        }
+    }
+
     /// Forgets a request whose caller stopped waiting (a timeout in the shell).
     pub fn abandon(&mut self, id: RequestId) {
         self.pending.remove(&id);

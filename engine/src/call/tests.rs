@@ -470,6 +470,30 @@ fn a_refused_resume_ends_the_calls_with_network_error() {
 }
 
 #[test]
+fn closing_the_connection_for_good_ends_every_call_here() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(1, incoming("call-1")));
+    m.handle_frame(event(2, incoming("call-2")));
+    std::iter::from_fn(|| m.poll_event()).for_each(drop);
+    m.handle_disconnect();
+    m.end_all_calls(77);
+    let ended: Vec<(String, CallEndReason)> = std::iter::from_fn(|| m.poll_event())
+        .filter_map(|e| match e {
+            CallEvent::CallEnded(e) => Some((e.session.call_id().to_string(), e.reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [
+            ("call-1".to_string(), CallEndReason::NetworkError),
+            ("call-2".to_string(), CallEndReason::NetworkError)
+        ]
+    );
+    assert!(m.current_session().is_none());
+}
+
+#[test]
 fn two_unanswered_heartbeats_mean_a_dead_connection() {
     let mut m = connected_as("bob");
     assert!(m.heartbeat().is_some());
