@@ -91,7 +91,7 @@ async fn introduce(command: &str) {
                 .filter(|c| !hello.capabilities.iter().any(|h| h == c))
                 .collect();
             println!(
-                "driver: {} {} (protocol {}), started per scenario with: {command}",
+                "driver: {} {} (protocol {}), one per scenario: {command}",
                 hello.implementation, hello.version, hello.protocol_version
             );
             if !lacks.is_empty() {
