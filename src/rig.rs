@@ -217,6 +217,7 @@ impl Rig {
                 "deviceId": device_id,
                 "reconnectMaxBackoffMs": reconnect_max_backoff.as_millis(),
                 "mediaLossTimeoutMs": media_loss_timeout.as_millis(),
+                "mediaEnabled": media_enabled,
             });
             let events = driver.create_engine(key, params).await?;
             let remote = Remote {

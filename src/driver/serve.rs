@@ -387,6 +387,9 @@ struct CreateArgs {
     reconnect_max_backoff_ms: Option<u64>,
     #[serde(default)]
     media_loss_timeout_ms: Option<u64>,
+    /// `false`: signaling only, no peer connections (load and benchmarks).
+    #[serde(default)]
+    media_enabled: Option<bool>,
 }
 
 impl Driver {
@@ -451,6 +454,7 @@ impl Driver {
             media_loss_timeout: args
                 .media_loss_timeout_ms
                 .map_or(defaults.media_loss_timeout, Duration::from_millis),
+            media_enabled: args.media_enabled.unwrap_or(defaults.media_enabled),
             ..defaults
         });
         let mut events = engine.events();

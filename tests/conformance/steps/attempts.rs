@@ -70,7 +70,7 @@ async fn tries_to_connect(world: &mut CallWorld, who: String, app: String, token
     // A fresh engine: what an app has before its first connect.
     let rig = world.rig().await;
     let key = format!("{who}#connect");
-    let (engine, _events) = must(rig.bare_engine(&key, &who, true).await, "no engine");
+    let (engine, _events) = must(rig.bare_engine(&key, &key, true).await, "no engine");
     let mut params = rig.connect_params(&who, &app);
     params.token = token;
     let result = engine.connect(params).await;
