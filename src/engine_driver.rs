@@ -376,7 +376,8 @@ impl EngineDriver {
         &self,
         resolution: VideoResolution,
         frame_rate: VideoFrameRate,
-        bitrate_kbps: Option<(u32, u32)>,
+        min_bitrate_kbps: Option<u32>,
+        max_bitrate_kbps: Option<u32>,
     ) -> DriverResult<()> {
         match self {
             EngineDriver::InProcess(l) => {
@@ -385,8 +386,11 @@ impl EngineDriver {
                     .create_video_config_builder()
                     .set_resolution(resolution)
                     .set_frame_rate(frame_rate);
-                if let Some((min, max)) = bitrate_kbps {
-                    builder = builder.set_min_bitrate(min).set_max_bitrate(max);
+                if let Some(min) = min_bitrate_kbps {
+                    builder = builder.set_min_bitrate(min);
+                }
+                if let Some(max) = max_bitrate_kbps {
+                    builder = builder.set_max_bitrate(max);
                 }
                 l.engine.set_video_config(builder.build()?);
                 Ok(())
@@ -395,8 +399,8 @@ impl EngineDriver {
                 let p = json!({
                     "resolution": resolution,
                     "frameRate": frame_rate,
-                    "minBitrate": bitrate_kbps.map(|b| b.0),
-                    "maxBitrate": bitrate_kbps.map(|b| b.1),
+                    "minBitrate": min_bitrate_kbps,
+                    "maxBitrate": max_bitrate_kbps,
                 });
                 r.unit("setVideoConfig", p).await
             }

@@ -95,21 +95,9 @@ impl QualityRecorder {
         timeout: Duration,
         cond: impl Fn(CallQuality) -> bool,
     ) -> Option<CallQuality> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self.receive.lock().ok().and_then(|r| {
-                r.iter()
-                    .rev()
-                    .find(|e| e.user_id == user)
-                    .map(|e| e.quality)
-            });
-            if latest.is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
-        }
+        self.wait_receive_event(user, timeout, |e| cond(e.quality))
+            .await
+            .map(|e| e.quality)
     }
 
     /// Waits until `cond` holds for the latest receive-quality event about
@@ -120,20 +108,11 @@ impl QualityRecorder {
         timeout: Duration,
         cond: impl Fn(&ReceiveQualityEvent) -> bool,
     ) -> Option<ReceiveQualityEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self
-                .receive
-                .lock()
-                .ok()
-                .and_then(|r| r.iter().rev().find(|e| e.user_id == user).cloned());
-            if latest.as_ref().is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
-        }
+        let latest = || {
+            let receive = self.receive.lock().ok()?;
+            receive.iter().rev().find(|e| e.user_id == user).cloned()
+        };
+        self.wait_for(timeout, latest, cond).await
     }
 
     /// Waits until `cond` holds for the latest send-quality event.
@@ -142,35 +121,40 @@ impl QualityRecorder {
         timeout: Duration,
         cond: impl Fn(&SendQualityEvent) -> bool,
     ) -> Option<SendQualityEvent> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let changed = self.changed.notified();
-            let latest = self.send.lock().ok().and_then(|s| s.last().cloned());
-            if latest.as_ref().is_some_and(&cond)
-                || tokio::time::timeout_at(deadline, changed).await.is_err()
-            {
-                return latest;
-            }
-        }
+        let latest = || self.send.lock().ok()?.last().cloned();
+        self.wait_for(timeout, latest, cond).await
     }
 
     /// Waits until a volume report gives `user` a level above zero.
     pub async fn wait_volume(&self, user: &str, timeout: Duration) -> Option<u8> {
+        let latest = || {
+            let volumes = self.volumes.lock().ok()?;
+            volumes.iter().rev().find_map(|e| {
+                e.volumes
+                    .iter()
+                    .find(|l| l.user_id == user)
+                    .map(|l| l.level)
+            })
+        };
+        self.wait_for(timeout, latest, |l| *l > 0).await
+    }
+
+    /// Reads `latest` after every callback until `cond` holds for it or
+    /// `timeout` passes; returns the last value read.
+    async fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        latest: impl Fn() -> Option<T>,
+        cond: impl Fn(&T) -> bool,
+    ) -> Option<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let changed = self.changed.notified();
-            let level = self.volumes.lock().ok().and_then(|v| {
-                v.iter().rev().find_map(|e| {
-                    e.volumes
-                        .iter()
-                        .find(|l| l.user_id == user)
-                        .map(|l| l.level)
-                })
-            });
-            if level.is_some_and(|l| l > 0)
+            let value = latest();
+            if value.as_ref().is_some_and(&cond)
                 || tokio::time::timeout_at(deadline, changed).await.is_err()
             {
-                return level;
+                return value;
             }
         }
     }

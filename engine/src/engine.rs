@@ -491,7 +491,9 @@ impl CallEngine {
         st.connect_params = None;
         st.link = None;
         st.machine.handle_disconnect();
-        st.machine.end_all_calls(unix_millis());
+        // Wall-clock milliseconds, as server times are.
+        let now_ms = i64::try_from(crate::media::now_us() / 1000).unwrap_or(i64::MAX);
+        st.machine.end_all_calls(now_ms);
         self.inner.pump(&mut st);
         drop(st);
         self.inner
@@ -1374,11 +1376,4 @@ impl LinkEvents for Inner {
             self.pump(&mut st);
         }
     }
-}
-
-/// Wall-clock time in milliseconds since the Unix epoch, as server times are.
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -80,13 +80,12 @@ impl RemoteDriver {
     /// by `sh -c`, spoken to over stdin/stdout), or the `ws://` address of
     /// a driver that is already running (one connection per scenario).
     pub async fn start(target: &str) -> Result<(RemoteDriver, HelloResult), DriverError> {
-        let (commands, incoming, child) =
+        let ((commands, incoming), child) =
             if target.starts_with("ws://") || target.starts_with("wss://") {
-                let (commands, incoming) = connect_websocket(target).await?;
-                (commands, incoming, None)
+                (connect_websocket(target).await?, None)
             } else {
-                let (commands, incoming, child) = spawn_process(target)?;
-                (commands, incoming, Some(child))
+                let (lines, child) = spawn_process(target)?;
+                (lines, Some(child))
             };
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
@@ -212,22 +211,14 @@ impl RemoteDriver {
     }
 }
 
+/// A driver's two directions: lines to send it, lines it sent.
 type Lines = (
     mpsc::UnboundedSender<String>,
     mpsc::UnboundedReceiver<String>,
 );
 
 /// A driver process: commands to its stdin, lines from its stdout.
-fn spawn_process(
-    command_line: &str,
-) -> Result<
-    (
-        mpsc::UnboundedSender<String>,
-        mpsc::UnboundedReceiver<String>,
-        Child,
-    ),
-    DriverError,
-> {
+fn spawn_process(command_line: &str) -> Result<(Lines, Child), DriverError> {
     let mut child = Process::new("sh")
         .args(["-c", command_line])
         .stdin(Stdio::piped())
@@ -264,7 +255,7 @@ fn spawn_process(
             }
         }
     });
-    Ok((commands, incoming, child))
+    Ok(((commands, incoming), child))
 }
 
 /// A running driver at a WebSocket address: one text frame per message.

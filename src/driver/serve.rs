@@ -11,15 +11,14 @@ use nccall::{
     AudioVolumeEvent, CallEngine, CallError, CallEvent, CallMediaType, ConnectParams,
     ConnectionQualityHandler, ConnectionStatus, DeviceKind, EndCallParams, EngineConfig,
     GetHistoryCallLogsParams, PushConfig, ReceiveQualityEvent, RemoteVideoView, RenderedFrame,
-    SendQualityEvent, StartCallParams, VideoConfigBuilder, VideoFrameRate, VideoResolution,
-    VideoView, VirtualDevices,
+    SendQualityEvent, StartCallParams, VideoFrameRate, VideoResolution, VideoView, VirtualDevices,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use crate::recorders::HandlerRecorder;
+use crate::engine_driver::{DriverError, DriverResult, EngineDriver, InProcess};
 
 use super::websocket;
 use super::wire::{
@@ -177,12 +176,10 @@ async fn serve(
 
 /// One participant's SDK instance and what the driver keeps beside it.
 struct Hosted {
-    engine: CallEngine,
-    /// Its virtual devices, which `plugDevice`/`unplugDevice` change.
-    devices: Arc<VirtualDevices>,
-    /// What the handler `setCallEventHandler` registers heard (events
-    /// still go out through the stream, so the two can be compared).
-    handled: Arc<HandlerRecorder>,
+    /// The engine with its virtual devices and recording event handler:
+    /// what the suite drives in process, so the commands that are more
+    /// than one engine call run the same code both ways.
+    local: InProcess,
     /// Asks the engine's event forwarder to write out every event it has
     /// received so far, and says when it has.
     flush: mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>,
@@ -194,7 +191,7 @@ struct Hosted {
 impl Drop for Hosted {
     fn drop(&mut self) {
         self.forwarder.abort();
-        self.engine.disconnect();
+        self.local.engine.disconnect();
     }
 }
 
@@ -481,9 +478,11 @@ impl Driver {
             }
         });
         let hosted = Hosted {
-            engine,
-            devices,
-            handled: Arc::default(),
+            local: InProcess {
+                engine,
+                devices,
+                handled: Arc::default(),
+            },
             flush,
             forwarder,
         };
@@ -593,7 +592,19 @@ async fn run(
         Err(e) => failed(id, &e),
     };
     let unit = |r: Result<(), CallError>| done(r.map(|()| Value::Null));
-    let engine = &hosted.engine;
+    let engine = &hosted.local.engine;
+    let driver = EngineDriver::InProcess(hosted.local.clone());
+    let driven = |r: DriverResult<()>| match r {
+        Ok(()) => ok(id, Value::Null),
+        Err(DriverError::Code { code, message }) => Reply {
+            id,
+            code,
+            message: Some(message),
+            result: None,
+            unimplemented: false,
+        },
+        Err(_) => unimplemented(id),
+    };
     let view = |view_id: String| -> Arc<dyn VideoView> {
         Arc::new(ForwardingView {
             engine: name.to_string(),
@@ -617,10 +628,10 @@ async fn run(
         }
         "heartbeat" => done(engine.heartbeat().await.map(|t| json!(t))),
         "setCallEventHandler" => {
-            engine.set_call_event_handler(hosted.handled.clone());
+            engine.set_call_event_handler(hosted.local.handled.clone());
             ok(id, Value::Null)
         }
-        "handledCallbacks" => ok(id, json!(hosted.handled.callbacks())),
+        "handledCallbacks" => ok(id, json!(hosted.local.handled.callbacks())),
         "setConnectionQualityHandler" => {
             engine.set_connection_quality_handler(Arc::new(QualityForwarder {
                 engine: name.to_string(),
@@ -652,21 +663,9 @@ async fn run(
         }
         "setVideoConfig" => {
             let a = args!(VideoConfigArgs);
-            let mut builder: VideoConfigBuilder = engine
-                .create_video_config_builder()
-                .set_resolution(a.resolution)
-                .set_frame_rate(a.frame_rate);
-            if let Some(min) = a.min_bitrate {
-                builder = builder.set_min_bitrate(min);
-            }
-            if let Some(max) = a.max_bitrate {
-                builder = builder.set_max_bitrate(max);
-            }
-            unit(
-                builder
-                    .build()
-                    .map(|config| engine.set_video_config(config)),
-            )
+            let set =
+                driver.set_video_config(a.resolution, a.frame_rate, a.min_bitrate, a.max_bitrate);
+            driven(set.await)
         }
         "startCall" => {
             let params = args!(StartCallParams);
@@ -753,15 +752,8 @@ async fn run(
         // Instrumentation: the suite's view into the SDK and its devices.
         "plugDevice" | "unplugDevice" => {
             let a = args!(DeviceIdArgs);
-            let changed = if command == "plugDevice" {
-                hosted.devices.plug(&a.device_id)
-            } else {
-                hosted.devices.unplug(&a.device_id)
-            };
-            // The engine notices by itself; refreshing here makes the moment
-            // it does part of this command, not a race with the next one.
-            engine.refresh_devices();
-            unit(changed)
+            let plugged = command == "plugDevice";
+            driven(driver.plug_device(&a.device_id, plugged).await)
         }
         "deviceInUse" => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
         "videoCapture" => ok(id, json!(engine.video_capture())),

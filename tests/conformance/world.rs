@@ -52,17 +52,6 @@ pub fn run_seed() -> u64 {
 /// lives in a driver process started per scenario, not in this one.
 pub static DRIVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-/// What a step makes of a driver call's failure: the SDK's refusal (a spec
-/// code) is the behaviour under test; a command the SDK does not implement,
-/// or a broken driver, ends the scenario (reported as unimplemented when
-/// that is why).
-pub fn refusal(e: DriverError) -> CallError {
-    match e.as_call_error() {
-        Some(refused) => refused,
-        None => panic!("{e}"),
-    }
-}
-
 /// A driver call that must succeed: its value, or the step fails saying
 /// what could not be done.
 pub fn must<T>(r: Result<T, DriverError>, what: impl std::fmt::Display) -> T {
@@ -72,9 +61,12 @@ pub fn must<T>(r: Result<T, DriverError>, what: impl std::fmt::Display) -> T {
     }
 }
 
-/// A driver call's outcome as the SDK's result (see [`refusal`]).
+/// A driver call's outcome as the SDK's result: its refusal (a spec code)
+/// is the behaviour under test; a command the SDK does not implement, or a
+/// broken driver, ends the scenario (reported as unimplemented when that is
+/// why).
 pub fn outcome<T>(r: Result<T, DriverError>) -> Result<T, CallError> {
-    r.map_err(refusal)
+    r.map_err(|e| e.as_call_error().unwrap_or_else(|| panic!("{e}")))
 }
 
 impl CallWorld {

@@ -11,6 +11,7 @@
 //! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 
 mod payload;
+pub(crate) use payload::now_us;
 mod quality;
 mod session;
 mod slots;

@@ -147,13 +147,7 @@ fn answer_precedes_events_and_every_device_gets_them() {
 
     // A closed device no longer receives anything; the other one still does.
     c.handle_input(0, Input::Closed { conn: 3 });
-    let call_id = c
-        .calls
-        .calls_of(&crate::calls::UserKey::new("app", "bob"))
-        .next()
-        .unwrap()
-        .id
-        .clone();
+    let call_id = call_of(&c, "bob");
     let out = send(
         &mut c,
         2,
@@ -177,6 +171,15 @@ fn answer_precedes_events_and_every_device_gets_them() {
             }
         }
     )));
+}
+
+/// The id of `user`'s (first) call.
+fn call_of(c: &ServerCore, user: &str) -> String {
+    let key = crate::calls::UserKey::new("app", user);
+    match c.calls.calls_of(&key).next() {
+        Some(call) => call.id.clone(),
+        None => panic!("{user} has no call"),
+    }
 }
 
 fn resume_hello(token: &str, session_id: &str, last_seq: u64) -> Request {
@@ -246,13 +249,7 @@ fn a_resume_replays_what_the_device_missed_exactly_after_last_seq() {
     assert_eq!(event_seqs(&start_call(&mut c, 1, "bob"), 2), vec![1]);
     c.handle_input(10, Input::Closed { conn: 2 });
     // Alice hangs up while bob is away: numbered for bob, not sent.
-    let call_id = c
-        .calls
-        .calls_of(&crate::calls::UserKey::new("app", "alice"))
-        .next()
-        .unwrap()
-        .id
-        .clone();
+    let call_id = call_of(&c, "alice");
     let out = send(
         &mut c,
         1,
@@ -285,13 +282,7 @@ fn a_session_not_resumed_in_time_ends_its_calls_with_network_error() {
     c.handle_input(0, Input::Opened { conn: 2 });
     let first = hello_result(&send(&mut c, 2, 1, hello("app", "tb", PROTOCOL_VERSION)));
     start_call(&mut c, 1, "bob");
-    let call_id = c
-        .calls
-        .calls_of(&crate::calls::UserKey::new("app", "bob"))
-        .next()
-        .unwrap()
-        .id
-        .clone();
+    let call_id = call_of(&c, "bob");
     send(
         &mut c,
         2,

@@ -102,9 +102,9 @@ async fn sets_video_config(
     max: String,
 ) {
     let engine = world.person(&who).engine.clone();
-    let bitrate = min.parse::<u32>().ok().zip(max.parse::<u32>().ok());
+    let (min, max) = (min.parse::<u32>().ok(), max.parse::<u32>().ok());
     let set = engine
-        .set_video_config(resolution(&size), frame_rate(fps), bitrate)
+        .set_video_config(resolution(&size), frame_rate(fps), min, max)
         .await;
     match (outcome(set), how.as_str()) {
         (Ok(()), _) => world.last_attempt = Some(Ok(format!("{size}@{fps}"))),

@@ -9,6 +9,7 @@ use cucumber::{given, then, when};
 
 use crate::world::{CallWorld, must};
 use nccall_conformance::rig::user_of;
+use nccall_sim::{SimError, SimHandle};
 
 /// How long a reconnect may take in real time (the suite's backoff is 100 ms at most).
 const RECONNECT_WAIT: Duration = Duration::from_secs(10);
@@ -21,38 +22,36 @@ async fn before_fault(world: &mut CallWorld, who: &str) {
     person.reconnects_before_fault = must(count, format!("{who}'s reconnections"));
 }
 
+/// Injects a fault through the simulator's handle (given the scenario's
+/// app); the step fails if the simulator refuses.
+async fn inject(
+    world: &mut CallWorld,
+    fault: impl AsyncFnOnce(&SimHandle, &str) -> Result<(), SimError>,
+) {
+    let app = world.app().to_string();
+    if let Err(e) = fault(&world.rig().await.sim, &app).await {
+        panic!("{e}");
+    }
+}
+
 #[when(regex = r"^(\w+(?:@\w+)?)'s connection drops$")]
 async fn connection_drops(world: &mut CallWorld, who: String) {
     before_fault(world, &who).await;
-    let app = world.app().to_string();
-    let dropped = world
-        .rig()
-        .await
-        .sim
-        .drop_connections(&app, user_of(&who))
-        .await;
-    if let Err(e) = dropped {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| {
+        sim.drop_connections(app, user_of(&who)).await
+    })
+    .await;
 }
 
 #[when(regex = r"^(\w+)'s network goes down$")]
 async fn network_down(world: &mut CallWorld, who: String) {
     before_fault(world, &who).await;
-    let app = world.app().to_string();
-    let down = world.rig().await.sim.network_down(&app, &who).await;
-    if let Err(e) = down {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| sim.network_down(app, &who).await).await;
 }
 
 #[when(regex = r"^(\w+)'s network comes back$")]
 async fn network_up(world: &mut CallWorld, who: String) {
-    let app = world.app().to_string();
-    let up = world.rig().await.sim.network_up(&app, &who).await;
-    if let Err(e) = up {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| sim.network_up(app, &who).await).await;
 }
 
 #[then(regex = r"^(\w+(?:@\w+)?) reconnects$")]
@@ -92,45 +91,31 @@ async fn heartbeat_every(world: &mut CallWorld, ms: u64) {
 
 #[when(regex = r"^(\w+)'s events are delayed by (\d+) ms$")]
 async fn events_delayed(world: &mut CallWorld, who: String, ms: u64) {
-    let app = world.app().to_string();
-    let delayed = world
-        .rig()
-        .await
-        .sim
-        .delay_events(&app, &who, Duration::from_millis(ms))
-        .await;
-    if let Err(e) = delayed {
-        panic!("{e}");
-    }
+    let delay = Duration::from_millis(ms);
+    inject(world, async |sim, app| {
+        sim.delay_events(app, &who, delay).await
+    })
+    .await;
 }
 
 #[when(regex = r"^the next (\d+) events to (\w+) arrive in reverse order$")]
 async fn events_reversed(world: &mut CallWorld, n: usize, who: String) {
-    let app = world.app().to_string();
-    let reversed = world.rig().await.sim.reverse_events(&app, &who, n).await;
-    if let Err(e) = reversed {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| {
+        sim.reverse_events(app, &who, n).await
+    })
+    .await;
 }
 
 /// A partition: the connection stays open, nothing gets through either way.
 #[when(regex = r"^(\w+) is cut off from the server$")]
 async fn cut_off(world: &mut CallWorld, who: String) {
     before_fault(world, &who).await;
-    let app = world.app().to_string();
-    let cut = world.rig().await.sim.partition(&app, &who).await;
-    if let Err(e) = cut {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| sim.partition(app, &who).await).await;
 }
 
 #[when(regex = r"^(\w+)'s link to the server heals$")]
 async fn link_heals(world: &mut CallWorld, who: String) {
-    let app = world.app().to_string();
-    let healed = world.rig().await.sim.release(&app, &who).await;
-    if let Err(e) = healed {
-        panic!("{e}");
-    }
+    inject(world, async |sim, app| sim.release(app, &who).await).await;
 }
 
 /// Nothing the server sent `who` has arrived yet (checked after a heartbeat

@@ -243,48 +243,33 @@ async fn reception(
     );
 }
 
-#[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
-async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
-    let profile = NetworkProfile::loss(percent);
-    world.rig().await.sim.impair_media(&who, profile);
-}
-
-#[when(regex = r"^the media (?:loss|impairment) to (\w+) is lifted$")]
-async fn lift_impairment(world: &mut CallWorld, who: String) {
-    let profile = NetworkProfile::default();
-    world.rig().await.sim.impair_media(&who, profile);
-}
-
 /// One impairment at a time on the path from the SFU to a user, as `netem`
 /// or `tbf` would add it to a real link.
 async fn impair(world: &mut CallWorld, who: &str, profile: NetworkProfile) {
     world.rig().await.sim.impair_media(who, profile);
 }
 
-#[when(regex = r"^the media path to (\w+) adds (\d+) ms of delay$")]
-async fn add_delay(world: &mut CallWorld, who: String, ms: u32) {
-    let profile = NetworkProfile {
-        delay_ms: ms,
-        ..NetworkProfile::default()
-    };
-    impair(world, &who, profile).await;
+#[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
+async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
+    impair(world, &who, NetworkProfile::loss(percent)).await;
 }
 
-#[when(regex = r"^the media path to (\w+) adds (\d+) ms of jitter$")]
-async fn add_jitter(world: &mut CallWorld, who: String, ms: u32) {
-    let profile = NetworkProfile {
-        jitter_ms: ms,
-        ..NetworkProfile::default()
-    };
-    impair(world, &who, profile).await;
+#[when(regex = r"^the media (?:loss|impairment) to (\w+) is lifted$")]
+async fn lift_impairment(world: &mut CallWorld, who: String) {
+    impair(world, &who, NetworkProfile::default()).await;
 }
 
-#[when(regex = r"^the media path to (\w+) is capped at (\d+) kbps$")]
-async fn cap_bandwidth(world: &mut CallWorld, who: String, kbps: u32) {
-    let profile = NetworkProfile {
-        bandwidth_kbps: kbps,
-        ..NetworkProfile::default()
-    };
+#[when(
+    regex = r"^the media path to (\w+) (?:adds (\d+) ms of (delay|jitter)|is capped at (\d+) kbps)$"
+)]
+async fn impair_path(world: &mut CallWorld, who: String, ms: String, what: String, kbps: String) {
+    let mut profile = NetworkProfile::default();
+    match (what.as_str(), ms.parse::<u32>(), kbps.parse::<u32>()) {
+        ("delay", Ok(ms), _) => profile.delay_ms = ms,
+        ("jitter", Ok(ms), _) => profile.jitter_ms = ms,
+        (_, _, Ok(kbps)) => profile.bandwidth_kbps = kbps,
+        _ => panic!("no impairment in {ms:?} ms of {what:?} / {kbps:?} kbps"),
+    }
     impair(world, &who, profile).await;
 }
 
