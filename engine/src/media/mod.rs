@@ -10,6 +10,8 @@
 //! - `slots.rs`   — which remote user each receive slot carries.
 //! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 
+mod h264;
+pub mod marker;
 mod payload;
 pub(crate) use payload::now_us;
 mod quality;
