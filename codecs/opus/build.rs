@@ -24,7 +24,11 @@ fn sources_of(makefile: &str, name: &str) -> Vec<String> {
             match line.split_once('=') {
                 Some((var, rest)) if var.trim() == name => {
                     inside = true;
-                    files.extend(rest.split_whitespace().filter(|w| *w != "\\").map(String::from));
+                    files.extend(
+                        rest.split_whitespace()
+                            .filter(|w| *w != "\\")
+                            .map(String::from),
+                    );
                     if !line.ends_with('\\') {
                         break;
                     }
@@ -33,7 +37,11 @@ fn sources_of(makefile: &str, name: &str) -> Vec<String> {
             }
             continue;
         }
-        files.extend(line.split_whitespace().filter(|w| *w != "\\").map(String::from));
+        files.extend(
+            line.split_whitespace()
+                .filter(|w| *w != "\\")
+                .map(String::from),
+        );
         if !line.ends_with('\\') {
             break;
         }
@@ -48,8 +56,8 @@ fn main() {
     let mut build = cc::Build::new();
     for (file, var) in SOURCE_LISTS {
         let path = root.join(file);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let files = sources_of(&text, var);
         assert!(!files.is_empty(), "{var} lists no sources in {file}");
         for f in files {

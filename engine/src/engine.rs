@@ -634,6 +634,12 @@ impl CallEngine {
         self.inner.media.audio_packets_from(user_id)
     }
 
+    /// The marker tone (Hz) last heard in the decoded audio from `user_id`,
+    /// if a tone stood out (see `media::marker`).
+    pub fn heard_tone_from(&self, user_id: &str) -> Option<u32> {
+        self.inner.media.heard_tone_from(user_id)
+    }
+
     /// Waits until `total` audio packets arrived from `user_id` in the
     /// current call (up to `timeout`); returns how many did.
     pub async fn wait_for_audio_from(&self, user_id: &str, total: u64, timeout: Duration) -> u64 {
@@ -1170,6 +1176,14 @@ impl Inner {
             media
                 .fps
                 .store(capture.config.frame_rate.code(), AtomicOrdering::SeqCst);
+            media.max_bitrate_kbps.store(
+                capture.config.max_bitrate_kbps.unwrap_or(0),
+                AtomicOrdering::SeqCst,
+            );
+        }
+        if let Some(user) = st.machine.user_id() {
+            let tag = crate::media::marker::tag_of(user);
+            media.tag.store(u32::from(tag), AtomicOrdering::SeqCst);
         }
         let members: Vec<String> = media_call
             .as_ref()

@@ -23,8 +23,12 @@ const OPUS_SET_BITRATE_REQUEST: c_int = 4002;
 const OPUS_SET_INBAND_FEC_REQUEST: c_int = 4012;
 
 unsafe extern "C" {
-    fn opus_encoder_create(fs: i32, channels: c_int, application: c_int, error: *mut c_int)
-    -> *mut c_void;
+    fn opus_encoder_create(
+        fs: i32,
+        channels: c_int,
+        application: c_int,
+        error: *mut c_int,
+    ) -> *mut c_void;
     fn opus_encode(
         st: *mut c_void,
         pcm: *const i16,
@@ -69,7 +73,11 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 fn check(code: c_int) -> Result<c_int, Error> {
-    if code < OPUS_OK { Err(Error(code)) } else { Ok(code) }
+    if code < OPUS_OK {
+        Err(Error(code))
+    } else {
+        Ok(code)
+    }
 }
 
 /// An Opus encoder for speech (`OPUS_APPLICATION_VOIP`), 48 kHz.
@@ -108,7 +116,11 @@ impl Encoder {
     pub fn set_bitrate(&mut self, bits_per_second: i32) -> Result<(), Error> {
         // SAFETY: a valid state; the request takes one `opus_int32`.
         check(unsafe {
-            opus_encoder_ctl(self.state.as_ptr(), OPUS_SET_BITRATE_REQUEST, bits_per_second)
+            opus_encoder_ctl(
+                self.state.as_ptr(),
+                OPUS_SET_BITRATE_REQUEST,
+                bits_per_second,
+            )
         })
         .map(drop)
     }
@@ -245,14 +257,18 @@ mod tests {
         let mut out = Vec::new();
         for frame in 0..50 {
             let packet = enc.encode(&tone(440.0, frame)).expect("encode");
-            assert!(packet.len() < 200, "a 20 ms packet at 32 kbit/s: {}", packet.len());
+            assert!(
+                packet.len() < 200,
+                "a 20 ms packet at 32 kbit/s: {}",
+                packet.len()
+            );
             out.extend(dec.decode(&packet).expect("decode"));
         }
         assert_eq!(out.len(), 50 * 960);
         // Past the codec's look-ahead, the energy is the tone's.
         let tail = &out[960 * 10..];
-        let rms = (tail.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / tail.len() as f64)
-            .sqrt();
+        let rms =
+            (tail.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / tail.len() as f64).sqrt();
         assert!((4000.0..7000.0).contains(&rms), "rms {rms}");
     }
 

@@ -21,7 +21,8 @@ use super::marker::{VideoMarker, read_luma};
 
 /// The one video format the engine offers and the SFU accepts: constrained
 /// baseline (`42e01f`), level 3.1, non-interleaved packetization (FU-A).
-pub const H264_FMTP: &str = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
+pub const H264_FMTP: &str =
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
 
 /// An encoder of one picture size.
 pub(crate) struct VideoEncoder {
@@ -45,8 +46,10 @@ impl VideoEncoder {
             .rate_control_mode(RateControlMode::Bitrate)
             .bitrate(BitRate::from_bps(bitrate_bps.max(30_000)))
             .max_frame_rate(FrameRate::from_hz(fps.max(1) as f32))
-            // Every frame is sent: a skipped frame would be a gap in the numbers.
-            .skip_frames(false)
+            // Rate control needs leave to skip a frame (OpenH264 warns it
+            // cannot hold the rate otherwise); a skipped frame is a gap in
+            // the marker numbers, which receivers allow.
+            .skip_frames(true)
             .qp(QpRange::new(10, 42))
             .complexity(Complexity::Low)
             // Key frames when asked for (PLI/FIR) and at the start, none on a timer.
@@ -69,7 +72,8 @@ impl VideoEncoder {
     }
 
     /// Encodes one I420 picture of this encoder's size into an Annex B
-    /// access unit; a key frame when `keyframe`.
+    /// access unit (empty when rate control skipped the picture); a key
+    /// frame when `keyframe`.
     pub(crate) fn encode(&mut self, i420: Vec<u8>, keyframe: bool) -> Result<Vec<u8>, String> {
         if keyframe {
             self.encoder.force_intra_frame();
@@ -221,7 +225,13 @@ mod tests {
             .collect()
     }
 
-    fn send(dec: &mut VideoDecoder, seq: &mut u16, ts: u32, unit: &[u8], skip: Option<usize>) -> Vec<Decoded> {
+    fn send(
+        dec: &mut VideoDecoder,
+        seq: &mut u16,
+        ts: u32,
+        unit: &[u8],
+        skip: Option<usize>,
+    ) -> Vec<Decoded> {
         let ps = packets(unit);
         let last = ps.len() - 1;
         let mut out = Vec::new();
@@ -248,9 +258,16 @@ mod tests {
                 number: n,
                 capture_ms: 1000 + n * 66,
             };
-            let unit = enc.encode(draw_i420(&marker, w, h), n == 0).expect("encode");
+            let unit = enc
+                .encode(draw_i420(&marker, w, h), n == 0)
+                .expect("encode");
             for d in send(&mut dec, &mut seq, n * 6000, &unit, None) {
-                if let Decoded::Picture { width, height, marker: m } = d {
+                if let Decoded::Picture {
+                    width,
+                    height,
+                    marker: m,
+                } = d
+                {
                     assert_eq!((width, height), (88, 72));
                     assert_eq!(m, Some(marker), "frame {n}");
                     read += 1;
@@ -271,15 +288,24 @@ mod tests {
             number: n,
             capture_ms: n,
         };
-        let key = enc.encode(draw_i420(&marker(0), w, h), true).expect("encode");
+        let key = enc
+            .encode(draw_i420(&marker(0), w, h), true)
+            .expect("encode");
         assert!(packets(&key).len() > 1, "a key frame spans several packets");
         let out = send(&mut dec, &mut seq, 0, &key, Some(0));
         assert_eq!(out.last(), Some(&Decoded::NeedKeyframe));
         // Deltas without a reference are skipped, not decoded into garbage.
-        let delta = enc.encode(draw_i420(&marker(1), w, h), false).expect("encode");
+        let delta = enc
+            .encode(draw_i420(&marker(1), w, h), false)
+            .expect("encode");
         let out = send(&mut dec, &mut seq, 6000, &delta, None);
-        assert!(!out.iter().any(|d| matches!(d, Decoded::Picture { .. })), "{out:?}");
-        let key = enc.encode(draw_i420(&marker(2), w, h), true).expect("encode");
+        assert!(
+            !out.iter().any(|d| matches!(d, Decoded::Picture { .. })),
+            "{out:?}"
+        );
+        let key = enc
+            .encode(draw_i420(&marker(2), w, h), true)
+            .expect("encode");
         let out = send(&mut dec, &mut seq, 12000, &key, None);
         assert!(out.contains(&Decoded::Picture {
             width: 640,
@@ -288,13 +314,62 @@ mod tests {
         }));
     }
 
+    /// The virtual camera's picture (marker and grain) costs what the rate
+    /// control is asked for, so bandwidth caps and capacity figures mean
+    /// something; and every picture sent can still be read.
+    #[test]
+    fn the_camera_picture_costs_the_target_rate() {
+        use crate::media::marker::{GRAIN, add_grain};
+        let (w, h, target) = (320usize, 240usize, 115_000u32);
+        let mut enc = VideoEncoder::new(w, h, 15, target).expect("encoder");
+        let mut dec = VideoDecoder::new().expect("decoder");
+        let (mut seq, mut bytes, mut sent, mut read) = (0u16, 0usize, 0u32, 0u32);
+        for n in 0..45u32 {
+            let m = VideoMarker {
+                tag: 5,
+                number: n,
+                capture_ms: n,
+            };
+            let mut picture = draw_i420(&m, w, h);
+            add_grain(&mut picture, w, h, u64::from(n), GRAIN);
+            let unit = enc.encode(picture, n == 0).expect("encode");
+            if unit.is_empty() {
+                continue;
+            }
+            sent += 1;
+            bytes += unit.len();
+            for d in send(&mut dec, &mut seq, n * 6000, &unit, None) {
+                if d == (Decoded::Picture {
+                    width: 320,
+                    height: 240,
+                    marker: Some(m),
+                }) {
+                    read += 1;
+                }
+            }
+        }
+        let rate = (bytes * 8 * 15 / 45) as f64;
+        assert!(
+            (0.5..1.6).contains(&(rate / f64::from(target))),
+            "{rate} bit/s for a target of {target}"
+        );
+        assert!(sent >= 36, "rate control skipped {} of 45", 45 - sent);
+        assert_eq!(read, sent, "every picture sent is read back");
+    }
+
     #[test]
     fn garbage_never_panics() {
         let mut dec = VideoDecoder::new().expect("decoder");
         let mut seq = 0u16;
-        for (i, bytes) in [&[][..], &[0x7c][..], &[0x7c, 0x85, 1, 2, 3][..], &[0x65; 40][..], &[0x18, 0, 9, 1][..]]
-            .iter()
-            .enumerate()
+        for (i, bytes) in [
+            &[][..],
+            &[0x7c][..],
+            &[0x7c, 0x85, 1, 2, 3][..],
+            &[0x65; 40][..],
+            &[0x18, 0, 9, 1][..],
+        ]
+        .iter()
+        .enumerate()
         {
             seq += 1;
             let _ = dec.push(seq, i as u32, true, bytes);

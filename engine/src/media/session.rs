@@ -5,9 +5,11 @@
 //! same mids: receive slot 0), plus a recvonly audio and video pair for
 //! every further receive slot a group call needs. It publishes the offer
 //! over signaling (`publishMedia`, naming the user of each slot), applies
-//! the answer, then sends synthetic media: a video frame per frame interval
-//! while the camera captures, an audio packet every 20 ms while the
-//! microphone is on. When a group call needs more slots, the same
+//! the answer, then sends real media: an H.264 picture per frame interval
+//! while the camera captures (the marker drawn in it, see `marker.rs`), an
+//! Opus packet of the sender's tone every 20 ms while the microphone is on.
+//! What arrives is decoded: views get decoded pictures, the audio's tone
+//! and level are measured from decoded samples. When a group call needs more slots, the same
 //! connection is renegotiated (`updateMedia`). What arrives on a slot goes
 //! to the view of the user the slot carries.
 
@@ -16,21 +18,24 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rtc::interceptor::{Registry, Slot};
 use rtc::media::Sample;
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_H264, MIME_TYPE_OPUS};
 use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::PayloadType;
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
+    RTCRtpEncodingParameters, RtpCodecKind,
 };
 use rtc::statistics::StatsSelector;
 use rtc::statistics::report::RTCStatsReportEntry;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::Track;
-use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
@@ -38,9 +43,10 @@ use webrtc::peer_connection::{
 };
 use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit, RtpSender};
 
-use super::payload::{
-    FrameHeader, audio_samples, decode_frame, encode_audio, encode_frame, is_audio, now_us,
-};
+use super::h264::{Decoded, H264_FMTP, VideoDecoder, VideoEncoder};
+use super::keyframe_requests::{KeyframeRequests, keyframes_asked};
+use super::marker::{GRAIN, VideoMarker, add_grain, detect_tone, draw_i420, tone_hz};
+use super::now_us;
 use super::quality::{
     AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler, JitterEstimator,
     QUALITY_INTERVAL, ReceiveQualityEvent, SendQualityEvent, level_of,
@@ -68,6 +74,12 @@ pub(crate) struct MediaShared {
     pub width: AtomicU32,
     pub height: AtomicU32,
     pub fps: AtomicU32,
+    /// The video config's highest bit rate, in kbps (0: the engine's default).
+    pub max_bitrate_kbps: AtomicU32,
+    /// This user's marker tag (`marker::tag_of` of the user id).
+    pub tag: AtomicU32,
+    /// Key frames the SFU asked this engine's video streams for.
+    keyframes: KeyframeWanted,
     pub local_view: Mutex<Option<Arc<dyn VideoView>>>,
     pub remote_views: Mutex<HashMap<String, Arc<dyn VideoView>>>,
     /// Remote users whose low-resolution stream this engine wants.
@@ -110,6 +122,8 @@ pub(crate) struct Reception {
     /// Level (0..=9) of the last audio packet received.
     pub level: u32,
     pub audio_packets: u64,
+    /// The marker tone heard in the last decoded audio packet (0: none).
+    pub heard_hz: u32,
 }
 
 impl MediaShared {
@@ -160,6 +174,19 @@ impl MediaShared {
             0 => None,
             us => Some(Duration::from_micros(us)),
         }
+    }
+
+    /// The marker tone last heard from `user`, if any.
+    pub(crate) fn heard_tone_from(&self, user: &str) -> Option<u32> {
+        self.receptions
+            .lock()
+            .ok()
+            .and_then(|r| r.get(user).map(|r| r.heard_hz))
+            .filter(|hz| *hz != 0)
+    }
+
+    fn tag(&self) -> u16 {
+        u16::try_from(self.tag.load(Ordering::SeqCst)).unwrap_or(0)
     }
 
     pub(crate) fn audio_packets_from(&self, user: &str) -> u64 {
@@ -346,93 +373,239 @@ impl PeerConnectionEventHandler for Events {
         let shared = self.shared.clone();
         let ssrc_slots = self.ssrc_slots.clone();
         tokio::spawn(async move {
-            let mut highest: Option<u64> = None;
-            let mut jitter = JitterEstimator::default();
-            let origin = Instant::now();
-            let mut slot: Option<usize> = None;
-            while let Some(event) = track.poll().await {
-                let TrackRemoteEvent::OnRtpPacket(packet) = event else {
-                    continue;
-                };
-                if slot.is_none() {
-                    slot = ssrc_slots
-                        .lock()
-                        .ok()
-                        .and_then(|m| m.get(&packet.header.ssrc).copied());
-                }
-                // Whoever the slot carries now: a slot is re-assigned only
-                // after its previous user left.
-                let Some(remote_user) = slot.and_then(|k| shared.slot_user(k)) else {
-                    continue;
-                };
-                // Extended sequence number: the 16-bit counter, unwrapped.
-                let seq = u64::from(packet.header.sequence_number);
-                let ext = match highest {
-                    None => seq,
-                    Some(h) => {
-                        let candidate = (h & !0xffff) | seq;
-                        if candidate + 0x8000 < h {
-                            candidate + 0x1_0000
-                        } else if candidate > h + 0x8000 && candidate >= 0x1_0000 {
-                            candidate - 0x1_0000
-                        } else {
-                            candidate
-                        }
-                    }
-                };
-                let newly_expected = match highest {
-                    None => 1,
-                    Some(h) if ext > h => ext - h,
-                    Some(_) => 0,
-                };
-                highest = Some(highest.map_or(ext, |h| h.max(ext)));
-                shared.reception(&remote_user, |r| {
-                    r.received += 1;
-                    r.expected += newly_expected;
-                });
-                if let Some(h) = decode_frame(&packet.payload) {
-                    shared.video_received.fetch_add(1, Ordering::SeqCst);
-                    if let Some(view) = shared.remote_view(&remote_user) {
-                        view.on_frame(&RenderedFrame {
-                            number: h.number,
-                            width: u32::from(h.width),
-                            height: u32::from(h.height),
-                            delay: Duration::from_micros(now_us().saturating_sub(h.sent_at_us)),
-                        });
-                    }
-                } else if is_audio(&packet.payload) {
-                    // Opus runs at 48 kHz; audio is sent in steady 20 ms packets,
-                    // so its jitter is the path's.
-                    jitter.on_packet(packet.header.timestamp, 48_000, origin.elapsed());
-                    let jitter_us = u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX);
-                    let level = audio_samples(&packet.payload).map(|s| u32::from(level_of(&s)));
-                    shared.reception(&remote_user, |r| {
-                        r.audio_packets += 1;
-                        r.jitter_us = jitter_us;
-                        if let Some(level) = level {
-                            r.level = level;
-                        }
-                    });
-                    shared.audio_received.fetch_add(1, Ordering::SeqCst);
-                    shared.audio_arrived.notify_waiters();
-                }
+            let video = track.kind().await == RtpCodecKind::Video;
+            if let Err(e) = receive(track, video, shared, ssrc_slots).await {
+                tracing::debug!("receiving stopped: {e}");
             }
         });
     }
 }
 
+/// Extends a 16-bit RTP sequence number to the 64-bit count it stands for.
+#[derive(Default)]
+struct SequenceUnwrapper {
+    highest: Option<u64>,
+}
+
+impl SequenceUnwrapper {
+    /// The extended number of `seq`, and how many more packets are now
+    /// expected (RFC 3550 A.3: the highest number seen, less the first).
+    fn push(&mut self, seq: u16) -> u64 {
+        let seq = u64::from(seq);
+        let ext = match self.highest {
+            None => seq,
+            Some(h) => {
+                let candidate = (h & !0xffff) | seq;
+                if candidate + 0x8000 < h {
+                    candidate + 0x1_0000
+                } else if candidate > h + 0x8000 && candidate >= 0x1_0000 {
+                    candidate - 0x1_0000
+                } else {
+                    candidate
+                }
+            }
+        };
+        let newly_expected = match self.highest {
+            None => 1,
+            Some(h) if ext > h => ext - h,
+            Some(_) => 0,
+        };
+        self.highest = Some(self.highest.map_or(ext, |h| h.max(ext)));
+        newly_expected
+    }
+}
+
+/// Keyframe requests a receiver sends at most this often: a decoder waiting
+/// for one would otherwise ask on every packet.
+const PLI_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Reads one inbound stream until it ends: counts what arrives for the
+/// remote user its slot carries, decodes it, and shows or measures it.
+async fn receive(
+    track: Arc<dyn TrackRemote>,
+    video: bool,
+    shared: Arc<MediaShared>,
+    ssrc_slots: Arc<Mutex<HashMap<u32, usize>>>,
+) -> Result<(), String> {
+    let mut sequence = SequenceUnwrapper::default();
+    let mut jitter = JitterEstimator::default();
+    let origin = Instant::now();
+    let mut slot: Option<usize> = None;
+    let mut pictures = if video {
+        Some(VideoDecoder::new()?)
+    } else {
+        None
+    };
+    let mut sound = if video {
+        None
+    } else {
+        Some(nccall_opus::Decoder::new(1).map_err(|e| e.to_string())?)
+    };
+    let mut last_pli: Option<Instant> = None;
+    while let Some(event) = track.poll().await {
+        let packet = match event {
+            TrackRemoteEvent::OnRtpPacket(packet) => packet,
+            // Feedback about what this engine sends on the same transceiver.
+            TrackRemoteEvent::OnRtcpPacket(packets) => {
+                for ssrc in keyframes_asked(&packets) {
+                    shared.keyframes.ask(ssrc);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if slot.is_none() {
+            slot = ssrc_slots
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&packet.header.ssrc).copied());
+        }
+        // Whoever the slot carries now: a slot is re-assigned only after
+        // its previous user left.
+        let Some(remote_user) = slot.and_then(|k| shared.slot_user(k)) else {
+            continue;
+        };
+        let newly_expected = sequence.push(packet.header.sequence_number);
+        shared.reception(&remote_user, |r| {
+            r.received += 1;
+            r.expected += newly_expected;
+        });
+        if let Some(decoder) = pictures.as_mut() {
+            let decoded = decoder.push(
+                packet.header.sequence_number,
+                packet.header.timestamp,
+                packet.header.marker,
+                &packet.payload,
+            );
+            match decoded {
+                Decoded::Picture {
+                    width,
+                    height,
+                    marker,
+                } => {
+                    shared.video_received.fetch_add(1, Ordering::SeqCst);
+                    if let Some(view) = shared.remote_view(&remote_user) {
+                        view.on_frame(&rendered(width, height, marker));
+                    }
+                }
+                Decoded::NeedKeyframe if last_pli.is_none_or(|t| t.elapsed() >= PLI_INTERVAL) => {
+                    last_pli = Some(Instant::now());
+                    let pli = PictureLossIndication {
+                        sender_ssrc: 0,
+                        media_ssrc: packet.header.ssrc,
+                    };
+                    let _ = track.write_rtcp(vec![Box::new(pli)]).await;
+                }
+                Decoded::NeedKeyframe | Decoded::Nothing => {}
+            }
+        } else if let Some(decoder) = sound.as_mut() {
+            // Opus runs at 48 kHz; audio is sent in steady 20 ms packets,
+            // so its jitter is the path's.
+            jitter.on_packet(packet.header.timestamp, 48_000, origin.elapsed());
+            let jitter_us = u64::try_from(jitter.jitter().as_micros()).unwrap_or(u64::MAX);
+            // A packet that is not Opus (another codec on a wrongly
+            // negotiated stream, or garbage) is counted but not heard.
+            let samples = decoder.decode(&packet.payload).ok();
+            let level = samples.as_deref().map(|s| u32::from(level_of(s)));
+            let heard = samples
+                .as_deref()
+                .and_then(|s| detect_tone(s, nccall_opus::SAMPLE_RATE));
+            shared.reception(&remote_user, |r| {
+                r.audio_packets += 1;
+                r.jitter_us = jitter_us;
+                if let Some(level) = level {
+                    r.level = level;
+                }
+                r.heard_hz = heard.unwrap_or(0);
+            });
+            shared.audio_received.fetch_add(1, Ordering::SeqCst);
+            shared.audio_arrived.notify_waiters();
+        }
+    }
+    Ok(())
+}
+
+/// What a view is shown of a decoded picture: the marker's frame number,
+/// sender and age when it could be read.
+fn rendered(width: u32, height: u32, marker: Option<VideoMarker>) -> RenderedFrame {
+    RenderedFrame {
+        number: marker.map_or(0, |m| u64::from(m.number)),
+        width,
+        height,
+        delay: marker.map_or(Duration::ZERO, |m| m.age(now_us() / 1000)),
+        sender_tag: marker.map(|m| m.tag),
+    }
+}
+
+/// The codecs the engine offers, one per kind: what it can encode and decode.
+fn opus_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48_000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+fn h264_codec() -> RTCRtpCodec {
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback {
+        typ: typ.to_owned(),
+        parameter: parameter.to_owned(),
+    };
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_H264.to_owned(),
+        clock_rate: 90_000,
+        channels: 0,
+        sdp_fmtp_line: H264_FMTP.to_owned(),
+        // Keyframe requests both ways; no NACK (the engine keeps no
+        // retransmission buffer), no bandwidth estimation.
+        rtcp_feedback: vec![feedback("nack", "pli"), feedback("ccm", "fir")],
+    }
+}
+
+/// Payload types of the offer (dynamic range, as browsers number them).
+const OPUS_PT: PayloadType = 111;
+const H264_PT: PayloadType = 102;
+
+fn media_engine() -> Result<MediaEngine, String> {
+    let mut media = MediaEngine::default();
+    for (codec, payload_type, kind) in [
+        (opus_codec(), OPUS_PT, RtpCodecKind::Audio),
+        (h264_codec(), H264_PT, RtpCodecKind::Video),
+    ] {
+        media
+            .register_codec(
+                RTCRtpCodecParameters {
+                    rtp_codec: codec,
+                    payload_type,
+                    ..Default::default()
+                },
+                kind,
+            )
+            .map_err(|e| format!("codecs: {e}"))?;
+    }
+    Ok(media)
+}
+
+/// A sending track. `id` must differ between the tracks of a connection:
+/// the crate routes RTCP feedback (keyframe requests) to a track by its id.
 fn local_track(
-    kind: RtpCodecKind,
-    mime: &str,
-    clock_rate: u32,
-    channels: u16,
+    id: &str,
+    codec: RTCRtpCodec,
     ssrc: u32,
 ) -> Result<Arc<TrackLocalStaticSample>, String> {
+    let kind = if codec.clock_rate == 90_000 {
+        RtpCodecKind::Video
+    } else {
+        RtpCodecKind::Audio
+    };
+    let mime = codec.mime_type.clone();
     let track = TrackLocalStaticSample::new(
         Instant::now(),
         MediaStreamTrack::new(
             "nccall".to_owned(),
-            format!("nccall-{mime}"),
+            format!("nccall-{id}"),
             "nccall".to_owned(),
             kind,
             vec![RTCRtpEncodingParameters {
@@ -440,13 +613,7 @@ fn local_track(
                     ssrc: Some(ssrc),
                     ..Default::default()
                 },
-                codec: RTCRtpCodec {
-                    mime_type: mime.to_owned(),
-                    clock_rate,
-                    channels,
-                    sdp_fmtp_line: String::new(),
-                    rtcp_feedback: vec![],
-                },
+                codec,
                 ..Default::default()
             }],
         ),
@@ -469,10 +636,10 @@ impl MediaSession {
         slots: usize,
         shared: Arc<MediaShared>,
     ) -> Result<(PendingSession, String), String> {
-        let mut media = MediaEngine::default();
-        media
-            .register_default_codecs()
-            .map_err(|e| format!("codecs: {e}"))?;
+        let media = media_engine()?;
+        // Keyframe requests from the SFU must reach the encoder (the
+        // crate's chain ends inbound RTCP otherwise); application-most.
+        let interceptors = Registry::new().with(Slot::from(14_000), KeyframeRequests::default());
         // A path silent for the loss timeout is Disconnected (the media task
         // then builds a new connection); consent checks run four times
         // within it so one lost answer does not count.
@@ -486,6 +653,7 @@ impl MediaSession {
         let ssrc_slots = Arc::new(Mutex::new(HashMap::new()));
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
+            .with_interceptor_registry(interceptors)
             .with_setting_engine(settings)
             .with_handler(Arc::new(Events {
                 gathered,
@@ -513,9 +681,9 @@ impl MediaSession {
                 },
                 state: None,
             },
-            audio: local_track(RtpCodecKind::Audio, MIME_TYPE_OPUS, 48_000, 2, next_ssrc())?,
-            video: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
-            video_low: local_track(RtpCodecKind::Video, MIME_TYPE_VP8, 90_000, 0, next_ssrc())?,
+            audio: local_track("audio", opus_codec(), next_ssrc())?,
+            video: local_track("video", h264_codec(), next_ssrc())?,
+            video_low: local_track("video-low", h264_codec(), next_ssrc())?,
             shared,
         };
         let audio_sender = Some(
@@ -627,6 +795,71 @@ async fn payload_type(sender: Option<Arc<dyn RtpSender>>) -> Option<PayloadType>
     params.rtp_parameters.codecs.first().map(|c| c.payload_type)
 }
 
+/// Key frames asked for (PLI or FIR from the SFU), per video layer,
+/// known by the SSRC the layer is sent on.
+#[derive(Default)]
+pub(crate) struct KeyframeWanted {
+    full_ssrc: AtomicU32,
+    low_ssrc: AtomicU32,
+    full: AtomicBool,
+    low: AtomicBool,
+}
+
+impl KeyframeWanted {
+    fn ask(&self, ssrc: u32) {
+        if ssrc == self.full_ssrc.load(Ordering::SeqCst) {
+            self.full.store(true, Ordering::SeqCst);
+        } else if ssrc == self.low_ssrc.load(Ordering::SeqCst) {
+            self.low.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Notes every key frame the SFU asks the track for. (The crate hands
+/// feedback about a stream to the remote track of the same transceiver once
+/// that exists; `receive` notes those.)
+async fn watch_keyframe_requests(track: Arc<TrackLocalStaticSample>, shared: Arc<MediaShared>) {
+    let wanted = &shared.keyframes;
+    while let Some(event) = track.poll().await {
+        let TrackLocalEvent::OnRtcpPacket(packets) = event else {
+            continue;
+        };
+        for ssrc in keyframes_asked(&packets) {
+            wanted.ask(ssrc);
+        }
+    }
+}
+
+/// The target bit rate of the full layer: the config's highest, else 0.1
+/// bit per pixel (what a talking head costs; 640x480 at 15 fps: ~460
+/// kbit/s). The low layer gets a quarter.
+fn full_layer_bitrate(width: u32, height: u32, fps: u32, max_kbps: u32) -> u32 {
+    if max_kbps > 0 {
+        max_kbps.saturating_mul(1000)
+    } else {
+        (width * height * fps.max(1)) / 10
+    }
+}
+
+/// The encoders of both layers, built for one capture size and rate.
+struct Layers {
+    key: (u32, u32, u32, u32),
+    full: VideoEncoder,
+    low: VideoEncoder,
+}
+
+impl Layers {
+    fn new(width: u32, height: u32, fps: u32, max_kbps: u32) -> Result<Layers, String> {
+        let bitrate = full_layer_bitrate(width, height, fps, max_kbps);
+        let (w, h) = (width as usize, height as usize);
+        Ok(Layers {
+            key: (width, height, fps, max_kbps),
+            full: VideoEncoder::new(w, h, fps, bitrate)?,
+            low: VideoEncoder::new(w / 2, h / 2, fps, bitrate / 4)?,
+        })
+    }
+}
+
 async fn send_video(
     track: Arc<TrackLocalStaticSample>,
     pt: PayloadType,
@@ -640,6 +873,15 @@ async fn send_video(
     ) else {
         return;
     };
+    let wanted = &shared.keyframes;
+    wanted.full_ssrc.store(ssrc, Ordering::SeqCst);
+    wanted.low_ssrc.store(low_ssrc, Ordering::SeqCst);
+    let requests = [
+        tokio::spawn(watch_keyframe_requests(track.clone(), shared.clone())),
+        tokio::spawn(watch_keyframe_requests(low.clone(), shared.clone())),
+    ];
+    let _stop_requests = AbortOnDrop(requests);
+    let mut layers: Option<Layers> = None;
     let mut number: u64 = 0;
     let mut next = tokio::time::Instant::now();
     loop {
@@ -651,50 +893,82 @@ async fn send_video(
             continue;
         }
         number += 1;
-        let header = FrameHeader {
-            number,
-            width: u16::try_from(shared.width.load(Ordering::SeqCst)).unwrap_or(u16::MAX),
-            height: u16::try_from(shared.height.load(Ordering::SeqCst)).unwrap_or(u16::MAX),
-            sent_at_us: now_us(),
-        };
-        let sample = Sample {
-            data: bytes::Bytes::from(encode_frame(header)),
-            duration: interval,
-            ..Sample::new(Instant::now())
-        };
-        if track
-            .sample_writer(ssrc, pt)
-            .write_sample(&sample)
-            .await
-            .is_err()
-        {
-            return;
+        let (width, height) = (
+            shared.width.load(Ordering::SeqCst),
+            shared.height.load(Ordering::SeqCst),
+        );
+        let max_kbps = shared.max_bitrate_kbps.load(Ordering::SeqCst);
+        let key = (width, height, fps, max_kbps);
+        // A new capture config: new encoders, whose first picture is a key frame.
+        if layers.as_ref().is_none_or(|l| l.key != key) {
+            match Layers::new(width, height, fps, max_kbps) {
+                Ok(l) => layers = Some(l),
+                Err(e) => {
+                    tracing::warn!("no video: {e}");
+                    return;
+                }
+            }
         }
-        let low_header = FrameHeader {
-            width: header.width / 2,
-            height: header.height / 2,
-            ..header
+        let Some(enc) = layers.as_mut() else { return };
+        let marker = VideoMarker {
+            tag: shared.tag(),
+            number: (number & 0xf_ffff) as u32,
+            capture_ms: ((now_us() / 1000) & 0xf_ffff) as u32,
         };
-        let low_sample = Sample {
-            data: bytes::Bytes::from(encode_frame(low_header)),
-            duration: interval,
-            ..Sample::new(Instant::now())
-        };
-        if low
-            .sample_writer(low_ssrc, low_pt)
-            .write_sample(&low_sample)
-            .await
-            .is_err()
+        let mut encoded = Vec::with_capacity(2);
+        for (encoder, flag) in [(&mut enc.full, &wanted.full), (&mut enc.low, &wanted.low)] {
+            let (w, h) = encoder.size();
+            let mut picture = draw_i420(&marker, w, h);
+            add_grain(&mut picture, w, h, number, GRAIN);
+            match encoder.encode(picture, flag.swap(false, Ordering::SeqCst)) {
+                Ok(unit) => encoded.push(unit),
+                Err(e) => {
+                    tracing::warn!("video encoding stopped: {e}");
+                    return;
+                }
+            }
+        }
+        for ((unit, writer_track), (ssrc, pt)) in encoded
+            .into_iter()
+            .zip([&track, &low])
+            .zip([(ssrc, pt), (low_ssrc, low_pt)])
         {
-            return;
+            if unit.is_empty() {
+                continue; // skipped by rate control
+            }
+            let sample = Sample {
+                data: bytes::Bytes::from(unit),
+                duration: interval,
+                ..Sample::new(Instant::now())
+            };
+            if writer_track
+                .sample_writer(ssrc, pt)
+                .write_sample(&sample)
+                .await
+                .is_err()
+            {
+                return;
+            }
         }
         if let Some(view) = shared.local_view() {
             view.on_frame(&RenderedFrame {
-                number,
-                width: u32::from(header.width),
-                height: u32::from(header.height),
+                number: u64::from(marker.number),
+                width,
+                height,
                 delay: Duration::ZERO,
+                sender_tag: Some(marker.tag),
             });
+        }
+    }
+}
+
+/// Aborts the tasks when dropped: helpers that live as long as a sender.
+struct AbortOnDrop<const N: usize>([JoinHandle<()>; N]);
+
+impl<const N: usize> Drop for AbortOnDrop<N> {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
         }
     }
 }
@@ -843,11 +1117,28 @@ fn local_level(shared: &MediaShared) -> u8 {
     }
 }
 
+/// Opus at 32 kbit/s with in-band FEC: plenty for a tone, and what
+/// browsers use for speech.
+const OPUS_BITRATE: i32 = 32_000;
+/// Samples of one 20 ms packet at 48 kHz.
+const AUDIO_FRAME: usize = 960;
+
 async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
     let Some(ssrc) = track.ssrcs().await.first().copied() else {
         return;
     };
-    let tone = ToneSource::new(440, 8_000);
+    let encoder = nccall_opus::Encoder::new(1).and_then(|mut e| {
+        e.set_bitrate(OPUS_BITRATE)?;
+        e.set_inband_fec(true)?;
+        Ok(e)
+    });
+    let mut encoder = match encoder {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!("no audio: {e}");
+            return;
+        }
+    };
     let mut number: u64 = 0;
     let mut ticks = tokio::time::interval(Duration::from_millis(20));
     loop {
@@ -855,13 +1146,22 @@ async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared:
         if !shared.audio_on.load(Ordering::SeqCst) {
             continue;
         }
-        let samples = tone.samples(number * 160, 160);
+        // The virtual microphone plays its user's marker tone.
+        let tone = ToneSource::new(tone_hz(shared.tag()), nccall_opus::SAMPLE_RATE);
+        let samples = tone.samples(number * AUDIO_FRAME as u64, AUDIO_FRAME);
         shared
             .local_level
             .store(u32::from(level_of(&samples)), Ordering::SeqCst);
         number += 1;
+        let packet = match encoder.encode(&samples) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("audio encoding stopped: {e}");
+                return;
+            }
+        };
         let sample = Sample {
-            data: bytes::Bytes::from(encode_audio(number, &samples)),
+            data: bytes::Bytes::from(packet),
             duration: Duration::from_millis(20),
             ..Sample::new(Instant::now())
         };

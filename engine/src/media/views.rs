@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-/// One rendered frame: which one, its size, and how long it took from the
-/// sender's camera to this view.
+/// One rendered frame: which one, its size (from the decoder), how long it
+/// took from the sender's camera to this view, and whose camera it came
+/// from; all but the size are read from the picture's marker (0 and `None`
+/// when it could not be read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedFrame {
@@ -16,6 +18,9 @@ pub struct RenderedFrame {
     pub height: u32,
     #[serde(rename = "delayMs", with = "crate::millis")]
     pub delay: Duration,
+    /// The sender's marker tag (`marker::tag_of` of their user id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_tag: Option<u16>,
 }
 
 /// The analogue of the spec's `<video>` element.

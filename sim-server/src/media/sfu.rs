@@ -1,6 +1,10 @@
 //! The SFU loop: str0m is sans-IO, so this thread owns the UDP socket and
 //! every peer's `Rtc`, feeds them datagrams and timeouts, and moves media
-//! frames between peers of the same call.
+//! frames between peers of the same call. It relays keyframe requests: a
+//! receiver's PLI/FIR goes to the sender of the stream it receives on that
+//! m-line, and a receiver whose stream starts (its connection comes up, it
+//! switches layer, its slots are re-assigned) gets a key frame asked for
+//! on its behalf, so a real decoder never waits for one.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc;
@@ -8,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use str0m::change::SdpOffer;
 use str0m::crypto::dtls::DtlsCert;
-use str0m::media::MediaData;
+use str0m::media::{KeyframeRequestKind, MediaData, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::sync::oneshot;
@@ -209,6 +213,84 @@ struct Peer {
     /// Given input (a datagram, a frame to send, a new offer) since its
     /// output was last drained.
     dirty: bool,
+    /// When a key frame was last asked of this peer, per m-line it sends
+    /// on: requests closer together are merged into that one.
+    keyframe_asked: std::collections::HashMap<usize, Instant>,
+}
+
+/// Keyframe requests relayed to one sender's stream at most this often: a
+/// receiver flooding PLIs costs the sender one key frame per interval, and
+/// several receivers joining at once get one key frame between them.
+pub const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The senders (peer index, sending m-line) whose stream `receiver` gets
+/// on its m-line `mline`; every video stream it gets when `mline` is None.
+fn video_sources(peers: &[Peer], receiver: usize, mline: Option<usize>) -> Vec<(usize, usize)> {
+    let r = &peers[receiver];
+    let mut found = Vec::new();
+    for (i, s) in peers.iter().enumerate() {
+        if i == receiver || s.call_id != r.call_id {
+            continue;
+        }
+        for index in [VIDEO, VIDEO_LOW] {
+            match route(index, r, &s.user) {
+                Some(out) if mline.is_none_or(|m| m == out) => found.push((i, index)),
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// Asks `peer` for a key frame on its sending m-line `index`, unless one
+/// was asked for within [`KEYFRAME_REQUEST_INTERVAL`]. A stream that has
+/// not started yet needs none: its first frame is a key frame.
+fn ask_keyframe(peer: &mut Peer, index: usize, now: Instant) {
+    if peer
+        .keyframe_asked
+        .get(&index)
+        .is_some_and(|t| now.saturating_duration_since(*t) < KEYFRAME_REQUEST_INTERVAL)
+    {
+        return;
+    }
+    let Some(mid) = peer.mids.get(index).map(|m| Mid::from(m.as_str())) else {
+        return;
+    };
+    let Some(mut writer) = peer.rtc.writer(mid) else {
+        return;
+    };
+    if writer
+        .request_keyframe(None, KeyframeRequestKind::Pli)
+        .is_ok()
+    {
+        peer.keyframe_asked.insert(index, now);
+        peer.dirty = true;
+    }
+}
+
+/// Relays what the receivers asked for: a key frame of the stream on one
+/// m-line (`Some(mid)`), or of every video stream they get (`None`: the
+/// receiver's streams just started).
+fn relay_keyframe_requests(peers: &mut [Peer], wanted: Vec<(usize, Option<Mid>)>, now: Instant) {
+    for (receiver, mid) in wanted {
+        if receiver >= peers.len() {
+            continue;
+        }
+        let mline = match mid {
+            None => None,
+            Some(mid) => match peers[receiver]
+                .mids
+                .iter()
+                .position(|m| m.as_str() == &*mid)
+            {
+                Some(k) => Some(k),
+                None => continue,
+            },
+        };
+        for (sender, index) in video_sources(peers, receiver, mline) {
+            ask_keyframe(&mut peers[sender], index, now);
+        }
+    }
 }
 
 /// The offer's m-lines by position, as every participant offers them:
@@ -267,7 +349,17 @@ const SPARE_FRESHNESS: Duration = Duration::from_secs(2);
 /// engine checks, the server answers), the server's certificate, its host
 /// candidate.
 fn new_rtc(addr: SocketAddr, cert: Option<DtlsCert>) -> Result<Rtc, String> {
-    let mut config = Rtc::builder().set_ice_lite(true);
+    // One codec per kind, the SFU does not transcode: Opus, and H.264
+    // constrained baseline with packetization mode 1 (RTX for NACKs where
+    // the offer has it). Every member of a call then sends what every other
+    // member can decode; an offer without them gets no media line.
+    let mut config = Rtc::builder()
+        .set_ice_lite(true)
+        .clear_codecs()
+        .enable_opus(true, false);
+    config
+        .codec_config()
+        .add_h264(108.into(), Some(109.into()), true, 0x42e01f);
     if let Some(cert) = cert {
         config = config.set_dtls_cert(cert);
     }
@@ -321,6 +413,9 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
     let mut delayed = DelayLine::default();
     let mut forwarded: u64 = 0;
     let mut buf = vec![0u8; 2000];
+    // Receivers that asked for a key frame (an m-line) or whose streams
+    // started (none): relayed once the peers' output is drained.
+    let mut keyframes_wanted: Vec<(usize, Option<Mid>)> = Vec::new();
     loop {
         loop {
             match commands.try_recv() {
@@ -345,6 +440,7 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                                 receive_from,
                                 due: Instant::now(),
                                 dirty: true,
+                                keyframe_asked: Default::default(),
                             });
                             let _ = reply.send(Ok(answer));
                         }
@@ -370,6 +466,14 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                             peer.dirty = true;
                         }),
                     };
+                    if outcome.is_ok()
+                        && let Some(i) = peers
+                            .iter()
+                            .position(|p| p.call_id == call_id && p.user == user)
+                    {
+                        // Slots re-assigned: the streams they now carry start.
+                        relay_keyframe_requests(&mut peers, vec![(i, None)], Instant::now());
+                    }
                     let _ = reply.send(outcome);
                 }
                 Ok(Command::Subscribe {
@@ -378,14 +482,19 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                     sender,
                     low,
                 }) => {
-                    if let Some(p) = peers
-                        .iter_mut()
-                        .find(|p| p.call_id == call_id && p.user == user)
+                    if let Some(i) = peers
+                        .iter()
+                        .position(|p| p.call_id == call_id && p.user == user)
                     {
-                        if low {
-                            p.low_from.insert(sender);
+                        let p = &mut peers[i];
+                        let switched = if low {
+                            p.low_from.insert(sender)
                         } else {
-                            p.low_from.remove(&sender);
+                            p.low_from.remove(&sender)
+                        };
+                        if switched {
+                            // The other layer starts: a decoder needs a key frame of it.
+                            relay_keyframe_requests(&mut peers, vec![(i, None)], Instant::now());
                         }
                     }
                 }
@@ -457,6 +566,10 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                         break;
                     }
                     Ok(Output::Event(Event::MediaData(data))) => frames.push((i, data)),
+                    Ok(Output::Event(Event::KeyframeRequest(req))) => {
+                        keyframes_wanted.push((i, Some(req.mid)));
+                    }
+                    Ok(Output::Event(Event::Connected)) => keyframes_wanted.push((i, None)),
                     Ok(Output::Event(_)) => {}
                     Err(e) => {
                         tracing::debug!(call = peer.call_id, user = peer.user, "peer failed: {e}");
@@ -466,7 +579,8 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                 }
             }
         }
-        let forwarded_now = !frames.is_empty();
+        let forwarded_now = !frames.is_empty() || !keyframes_wanted.is_empty();
+        relay_keyframe_requests(&mut peers, std::mem::take(&mut keyframes_wanted), now);
         for (from, data) in frames {
             let call_id = peers[from].call_id.clone();
             let sender = peers[from].user.clone();
