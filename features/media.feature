@@ -3,8 +3,9 @@
 Feature: Media through the simulator's SFU
   When a one-to-one call connects, each engine publishes one peer connection
   (real ICE, DTLS and SRTP on loopback) to the simulator's media server, which
-  forwards each side's audio and video to the other. Payloads are synthetic:
-  numbered, timestamped frames at the capture size, and numbered audio packets.
+  forwards each side's audio and video to the other. Media is real: H.264
+  pictures with a marker drawn in them (sender, frame number, capture time),
+  and Opus audio of the sender's own tone; the receiver decodes both.
 
   Background:
     Given alice, bob are online
@@ -18,6 +19,8 @@ Feature: Media through the simulator's SFU
     And bob's view of alice shows 10 frames of 640x480
     And alice's view of bob shows 10 frames of 640x480
     And alice's own view shows 640x480
+    And bob sees alice's frames
+    And alice sees bob's frames
     And bob hears alice
     And alice hears bob
 

@@ -564,6 +564,14 @@ impl EngineDriver {
         }
     }
 
+    /// The marker tone (Hz) last heard in the decoded audio from `user_id`.
+    pub async fn heard_tone_from(&self, user_id: &str) -> DriverResult<Option<u32>> {
+        match self {
+            EngineDriver::InProcess(l) => Ok(l.engine.heard_tone_from(user_id)),
+            EngineDriver::Remote(r) => r.ask("heardToneFrom", json!({ "userId": user_id })).await,
+        }
+    }
+
     /// Waits until `count` audio packets arrived in all; returns how many did.
     pub async fn wait_for_audio_packets(&self, count: u64, timeout: Duration) -> DriverResult<u64> {
         match self {

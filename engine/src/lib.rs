@@ -38,6 +38,7 @@ pub use events::{
     MediaTypeChangeResultEvent, RemoteDeviceStateEvent, RemoteUserInvitedEvent,
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
+pub use media::marker;
 pub use media::{
     AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler,
     DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS, QUALITY_INTERVAL,

@@ -73,6 +73,7 @@ pub const CAPABILITIES: &[&str] = &[
     "videoCapture",
     "mediaStats",
     "audioPacketsFrom",
+    "heardToneFrom",
     "waitForAudioPackets",
     "waitForAudioFrom",
     "waitMediaConnected",
@@ -761,6 +762,10 @@ async fn run(
         "audioPacketsFrom" => ok(
             id,
             json!(engine.audio_packets_from(&args!(UserIdArgs).user_id)),
+        ),
+        "heardToneFrom" => ok(
+            id,
+            json!(engine.heard_tone_from(&args!(UserIdArgs).user_id)),
         ),
         "waitForAudioPackets" => {
             let a = args!(WaitArgs);

@@ -579,7 +579,6 @@ fn media_engine() -> Result<MediaEngine, String> {
                 RTCRtpCodecParameters {
                     rtp_codec: codec,
                     payload_type,
-                    ..Default::default()
                 },
                 kind,
             )

@@ -4,11 +4,8 @@
 //! crate costs far more per peer than the SFU does, and would measure
 //! itself). Each offers the engine's three m-lines (audio, video, low video),
 //! publishes to a fresh [`MediaServer`] exactly as a participant does, and
-//! sends at the engine's rates: a 640x480 frame of 3,840 bytes at 15 fps (0.1
-//! bit per pixel, the engine's default H.264 target), a 320x240 low layer of
-//! 960 bytes, and 20 ms audio packets. Video frames go out as H.264 slices
-//! (the SFU relays without decoding, so it is measured, not the encoders;
-//! their cost is measured apart). The SFU forwards
+//! sends what the engine sends: a 640x480 frame of 3,840 bytes at 15 fps, a
+//! 320x240 low layer of 960 bytes, and 20 ms audio packets. The SFU forwards
 //! audio and the full video to the other side. Frames carry a measurement
 //! generation, a number and a send time, so the receivers count exactly the
 //! frames sent during the measured window and their end-to-end delay.
@@ -98,16 +95,6 @@ fn frame(generation: u32, number: u64, sent_at_us: u64, size: usize) -> Vec<u8> 
     out.extend_from_slice(&number.to_be_bytes());
     out.extend_from_slice(&sent_at_us.to_be_bytes());
     out.resize(size.max(HEADER), 0);
-    out
-}
-
-/// A measurement frame as one H.264 slice NAL unit (Annex B start code,
-/// a non-IDR slice header byte), so str0m packetizes it as it would an
-/// encoder's output (FU-A fragments); the SFU does not decode it.
-fn h264_unit(body: Vec<u8>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len() + 5);
-    out.extend_from_slice(&[0, 0, 0, 1, 0x41]);
-    out.extend(body);
     out
 }
 
@@ -342,10 +329,10 @@ impl Publisher {
                 if let Some(at) = next_video.filter(|at| *at <= now) {
                     video_number += 1;
                     let ts = MediaTime::new(video_number * 90_000 / 15, Frequency::NINETY_KHZ);
-                    let full = h264_unit(frame(generation, video_number, stamp, video_bytes));
-                    let low = h264_unit(frame(generation, video_number, stamp, low_bytes));
-                    let sent = self.write(1, Codec::H264, now, ts, full)
-                        & self.write(2, Codec::H264, now, ts, low);
+                    let full = frame(generation, video_number, stamp, video_bytes);
+                    let low = frame(generation, video_number, stamp, low_bytes);
+                    let sent = self.write(1, Codec::Vp8, now, ts, full)
+                        & self.write(2, Codec::Vp8, now, ts, low);
                     if sent && generation == 1 {
                         counters.video_sent.fetch_add(1, Ordering::SeqCst);
                     }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
+use nccall::marker::{tag_of, tone_hz};
 use nccall_sim::NetworkProfile;
 
 use crate::world::{CallWorld, must, outcome};
@@ -51,6 +52,12 @@ async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w
         Some((w, h)),
         "frame size"
     );
+    // Whose camera: the marker in the decoded picture names the sender.
+    assert_eq!(
+        last.and_then(|f| f.sender_tag),
+        Some(tag_of(&other)),
+        "{who}'s view of {other} shows someone else's frames: {last:?}"
+    );
     assert!(
         last.is_some_and(|f| f.delay < Duration::from_secs(1)),
         "end-to-end delay: {last:?}"
@@ -90,6 +97,8 @@ async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
     );
 }
 
+/// Audio arrives from `other`, and what it decodes to is `other`'s own
+/// marker tone (not silence, noise, or someone else's).
 #[then(regex = r"^(\w+) hears (\w+)$")]
 async fn hears(world: &mut CallWorld, who: String, other: String) {
     let engine = world.person(&who).engine.clone();
@@ -99,6 +108,38 @@ async fn hears(world: &mut CallWorld, who: String, other: String) {
     assert!(
         got >= target,
         "{who} hears nothing from {other}: {got} audio packets"
+    );
+    let heard = must(
+        engine.heard_tone_from(&other).await,
+        format!("{who}'s tone from {other}"),
+    );
+    assert_eq!(
+        heard,
+        Some(tone_hz(tag_of(&other))),
+        "{who} hears the wrong tone from {other}"
+    );
+}
+
+/// `n` more frames from `other`, each named by its marker as `other`'s,
+/// with frame numbers that only go up.
+#[then(regex = r"^(\w+) sees (\w+)'s frames$")]
+async fn sees_frames(world: &mut CallWorld, who: String, other: String) {
+    let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
+        panic!("{who} does not watch {other}");
+    };
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let got = view.wait_for_frames(view.frames() + 1, MEDIA_WAIT).await;
+        assert!(got > 0, "{who}'s view of {other} shows nothing");
+        seen.extend(view.last_frame());
+    }
+    assert!(
+        seen.iter().all(|f| f.sender_tag == Some(tag_of(&other))),
+        "{who}'s view of {other} shows someone else's frames: {seen:?}"
+    );
+    assert!(
+        seen.windows(2).all(|p| p[1].number > p[0].number),
+        "{other}'s frame numbers do not advance: {seen:?}"
     );
 }
 
