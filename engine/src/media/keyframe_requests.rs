@@ -22,7 +22,7 @@ pub(crate) struct KeyframeRequests {
 }
 
 /// Whether an RTCP packet asks for a key frame.
-pub(crate) fn asks_for_keyframe(packet: &dyn rtc::rtcp::Packet) -> bool {
+fn asks_for_keyframe(packet: &dyn rtc::rtcp::Packet) -> bool {
     let any = packet.as_any();
     any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>()
 }

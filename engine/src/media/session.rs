@@ -122,8 +122,8 @@ pub(crate) struct Reception {
     /// Level (0..=9) of the last audio packet received.
     pub level: u32,
     pub audio_packets: u64,
-    /// The marker tone heard in the last decoded audio packet (0: none).
-    pub heard_hz: u32,
+    /// The marker tone heard in the last decoded audio packet.
+    pub heard_hz: Option<u32>,
 }
 
 impl MediaShared {
@@ -181,8 +181,7 @@ impl MediaShared {
         self.receptions
             .lock()
             .ok()
-            .and_then(|r| r.get(user).map(|r| r.heard_hz))
-            .filter(|hz| *hz != 0)
+            .and_then(|r| r.get(user).and_then(|r| r.heard_hz))
     }
 
     fn tag(&self) -> u16 {
@@ -388,8 +387,9 @@ struct SequenceUnwrapper {
 }
 
 impl SequenceUnwrapper {
-    /// The extended number of `seq`, and how many more packets are now
-    /// expected (RFC 3550 A.3: the highest number seen, less the first).
+    /// How many more packets are expected now that `seq` arrived (RFC 3550
+    /// A.3: the highest extended number seen, less the first): 0 for a
+    /// late or repeated packet, more than 1 after a gap.
     fn push(&mut self, seq: u16) -> u64 {
         let seq = u64::from(seq);
         let ext = match self.highest {
@@ -516,7 +516,7 @@ async fn receive(
                 if let Some(level) = level {
                     r.level = level;
                 }
-                r.heard_hz = heard.unwrap_or(0);
+                r.heard_hz = heard;
             });
             shared.audio_received.fetch_add(1, Ordering::SeqCst);
             shared.audio_arrived.notify_waiters();
@@ -594,7 +594,7 @@ fn local_track(
     codec: RTCRtpCodec,
     ssrc: u32,
 ) -> Result<Arc<TrackLocalStaticSample>, String> {
-    let kind = if codec.clock_rate == 90_000 {
+    let kind = if codec.mime_type.starts_with("video/") {
         RtpCodecKind::Video
     } else {
         RtpCodecKind::Audio
@@ -914,24 +914,21 @@ async fn send_video(
             number: (number & 0xf_ffff) as u32,
             capture_ms: ((now_us() / 1000) & 0xf_ffff) as u32,
         };
-        let mut encoded = Vec::with_capacity(2);
-        for (encoder, flag) in [(&mut enc.full, &wanted.full), (&mut enc.low, &wanted.low)] {
+        let layers_out = [
+            (&mut enc.full, &wanted.full, &track, ssrc, pt),
+            (&mut enc.low, &wanted.low, &low, low_ssrc, low_pt),
+        ];
+        for (encoder, keyframe, writer_track, ssrc, pt) in layers_out {
             let (w, h) = encoder.size();
             let mut picture = draw_i420(&marker, w, h);
             add_grain(&mut picture, w, h, number, GRAIN);
-            match encoder.encode(picture, flag.swap(false, Ordering::SeqCst)) {
-                Ok(unit) => encoded.push(unit),
+            let unit = match encoder.encode(picture, keyframe.swap(false, Ordering::SeqCst)) {
+                Ok(unit) => unit,
                 Err(e) => {
                     tracing::warn!("video encoding stopped: {e}");
                     return;
                 }
-            }
-        }
-        for ((unit, writer_track), (ssrc, pt)) in encoded
-            .into_iter()
-            .zip([&track, &low])
-            .zip([(ssrc, pt), (low_ssrc, low_pt)])
-        {
+            };
             if unit.is_empty() {
                 continue; // skipped by rate control
             }

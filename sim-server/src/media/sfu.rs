@@ -451,24 +451,26 @@ fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, s
                     receive_from,
                     reply,
                 }) => {
-                    let outcome = match peers
-                        .iter_mut()
-                        .find(|p| p.call_id == call_id && p.user == user)
-                    {
+                    let found = peers
+                        .iter()
+                        .position(|p| p.call_id == call_id && p.user == user);
+                    let outcome = match found {
                         None => Err(format!("{user} has no media in call {call_id}")),
-                        Some(peer) => renegotiate(peer, offer).inspect(|_| {
-                            peer.receive_from = receive_from;
-                            peer.dirty = true;
-                        }),
+                        Some(i) => {
+                            let outcome = renegotiate(&mut peers[i], offer);
+                            if outcome.is_ok() {
+                                peers[i].receive_from = receive_from;
+                                peers[i].dirty = true;
+                                // Slots re-assigned: the streams they now carry start.
+                                relay_keyframe_requests(
+                                    &mut peers,
+                                    vec![(i, None)],
+                                    Instant::now(),
+                                );
+                            }
+                            outcome
+                        }
                     };
-                    if outcome.is_ok()
-                        && let Some(i) = peers
-                            .iter()
-                            .position(|p| p.call_id == call_id && p.user == user)
-                    {
-                        // Slots re-assigned: the streams they now carry start.
-                        relay_keyframe_requests(&mut peers, vec![(i, None)], Instant::now());
-                    }
                     let _ = reply.send(outcome);
                 }
                 Ok(Command::Subscribe {
