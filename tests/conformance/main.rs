@@ -106,6 +106,19 @@ async fn introduce(command: &str) {
     }
 }
 
+/// How many scenarios run at once unless `--concurrency` says otherwise:
+/// `NCCALL_CONCURRENCY`, or two per core. Each scenario runs real WebRTC
+/// and codecs, so cucumber's default of 64 overloads a small machine: on 2
+/// cores the suite took 100 s at 64 (signaling round trips of 3 s, a driver
+/// reply later than 20 s) and 51-57 s at 2, 4, 8 or 16.
+fn default_concurrency() -> usize {
+    std::env::var("NCCALL_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
+}
+
 #[tokio::main]
 async fn main() {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
@@ -135,6 +148,7 @@ async fn main() {
     let junit = SharedBuffer::default();
     let (hook_expected, hook_outcomes) = (expected.clone(), outcomes.clone());
     let run = CallWorld::cucumber()
+        .max_concurrent_scenarios(default_concurrency())
         .with_writer(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()

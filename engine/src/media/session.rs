@@ -888,6 +888,13 @@ async fn send_video(
         let interval = Duration::from_micros(1_000_000 / u64::from(fps));
         tokio::time::sleep_until(next).await;
         next += interval;
+        // A camera that fell behind (a busy machine) drops the frames it
+        // missed, as a real one does, instead of encoding them in a burst
+        // that would keep this thread from everything else.
+        let now = tokio::time::Instant::now();
+        if next < now {
+            next = now + interval;
+        }
         if !shared.video_on.load(Ordering::SeqCst) {
             continue;
         }
