@@ -16,6 +16,7 @@
 pub mod coverage;
 pub mod driver;
 pub mod engine_driver;
+pub mod fake_capture;
 pub mod junit;
 pub mod recorders;
 pub mod rig;

@@ -45,6 +45,17 @@ enum Command {
         #[arg(long, default_value = "features")]
         features: std::path::PathBuf,
     },
+    /// Write each user's markers as files a browser's fake camera and
+    /// microphone play (`<dir>/<user>.y4m`, `<dir>/<user>.wav`; Chromium's
+    /// `--use-file-for-fake-video-capture` / `--use-file-for-fake-audio-capture`).
+    CaptureFiles {
+        /// Where the files go.
+        #[arg(long, default_value = "capture-files")]
+        dir: std::path::PathBuf,
+        /// The users to write files for.
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
 }
 
 /// Bob's handler: answers every incoming call, as the spec's example does.
@@ -74,6 +85,14 @@ async fn main() -> anyhow::Result<()> {
     match args.command {
         Command::Demo { talk_secs } => demo(Duration::from_secs(talk_secs)).await,
         Command::Coverage { features } => coverage(&features),
+        Command::CaptureFiles { dir, users } => {
+            for user in users {
+                let files = nccall_conformance::fake_capture::write_for_user(&dir, &user)
+                    .with_context(|| format!("writing {user}'s files in {}", dir.display()))?;
+                println!("{} {}", files.video.display(), files.audio.display());
+            }
+            Ok(())
+        }
     }
 }
 

@@ -140,7 +140,23 @@ pub(super) async fn serve(
     let _ = tx.send(ConnCmd::Close);
     drop(tx);
     let _ = writer.await;
+    // The closing handshake (RFC 6455 7.1.1): read, and drop, what the
+    // client still sends until its Close. Closing the socket over unread
+    // data makes the kernel reset the connection, and a reset can discard
+    // the frames just written (the flood's RATE_LIMITED error) before the
+    // client reads them.
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Some(Ok(message)) = source.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
 }
+
+/// How long a closing connection waits for the client's Close.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
 /// Parses a client frame; on failure builds the answer: a response to the
 /// request's id when one can be read, an error frame otherwise.
