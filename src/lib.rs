@@ -13,6 +13,7 @@
 //! - [`timeline`] — turns recorded events into normalised, readable YAML
 //!   values (call ids → `call#1`, times → offsets from the scenario start).
 
+pub mod browser;
 pub mod coverage;
 pub mod driver;
 pub mod engine_driver;
