@@ -235,7 +235,7 @@ async fn two_browsers_see_each_other_within_a_second_of_the_later_publish() {
         "nobody asked alice's camera for a key frame: {}",
         alice_report["videoSent"]
     );
-    // And promptly: the bound only stops a relay that takes seconds.
+    // And promptly (the bound; 300-600 ms here, beside a CPU hog too).
     let (_, _, _, alice_first) = seen_from(&alice_report, "bob").expect("alice saw bob");
     let (_, _, _, bob_first) = seen_from(&bob_report, "alice").expect("bob saw alice");
     eprintln!(
@@ -246,7 +246,7 @@ async fn two_browsers_see_each_other_within_a_second_of_the_later_publish() {
     );
     for (who, first) in [("alice", alice_first), ("bob", bob_first)] {
         assert!(
-            first - published <= 3_000,
+            first - published <= 1_000,
             "{who}'s first picture came {} ms after bob's publish",
             first - published
         );
