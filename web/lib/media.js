@@ -1,23 +1,10 @@
 // Media to and from the simulator's SFU as docs/media.md ("Flow",
 // "Codecs and payload types") describes it: one peer connection, m-lines
-// audio, video, low video, an offer gathered before it is sent, H.264
-// constrained baseline and Opus only (the SFU does not transcode).
+// audio, video, low video, an offer gathered before it is sent. The offer
+// is Chromium's own (VP8 first): the SFU answers Opus and H.264
+// constrained baseline only, so that is what flows.
 
 import { detectTone, readMarker } from "./markers.js";
-
-/** Orders `kind`'s codecs so that only what the SFU forwards is offered. */
-function onlyForwardable(kind) {
-  const codecs = RTCRtpReceiver.getCapabilities(kind)?.codecs ?? [];
-  if (kind === "audio") {
-    return codecs.filter((c) => c.mimeType.toLowerCase() === "audio/opus");
-  }
-  return codecs.filter(
-    (c) =>
-      c.mimeType.toLowerCase() === "video/h264" &&
-      /packetization-mode=1/.test(c.sdpFmtpLine ?? "") &&
-      /profile-level-id=42e0/.test(c.sdpFmtpLine ?? ""),
-  );
-}
 
 function gathered(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -44,8 +31,6 @@ export async function publish(signaling, callId, stream, onRemote) {
     direction: "sendrecv",
     sendEncodings: [{ scaleResolutionDownBy: 2 }],
   });
-  audioT.setCodecPreferences(onlyForwardable("audio"));
-  for (const t of [videoT, lowT]) t.setCodecPreferences(onlyForwardable("video"));
   pc.ontrack = (event) => {
     // Slot 0 is m-lines 0 and 1; m-line 2 only sends.
     if (event.transceiver === audioT || event.transceiver === videoT) onRemote(event.track);

@@ -4,8 +4,10 @@
 //! crate costs far more per peer than the SFU does, and would measure
 //! itself). Each offers the engine's three m-lines (audio, video, low video),
 //! publishes to a fresh [`MediaServer`] exactly as a participant does, and
-//! sends what the engine sends: a 640x480 frame of 3,840 bytes at 15 fps, a
-//! 320x240 low layer of 960 bytes, and 20 ms audio packets. The SFU forwards
+//! sends at the engine's rates: a 640x480 frame of 3,840 bytes at 15 fps
+//! (0.1 bit per pixel, ~460 kbit/s), a 320x240 low layer of 960 bytes, and
+//! 20 ms audio packets. Video frames are opaque H.264 slices (the SFU does
+//! not decode what it forwards), so the tool measures the SFU, not encoders. The SFU forwards
 //! audio and the full video to the other side. Frames carry a measurement
 //! generation, a number and a send time, so the receivers count exactly the
 //! frames sent during the measured window and their end-to-end delay.
@@ -85,24 +87,40 @@ struct Phase {
     stop: AtomicBool,
 }
 
-const HEADER: usize = 4 + 4 + 8 + 8;
+/// A load frame's header: magic, then generation, number and send time in
+/// hex digits (8, 16, 16). Digits, not binary: a binary number holds
+/// `00 00 01`, which an H.264 packetizer reads as the start of a new NAL
+/// unit.
+const HEADER: usize = 4 + 8 + 16 + 16;
 const MAGIC: &[u8; 4] = b"NCLD";
+/// What a video frame starts with: an Annex B start code and the header
+/// byte of a non-IDR slice (`nal_ref_idc` 2, type 1). The SFU forwards
+/// H.264 without decoding it, so an opaque slice costs it what a real one
+/// of that size does, and the publishers spend nothing on encoding.
+const H264_SLICE: [u8; 5] = [0, 0, 0, 1, 0x41];
+/// Filler after the header: no zero bytes, so no start code either.
+const PADDING: u8 = 0xAA;
 
-fn frame(generation: u32, number: u64, sent_at_us: u64, size: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(size.max(HEADER));
+/// One frame of `size` bytes (at least the header), an H.264 NAL unit if
+/// `video`, else an opaque audio packet.
+fn frame(video: bool, generation: u32, number: u64, sent_at_us: u64, size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size.max(HEADER + H264_SLICE.len()));
+    if video {
+        out.extend_from_slice(&H264_SLICE);
+    }
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&generation.to_be_bytes());
-    out.extend_from_slice(&number.to_be_bytes());
-    out.extend_from_slice(&sent_at_us.to_be_bytes());
-    out.resize(size.max(HEADER), 0);
+    out.extend_from_slice(format!("{generation:08x}{number:016x}{sent_at_us:016x}").as_bytes());
+    out.resize(size.max(out.len()), PADDING);
     out
 }
 
+/// A frame's generation and send time, wherever in its first bytes the
+/// header starts (after a start code, or a depacketizer's prefix).
 fn parse(data: &[u8]) -> Option<(u32, u64)> {
     let at = data.windows(4).take(8).position(|w| w == MAGIC)?;
-    let b = data.get(at + 4..at + HEADER)?;
-    let generation = u32::from_be_bytes(b[0..4].try_into().ok()?);
-    let sent_at = u64::from_be_bytes(b[12..20].try_into().ok()?);
+    let digits = std::str::from_utf8(data.get(at + 4..at + HEADER)?).ok()?;
+    let generation = u32::from_str_radix(digits.get(0..8)?, 16).ok()?;
+    let sent_at = u64::from_str_radix(digits.get(24..40)?, 16).ok()?;
     Some((generation, sent_at))
 }
 
@@ -329,10 +347,10 @@ impl Publisher {
                 if let Some(at) = next_video.filter(|at| *at <= now) {
                     video_number += 1;
                     let ts = MediaTime::new(video_number * 90_000 / 15, Frequency::NINETY_KHZ);
-                    let full = frame(generation, video_number, stamp, video_bytes);
-                    let low = frame(generation, video_number, stamp, low_bytes);
-                    let sent = self.write(1, Codec::Vp8, now, ts, full)
-                        & self.write(2, Codec::Vp8, now, ts, low);
+                    let full = frame(true, generation, video_number, stamp, video_bytes);
+                    let low = frame(true, generation, video_number, stamp, low_bytes);
+                    let sent = self.write(1, Codec::H264, now, ts, full)
+                        & self.write(2, Codec::H264, now, ts, low);
                     if sent && generation == 1 {
                         counters.video_sent.fetch_add(1, Ordering::SeqCst);
                     }
@@ -341,7 +359,7 @@ impl Publisher {
                 if let Some(at) = next_audio.filter(|at| *at <= now) {
                     audio_number += 1;
                     let ts = MediaTime::new(audio_number * 960, Frequency::FORTY_EIGHT_KHZ);
-                    let packet = frame(generation, audio_number, stamp, audio_bytes);
+                    let packet = frame(false, generation, audio_number, stamp, audio_bytes);
                     if self.write(0, Codec::Opus, now, ts, packet) && generation == 1 {
                         counters.audio_sent.fetch_add(1, Ordering::SeqCst);
                     }
@@ -413,13 +431,16 @@ mod tests {
 
     #[test]
     fn frames_carry_their_generation_and_send_time() {
-        let f = frame(1, 7, 1234, 3840);
+        let f = frame(true, 1, 7, 1234, 3840);
         assert_eq!(f.len(), 3840);
         assert_eq!(parse(&f), Some((1, 1234)));
-        let mut behind_descriptor = vec![0x90, 0x00];
-        behind_descriptor.extend(frame(2, 1, 9, 10));
-        assert_eq!(parse(&behind_descriptor), Some((2, 9)));
+        let audio = frame(false, 2, 1, 9, 332);
+        assert_eq!(audio.len(), 332);
+        assert_eq!(parse(&audio), Some((2, 9)));
         assert_eq!(parse(b"nothing here"), None);
+        // One NAL unit: after the start code, no byte sequence reads as another.
+        let big = frame(true, 1, 0x0100_0001, 0x0000_0100, 3840);
+        assert!(!big[4..].windows(3).any(|w| w == [0, 0, 1]));
     }
 
     /// Two calls through a real SFU: everything sent in the window arrives.

@@ -339,6 +339,13 @@ fn mids_in_order(sdp: &str) -> Vec<String> {
         .collect()
 }
 
+/// The one video codec the SFU answers: H.264 constrained baseline, level
+/// 3.1, packetization mode 1, with RTX (str0m's numbers; the answer uses
+/// the offer's).
+const PT_H264: u8 = 108;
+const PT_H264_RTX: u8 = 109;
+const H264_PROFILE_LEVEL: u32 = 0x42e01f;
+
 /// Spare peer connections kept built ahead of need.
 const SPARE_PEERS: usize = 4;
 /// A spare older than this is dropped rather than used: its timers started
@@ -349,12 +356,20 @@ const SPARE_FRESHNESS: Duration = Duration::from_secs(2);
 /// engine checks, the server answers), the server's certificate, its host
 /// candidate.
 fn new_rtc(addr: SocketAddr, cert: Option<DtlsCert>) -> Result<Rtc, String> {
-    // str0m's default codecs. The SFU does not transcode; the engine offers
-    // only Opus and H.264 constrained baseline, so its calls use those.
-    // Restricting the answer to one codec per kind (for browsers, which
-    // offer VP8 first) is not done yet: with it, the capacity tool's str0m
-    // publishers stopped getting media through, not yet understood.
-    let mut config = Rtc::builder().set_ice_lite(true);
+    // One codec per kind, what every client decodes (docs/media.md "Codecs
+    // and payload types"): the SFU does not transcode, so a client that
+    // offered VP8 first (a browser) and got it would send what an engine
+    // cannot decode. The answer keeps the offerer's payload type numbers.
+    let mut config = Rtc::builder()
+        .set_ice_lite(true)
+        .clear_codecs()
+        .enable_opus(true, false);
+    config.codec_config().add_h264(
+        PT_H264.into(),
+        Some(PT_H264_RTX.into()),
+        true,
+        H264_PROFILE_LEVEL,
+    );
     if let Some(cert) = cert {
         config = config.set_dtls_cert(cert);
     }
