@@ -1,21 +1,32 @@
 //! The media server: a selective forwarding unit on str0m.
 //!
-//! Each engine publishes one peer connection per call (offer/answer over
-//! the signaling WebSocket, `publishMedia`). The SFU forwards each media
-//! frame a participant sends to the other participants of the same call,
-//! on the transceiver with the same mid (engines offer audio then video, so
-//! mids line up). It never decodes: str0m depacketizes a frame and
-//! repacketizes it for each receiver. Only one-to-one calls are forwarded
-//! for now: in a group call the second and later remotes would need
-//! renegotiation, which is not built.
+//! Each participant publishes one peer connection per call (offer/answer
+//! over the signaling WebSocket, `publishMedia`; more receive slots in a
+//! group call with `updateMedia`). The SFU forwards each media frame a
+//! participant sends to the other participants of the same call, on the
+//! m-line of the sender's receive slot. It never decodes: str0m
+//! depacketizes a frame and repacketizes it for each receiver.
 //!
-//! - `sfu.rs` — the event loop: one thread, one UDP socket, every peer;
-//!   where RTP is forwarded.
+//! - `sfu.rs` — the sans-IO core: datagrams, commands and timeouts in,
+//!   datagrams out; where RTP is forwarded and str0m's outputs drained.
+//! - `routing.rs` — which receiver gets which sender's frame on which
+//!   m-line, from which layer.
+//! - `keyframes.rs` — where a keyframe request is relayed, and how often.
+//! - `answer.rs` — the codecs accepted, the DTLS role, ICE-lite.
+//! - `peer.rs` — one participant's peer connection and its routing state.
 //! - `impairment.rs` — loss, delay, jitter and bandwidth cap on the path to
 //!   a user, decided per packet without I/O.
+//! - `server.rs` — the thread with the UDP socket that drives the core,
+//!   and the handle the signaling side holds.
 
+mod answer;
 pub mod impairment;
+mod keyframes;
+mod peer;
+mod routing;
+mod server;
 mod sfu;
 
 pub use impairment::NetworkProfile;
-pub use sfu::{MediaServer, MediaStats};
+pub use server::MediaServer;
+pub use sfu::MediaStats;

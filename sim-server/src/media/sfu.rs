@@ -1,59 +1,28 @@
-//! The SFU loop: str0m is sans-IO, so this thread owns the UDP socket and
-//! every peer's `Rtc`, feeds them datagrams and timeouts, and moves media
-//! frames between peers of the same call. It relays keyframe requests: a
-//! receiver's PLI/FIR goes to the sender of the stream it receives on that
-//! m-line, and a receiver whose stream starts (its connection comes up, it
-//! switches layer, its slots are re-assigned) gets a key frame asked for
-//! on its behalf, so a real decoder never waits for one.
+//! The SFU's core, sans-IO like str0m itself: it owns every peer's `Rtc`
+//! and the impairments, takes datagrams, commands and timeouts with the
+//! time they happen, and hands back datagrams to send and when to wake it.
+//! The socket thread (`server.rs`) only carries them out, so routing,
+//! keyframe relay and bad input are tested here without sockets.
+//!
+//! str0m's contract: after any input (a datagram, a timeout, a frame
+//! written, a keyframe asked, a new offer) the `Rtc` is polled until it
+//! returns a timeout, before it is given anything else. Every mutation
+//! here ends in [`Sfu::drive`], which drains each touched peer right after
+//! touching it.
 
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::Instant;
 
-use str0m::change::SdpOffer;
-use str0m::crypto::dtls::DtlsCert;
-use str0m::media::{KeyframeRequestKind, MediaData, Mid};
+use str0m::media::MediaData;
 use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
-use tokio::sync::oneshot;
+use str0m::{Event, Input, Output, Rtc};
 
+use super::answer::{accept, renegotiate};
 use super::impairment::{DelayLine, Impairment, NetworkProfile, Verdict};
-
-/// What the loop is asked to do.
-enum Command {
-    Publish {
-        call_id: String,
-        user: String,
-        offer: String,
-        low_from: Vec<String>,
-        receive_from: Vec<String>,
-        reply: oneshot::Sender<Result<String, String>>,
-    },
-    Update {
-        call_id: String,
-        user: String,
-        offer: Option<String>,
-        receive_from: Vec<String>,
-        reply: oneshot::Sender<Result<Option<String>, String>>,
-    },
-    Subscribe {
-        call_id: String,
-        user: String,
-        sender: String,
-        low: bool,
-    },
-    Release {
-        call_id: String,
-        user: String,
-    },
-    Stats {
-        reply: oneshot::Sender<MediaStats>,
-    },
-    Impair {
-        user: String,
-        profile: NetworkProfile,
-    },
-}
+use super::keyframes::{self, Wanted};
+use super::peer::Peer;
+use super::routing::{VIDEO, VIDEO_LOW, mids_in_order, route};
 
 /// Counters of the media server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,693 +31,353 @@ pub struct MediaStats {
     pub peers: usize,
     /// Media frames forwarded so far.
     pub forwarded_frames: u64,
+    /// Datagrams that were no STUN, DTLS, RTP or RTCP, or that no peer
+    /// connection accepted: dropped.
+    pub unroutable_datagrams: u64,
+    /// Peer connections closed because str0m refused their input.
+    pub failed_peers: u64,
 }
 
-/// A handle to the media server thread; dropping the last one stops it.
-#[derive(Clone)]
-pub struct MediaServer {
-    commands: mpsc::Sender<Command>,
-    addr: SocketAddr,
-    /// Wakes the loop from its socket wait so a command is handled at once.
-    poke: std::sync::Arc<UdpSocket>,
+/// A datagram to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    pub destination: SocketAddr,
+    pub contents: Vec<u8>,
 }
 
-impl MediaServer {
-    /// Binds a UDP socket on `ip` and starts the loop on its own thread.
-    pub fn start(ip: std::net::IpAddr) -> std::io::Result<MediaServer> {
-        Self::start_seeded(ip, 0)
+/// What draining a peer left to do.
+enum Work {
+    /// A frame peer `from` sent: forward it (boxed: a frame's metadata is
+    /// twenty times a request's).
+    Frame(usize, Box<MediaData>),
+    /// Receiver `usize` wants a key frame.
+    Keyframe(usize, Wanted),
+}
+
+pub struct Sfu {
+    /// The address datagrams arrive at (every peer's local candidate).
+    local: SocketAddr,
+    seed: u64,
+    peers: Vec<Peer>,
+    impairments: HashMap<String, Impairment>,
+    /// Impaired datagrams held until their time.
+    delayed: DelayLine,
+    /// Datagrams ready to send now.
+    outbox: VecDeque<Transmit>,
+    stats: MediaStats,
+}
+
+impl Sfu {
+    /// An SFU receiving at `local`; impairments' randomness derives from
+    /// `seed` and the user.
+    pub fn new(local: SocketAddr, seed: u64) -> Sfu {
+        Sfu {
+            local,
+            seed,
+            peers: Vec::new(),
+            impairments: HashMap::new(),
+            delayed: DelayLine::default(),
+            outbox: VecDeque::new(),
+            stats: MediaStats::default(),
+        }
     }
 
-    /// As [`MediaServer::start`]; the impairments' randomness (which packet
-    /// is lost, each packet's jitter) derives from `seed` and the user.
-    pub fn start_seeded(ip: std::net::IpAddr, seed: u64) -> std::io::Result<MediaServer> {
-        // One crypto provider per process; later calls are no-ops.
-        str0m::crypto::from_feature_flags().install_process_default();
-        let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
-        let addr = socket.local_addr()?;
-        let (commands, rx) = mpsc::channel();
-        let poke = std::sync::Arc::new(UdpSocket::bind(SocketAddr::new(ip, 0))?);
-        std::thread::Builder::new()
-            .name("nccall-sfu".into())
-            .spawn(move || run(socket, addr, rx, seed))?;
-        Ok(MediaServer {
-            commands,
-            addr,
-            poke,
-        })
-    }
-
-    fn send(&self, command: Command) -> bool {
-        let sent = self.commands.send(command).is_ok();
-        // A one-byte datagram no peer accepts: the loop wakes up and reads it.
-        let _ = self.poke.send_to(&[0], self.addr);
-        sent
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Accepts a participant's offer; the answer carries the SFU's candidate.
-    pub async fn publish(
-        &self,
+    /// Accepts `user`'s first offer in `call_id` on `rtc` (a fresh peer
+    /// connection, see `answer::new_rtc`); a second publish replaces the
+    /// first (an engine that restarted its media).
+    #[allow(clippy::too_many_arguments)]
+    pub fn publish(
+        &mut self,
+        now: Instant,
+        mut rtc: Rtc,
         call_id: &str,
         user: &str,
-        offer: String,
+        offer: &str,
         low_from: Vec<String>,
         receive_from: Vec<String>,
     ) -> Result<String, String> {
-        self.ask(|reply| Command::Publish {
-            call_id: call_id.to_string(),
-            user: user.to_string(),
-            offer,
+        self.release(call_id, user);
+        let answer = accept(&mut rtc, offer)?;
+        self.peers.push(Peer::new(
+            now,
+            call_id.to_string(),
+            user.to_string(),
+            rtc,
+            mids_in_order(offer),
             low_from,
             receive_from,
-            reply,
-        })
-        .await
+        ));
+        self.drive(now, Vec::new());
+        Ok(answer)
     }
 
-    /// Re-assigns a participant's receive slots; a new offer (on the same
-    /// peer connection, with m-lines for more slots) is answered.
-    pub async fn update(
-        &self,
+    /// Re-assigns `user`'s receive slots, applying a new offer (more
+    /// m-lines for more slots) if given; the streams the slots now carry
+    /// start, so their senders are asked for key frames.
+    pub fn update(
+        &mut self,
+        now: Instant,
         call_id: &str,
         user: &str,
-        offer: Option<String>,
+        offer: Option<&str>,
         receive_from: Vec<String>,
     ) -> Result<Option<String>, String> {
-        self.ask(|reply| Command::Update {
-            call_id: call_id.to_string(),
-            user: user.to_string(),
-            offer,
-            receive_from,
-            reply,
-        })
-        .await
-    }
-
-    /// Sends a command that the loop answers, and waits for the answer.
-    async fn ask<T>(
-        &self,
-        command: impl FnOnce(oneshot::Sender<Result<T, String>>) -> Command,
-    ) -> Result<T, String> {
-        let stopped = || "the media server stopped".to_string();
-        let (reply, answer) = oneshot::channel();
-        if !self.send(command(reply)) {
-            return Err(stopped());
-        }
-        answer.await.map_err(|_| stopped())?
-    }
-
-    /// Chooses which stream of `sender` the participant receives.
-    pub fn subscribe(&self, call_id: &str, user: &str, sender: &str, low: bool) {
-        self.send(Command::Subscribe {
-            call_id: call_id.to_string(),
-            user: user.to_string(),
-            sender: sender.to_string(),
-            low,
-        });
-    }
-
-    /// Drops the participant's peer connection in this call, if any.
-    pub fn release(&self, call_id: &str, user: &str) {
-        self.send(Command::Release {
-            call_id: call_id.to_string(),
-            user: user.to_string(),
-        });
-    }
-
-    /// Impairs what the SFU sends to `user` (in every call) from now on;
-    /// a clear profile lifts it, 100 % loss is an outage.
-    pub fn impair(&self, user: &str, profile: NetworkProfile) {
-        self.send(Command::Impair {
-            user: user.to_string(),
-            profile,
-        });
-    }
-
-    pub async fn stats(&self) -> MediaStats {
-        let (reply, stats) = oneshot::channel();
-        if !self.send(Command::Stats { reply }) {
-            return MediaStats::default();
-        }
-        stats.await.unwrap_or_default()
-    }
-}
-
-struct Peer {
-    call_id: String,
-    user: String,
-    rtc: Rtc,
-    /// Senders whose low-resolution stream this peer receives.
-    low_from: std::collections::HashSet<String>,
-    /// The mids of the peer's m-lines, by position.
-    mids: Vec<String>,
-    /// Receive slot `k` carries this user's media ("" = free); empty: slot 0
-    /// carries every other member (one-to-one calls).
-    receive_from: Vec<String>,
-    /// When str0m next needs a timeout input.
-    due: Instant,
-    /// Given input (a datagram, a frame to send, a new offer) since its
-    /// output was last drained.
-    dirty: bool,
-    /// When a key frame was last asked of this peer, per m-line it sends
-    /// on: requests closer together are merged into that one.
-    keyframe_asked: std::collections::HashMap<usize, Instant>,
-}
-
-/// Keyframe requests relayed to one sender's stream at most this often: a
-/// receiver flooding PLIs costs the sender one key frame per interval, and
-/// several receivers joining at once get one key frame between them.
-pub const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(200);
-
-/// The senders (peer index, sending m-line) whose stream `receiver` gets
-/// on its m-line `mline`; every video stream it gets when `mline` is None.
-fn video_sources(peers: &[Peer], receiver: usize, mline: Option<usize>) -> Vec<(usize, usize)> {
-    let r = &peers[receiver];
-    let mut found = Vec::new();
-    for (i, s) in peers.iter().enumerate() {
-        if i == receiver || s.call_id != r.call_id {
-            continue;
-        }
-        for index in [VIDEO, VIDEO_LOW] {
-            match route(index, r, &s.user) {
-                Some(out) if mline.is_none_or(|m| m == out) => found.push((i, index)),
-                _ => {}
-            }
-        }
-    }
-    found
-}
-
-/// Asks `peer` for a key frame on its sending m-line `index`, unless one
-/// was asked for within [`KEYFRAME_REQUEST_INTERVAL`]. A stream that has
-/// not started yet needs none: its first frame is a key frame.
-fn ask_keyframe(peer: &mut Peer, index: usize, now: Instant) {
-    if peer
-        .keyframe_asked
-        .get(&index)
-        .is_some_and(|t| now.saturating_duration_since(*t) < KEYFRAME_REQUEST_INTERVAL)
-    {
-        return;
-    }
-    let Some(mid) = peer.mids.get(index).map(|m| Mid::from(m.as_str())) else {
-        return;
-    };
-    let Some(mut writer) = peer.rtc.writer(mid) else {
-        return;
-    };
-    if writer
-        .request_keyframe(None, KeyframeRequestKind::Pli)
-        .is_ok()
-    {
-        peer.keyframe_asked.insert(index, now);
-        peer.dirty = true;
-    }
-}
-
-/// Relays what the receivers asked for: a key frame of the stream on one
-/// m-line (`Some(mid)`), or of every video stream they get (`None`: the
-/// receiver's streams just started).
-fn relay_keyframe_requests(peers: &mut [Peer], wanted: Vec<(usize, Option<Mid>)>, now: Instant) {
-    for (receiver, mid) in wanted {
-        if receiver >= peers.len() {
-            continue;
-        }
-        let mline = match mid {
+        let i = self
+            .find(call_id, user)
+            .ok_or_else(|| format!("{user} has no media in call {call_id}"))?;
+        let answer = match offer {
+            Some(offer) => Some(renegotiate(&mut self.peers[i], offer)?),
             None => None,
-            Some(mid) => match peers[receiver]
-                .mids
-                .iter()
-                .position(|m| m.as_str() == &*mid)
-            {
-                Some(k) => Some(k),
-                None => continue,
-            },
         };
-        for (sender, index) in video_sources(peers, receiver, mline) {
-            ask_keyframe(&mut peers[sender], index, now);
+        let peer = &mut self.peers[i];
+        peer.receive_from = receive_from;
+        peer.dirty = true;
+        self.drive(now, vec![Work::Keyframe(i, Wanted::All)]);
+        Ok(answer)
+    }
+
+    /// Chooses which layer of `sender` `user` receives; a switch asks for
+    /// a key frame of the layer that starts.
+    pub fn subscribe(&mut self, now: Instant, call_id: &str, user: &str, sender: &str, low: bool) {
+        let Some(i) = self.find(call_id, user) else {
+            return;
+        };
+        let peer = &mut self.peers[i];
+        let switched = if low {
+            peer.low_from.insert(sender.to_string())
+        } else {
+            peer.low_from.remove(sender)
+        };
+        if switched {
+            self.drive(now, vec![Work::Keyframe(i, Wanted::All)]);
         }
     }
-}
 
-/// The offer's m-lines by position, as every participant offers them:
-/// audio, video, low-resolution video (sent), then a recvonly audio and
-/// video pair per extra receive slot. Mids themselves are whatever the
-/// offerer chose (the `webrtc` crate numbers them, str0m draws them).
-const AUDIO: usize = 0;
-const VIDEO: usize = 1;
-const VIDEO_LOW: usize = 2;
-
-/// The receive slot of `receiver` that carries `sender`, if any.
-fn slot_of(receiver: &Peer, sender: &str) -> Option<usize> {
-    if receiver.receive_from.is_empty() {
-        return Some(0);
+    /// Drops `user`'s peer connection in `call_id`, if any.
+    pub fn release(&mut self, call_id: &str, user: &str) {
+        self.peers
+            .retain(|p| !(p.call_id == call_id && p.user == user));
     }
-    receiver.receive_from.iter().position(|u| u == sender)
-}
 
-/// The m-line of receive slot `slot` for audio or video: slot 0 shares the
-/// sending m-lines, later slots have a recvonly pair each after m-line 2.
-fn slot_mline(slot: usize, video: bool) -> usize {
-    let base = if slot == 0 { AUDIO } else { 3 + 2 * (slot - 1) };
-    base + usize::from(video)
-}
-
-/// Where a frame that `sender` sent on m-line `index` goes for `receiver`,
-/// if anywhere: audio to the audio m-line of the sender's slot; the full
-/// video to its video m-line for receivers who want it, the low one for
-/// those who asked for it. Nothing else is forwarded.
-fn route(index: usize, receiver: &Peer, sender: &str) -> Option<usize> {
-    let low = receiver.low_from.contains(sender);
-    let slot = slot_of(receiver, sender)?;
-    match index {
-        AUDIO => Some(slot_mline(slot, false)),
-        VIDEO if !low => Some(slot_mline(slot, true)),
-        VIDEO_LOW if low => Some(slot_mline(slot, true)),
-        _ => None,
-    }
-}
-
-/// The mids of an SDP's m-lines, in order.
-fn mids_in_order(sdp: &str) -> Vec<String> {
-    sdp.lines()
-        .filter_map(|l| l.trim_end().strip_prefix("a=mid:"))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The one video codec the SFU answers: H.264 constrained baseline, level
-/// 3.1, packetization mode 1, with RTX (str0m's numbers; the answer uses
-/// the offer's).
-const PT_H264: u8 = 108;
-const PT_H264_RTX: u8 = 109;
-const H264_PROFILE_LEVEL: u32 = 0x42e01f;
-
-/// Spare peer connections kept built ahead of need.
-const SPARE_PEERS: usize = 4;
-/// A spare older than this is dropped rather than used: its timers started
-/// when it was built.
-const SPARE_FRESHNESS: Duration = Duration::from_secs(2);
-
-/// A peer connection not yet given an offer: ICE-lite (as SFUs run: the
-/// engine checks, the server answers), the server's certificate, its host
-/// candidate.
-fn new_rtc(addr: SocketAddr, cert: Option<DtlsCert>) -> Result<Rtc, String> {
-    // One codec per kind, what every client decodes (docs/media.md "Codecs
-    // and payload types"): the SFU does not transcode, so a client that
-    // offered VP8 first (a browser) and got it would send what an engine
-    // cannot decode. The answer keeps the offerer's payload type numbers.
-    let mut config = Rtc::builder()
-        .set_ice_lite(true)
-        .clear_codecs()
-        .enable_opus(true, false);
-    config.codec_config().add_h264(
-        PT_H264.into(),
-        Some(PT_H264_RTX.into()),
-        true,
-        H264_PROFILE_LEVEL,
-    );
-    if let Some(cert) = cert {
-        config = config.set_dtls_cert(cert);
-    }
-    let mut rtc = config.build(Instant::now());
-    let candidate = Candidate::host(addr, "udp").map_err(|e| format!("bad candidate: {e}"))?;
-    let _ = rtc.add_local_candidate(candidate);
-    Ok(rtc)
-}
-
-/// Builds peer connections ahead of need on their own thread: building one
-/// (DTLS context, ICE agent) takes about a millisecond, which would
-/// otherwise sit on every call's setup path and stall forwarding meanwhile.
-fn spawn_factory(addr: SocketAddr, cert: Option<DtlsCert>) -> mpsc::Receiver<(Instant, Rtc)> {
-    let (spares, rx) = mpsc::sync_channel(SPARE_PEERS);
-    let _ = std::thread::Builder::new()
-        .name("nccall-sfu-factory".into())
-        .spawn(move || {
-            while let Ok(rtc) = new_rtc(addr, cert.clone()) {
-                if spares.send((Instant::now(), rtc)).is_err() {
-                    return; // the SFU stopped
-                }
-            }
-        });
-    rx
-}
-
-/// A fresh spare if one is ready, else one built now.
-fn take_rtc(
-    spares: &mpsc::Receiver<(Instant, Rtc)>,
-    addr: SocketAddr,
-    cert: &Option<DtlsCert>,
-) -> Result<Rtc, String> {
-    while let Ok((built, rtc)) = spares.try_recv() {
-        if built.elapsed() < SPARE_FRESHNESS {
-            return Ok(rtc);
+    /// Impairs what the SFU sends to `user` (in every call) from now on; a
+    /// clear profile lifts it. Datagrams already held keep their time.
+    pub fn impair(&mut self, user: &str, profile: NetworkProfile) {
+        if profile.is_clear() {
+            self.impairments.remove(user);
+        } else if let Some(imp) = self.impairments.get_mut(user) {
+            imp.set_profile(profile);
+        } else {
+            let imp = Impairment::new(profile, &format!("{}/{user}", self.seed));
+            self.impairments.insert(user.to_string(), imp);
         }
     }
-    new_rtc(addr, cert.clone())
-}
 
-fn run(socket: UdpSocket, addr: SocketAddr, commands: mpsc::Receiver<Command>, seed: u64) {
-    // One DTLS certificate for the server, as SFUs do: generating one per
-    // peer connection would put a key generation on every call's setup path.
-    let cert = str0m::crypto::from_feature_flags()
-        .dtls_provider
-        .generate_certificate();
-    let spares = spawn_factory(addr, cert.clone());
-    let mut peers: Vec<Peer> = Vec::new();
-    let mut impairments: std::collections::HashMap<String, Impairment> =
-        std::collections::HashMap::new();
-    let mut delayed = DelayLine::default();
-    let mut forwarded: u64 = 0;
-    let mut buf = vec![0u8; 2000];
-    // Receivers that asked for a key frame (an m-line) or whose streams
-    // started (none): relayed once the peers' output is drained.
-    let mut keyframes_wanted: Vec<(usize, Option<Mid>)> = Vec::new();
-    loop {
-        loop {
-            match commands.try_recv() {
-                Ok(Command::Publish {
-                    call_id,
-                    user,
-                    offer,
-                    low_from,
-                    receive_from,
-                    reply,
-                }) => {
-                    // A second publish replaces the first (e.g. after a restart of the engine).
-                    peers.retain(|p| !(p.call_id == call_id && p.user == user));
-                    match take_rtc(&spares, addr, &cert).and_then(|rtc| accept(rtc, &offer)) {
-                        Ok((rtc, answer)) => {
-                            peers.push(Peer {
-                                call_id,
-                                user,
-                                rtc,
-                                low_from: low_from.into_iter().collect(),
-                                mids: mids_in_order(&offer),
-                                receive_from,
-                                due: Instant::now(),
-                                dirty: true,
-                                keyframe_asked: Default::default(),
-                            });
-                            let _ = reply.send(Ok(answer));
-                        }
-                        Err(e) => {
-                            let _ = reply.send(Err(e));
-                        }
-                    }
-                }
-                Ok(Command::Update {
-                    call_id,
-                    user,
-                    offer,
-                    receive_from,
-                    reply,
-                }) => {
-                    let found = peers
-                        .iter()
-                        .position(|p| p.call_id == call_id && p.user == user);
-                    let outcome = match found {
-                        None => Err(format!("{user} has no media in call {call_id}")),
-                        Some(i) => {
-                            let outcome = renegotiate(&mut peers[i], offer);
-                            if outcome.is_ok() {
-                                peers[i].receive_from = receive_from;
-                                peers[i].dirty = true;
-                                // Slots re-assigned: the streams they now carry start.
-                                relay_keyframe_requests(
-                                    &mut peers,
-                                    vec![(i, None)],
-                                    Instant::now(),
-                                );
-                            }
-                            outcome
-                        }
-                    };
-                    let _ = reply.send(outcome);
-                }
-                Ok(Command::Subscribe {
-                    call_id,
-                    user,
-                    sender,
-                    low,
-                }) => {
-                    if let Some(i) = peers
-                        .iter()
-                        .position(|p| p.call_id == call_id && p.user == user)
-                    {
-                        let p = &mut peers[i];
-                        let switched = if low {
-                            p.low_from.insert(sender)
-                        } else {
-                            p.low_from.remove(&sender)
-                        };
-                        if switched {
-                            // The other layer starts: a decoder needs a key frame of it.
-                            relay_keyframe_requests(&mut peers, vec![(i, None)], Instant::now());
-                        }
-                    }
-                }
-                Ok(Command::Release { call_id, user }) => {
-                    peers.retain(|p| !(p.call_id == call_id && p.user == user));
-                }
-                Ok(Command::Impair { user, profile }) => {
-                    // Packets already held keep their time; new ones follow the profile.
-                    if profile.is_clear() {
-                        impairments.remove(&user);
-                    } else if let Some(imp) = impairments.get_mut(&user) {
-                        imp.set_profile(profile);
-                    } else {
-                        let imp = Impairment::new(profile, &format!("{seed}/{user}"));
-                        impairments.insert(user, imp);
-                    }
-                }
-                Ok(Command::Stats { reply }) => {
-                    let _ = reply.send(MediaStats {
-                        peers: peers.len(),
-                        forwarded_frames: forwarded,
-                    });
-                }
-                Err(mpsc::TryRecvError::Empty) => break,
-                Err(mpsc::TryRecvError::Disconnected) => return,
-            }
+    pub fn stats(&self) -> MediaStats {
+        MediaStats {
+            peers: self.peers.len(),
+            ..self.stats
         }
-        peers.retain(|p| p.rtc.is_alive());
+    }
 
-        // Drain the output of the peers that were given input or whose
-        // timeout is due (not every peer: with many calls that poll was what
-        // the loop spent its time on); collect the frames to forward.
-        let mut deadline = Instant::now() + Duration::from_millis(20);
-        let mut frames: Vec<(usize, MediaData)> = Vec::new();
-        let now = Instant::now();
-        for (i, peer) in peers.iter_mut().enumerate() {
+    /// A datagram from `source`: STUN, DTLS, RTP or RTCP for the peer
+    /// connection that accepts it. Anything else is counted and dropped.
+    pub fn handle_receive(&mut self, now: Instant, source: SocketAddr, contents: &[u8]) {
+        let Ok(contents) = contents.try_into() else {
+            self.stats.unroutable_datagrams += 1;
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination: self.local,
+                contents,
+            },
+        );
+        let Some(i) = self.peers.iter().position(|p| p.rtc.accepts(&input)) else {
+            self.stats.unroutable_datagrams += 1;
+            return;
+        };
+        let peer = &mut self.peers[i];
+        peer.dirty = true;
+        if let Err(e) = peer.rtc.handle_input(input) {
+            tracing::debug!(call = peer.call_id, user = peer.user, "input refused: {e}");
+            peer.rtc.disconnect();
+            self.stats.failed_peers += 1;
+        }
+        self.drive(now, Vec::new());
+    }
+
+    /// Time passes: the peers whose timeout is due get it.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut any = false;
+        for peer in &mut self.peers {
             if peer.due <= now {
                 let _ = peer.rtc.handle_input(Input::Timeout(now));
                 peer.dirty = true;
-            }
-            if !peer.dirty {
-                deadline = deadline.min(peer.due);
-                continue;
-            }
-            peer.dirty = false;
-            loop {
-                match peer.rtc.poll_output() {
-                    Ok(Output::Transmit(t)) => {
-                        let now = Instant::now();
-                        let verdict = impairments
-                            .get_mut(&peer.user)
-                            .map(|imp| imp.offer(now, t.contents.len()));
-                        match verdict {
-                            None => {
-                                let _ = socket.send_to(&t.contents, t.destination);
-                            }
-                            Some(Verdict::SendAt(at)) if at <= now => {
-                                let _ = socket.send_to(&t.contents, t.destination);
-                            }
-                            Some(Verdict::SendAt(at)) => {
-                                delayed.push(at, t.destination, t.contents.to_vec());
-                            }
-                            Some(Verdict::Drop) => {}
-                        }
-                    }
-                    Ok(Output::Timeout(t)) => {
-                        peer.due = t;
-                        deadline = deadline.min(t);
-                        break;
-                    }
-                    Ok(Output::Event(Event::MediaData(data))) => frames.push((i, data)),
-                    Ok(Output::Event(Event::KeyframeRequest(req))) => {
-                        keyframes_wanted.push((i, Some(req.mid)));
-                    }
-                    Ok(Output::Event(Event::Connected)) => keyframes_wanted.push((i, None)),
-                    Ok(Output::Event(_)) => {}
-                    Err(e) => {
-                        tracing::debug!(call = peer.call_id, user = peer.user, "peer failed: {e}");
-                        peer.rtc.disconnect();
-                        break;
-                    }
-                }
+                any = true;
             }
         }
-        let forwarded_now = !frames.is_empty();
-        relay_keyframe_requests(&mut peers, std::mem::take(&mut keyframes_wanted), now);
-        for (from, data) in frames {
-            let call_id = peers[from].call_id.clone();
-            let sender = peers[from].user.clone();
-            let mid = data.mid.to_string();
-            let Some(index) = peers[from].mids.iter().position(|m| *m == mid) else {
-                continue;
-            };
-            for (i, peer) in peers.iter_mut().enumerate() {
-                if i == from || peer.call_id != call_id {
-                    continue;
-                }
-                let Some(out) = route(index, peer, &sender) else {
-                    continue;
-                };
-                let Some(out_mid) = peer.mids.get(out) else {
-                    continue;
-                };
-                let Some(writer) = peer.rtc.writer(out_mid.as_str().into()) else {
-                    continue;
-                };
-                let Some(pt) = writer.match_params(data.params) else {
-                    continue;
-                };
-                if writer
-                    .write(pt, data.network_time, data.time, data.data.clone())
-                    .is_ok()
-                {
-                    forwarded += 1;
-                }
-                peer.dirty = true;
-            }
+        if any {
+            self.drive(now, Vec::new());
         }
-        if forwarded_now {
-            // Writing queued packets on the receivers: send them before waiting.
-            continue;
-        }
+    }
 
-        // Impaired packets whose time has come.
-        while let Some((to, contents)) = delayed.pop_due(Instant::now()) {
-            let _ = socket.send_to(&contents, to);
+    /// The next datagram to send at `now`: ready ones first, then impaired
+    /// ones whose time has come.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit> {
+        if let Some(t) = self.outbox.pop_front() {
+            return Some(t);
         }
-        if let Some(due) = delayed.next_due() {
-            deadline = deadline.min(due);
-        }
+        self.delayed
+            .pop_due(now)
+            .map(|(destination, contents)| Transmit {
+                destination,
+                contents,
+            })
+    }
 
-        let wait = deadline
-            .saturating_duration_since(Instant::now())
-            .clamp(Duration::from_millis(1), Duration::from_millis(20));
-        let _ = socket.set_read_timeout(Some(wait));
-        if let Ok((n, source)) = socket.recv_from(&mut buf)
-            && let Ok(contents) = (&buf[..n]).try_into()
-        {
-            let input = Input::Receive(
-                Instant::now(),
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: addr,
-                    contents,
-                },
-            );
-            if let Some(peer) = peers.iter_mut().find(|p| p.rtc.accepts(&input)) {
-                peer.dirty = true;
-                if let Err(e) = peer.rtc.handle_input(input) {
-                    tracing::debug!(call = peer.call_id, "input failed: {e}");
+    /// When the SFU next needs [`Sfu::handle_timeout`] or has a held
+    /// datagram due; `None` with no peers and nothing held.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let peers = self.peers.iter().map(|p| p.due).min();
+        match (peers, self.delayed.next_due()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn find(&self, call_id: &str, user: &str) -> Option<usize> {
+        self.peers
+            .iter()
+            .position(|p| p.call_id == call_id && p.user == user)
+    }
+
+    /// Drains every touched peer, then carries out what that produced
+    /// (frames to forward, key frames to ask for), draining each peer it
+    /// writes to right after, until nothing is left.
+    fn drive(&mut self, now: Instant, work: Vec<Work>) {
+        let mut queue = VecDeque::from(work);
+        for i in 0..self.peers.len() {
+            if self.peers[i].dirty {
+                self.drain(i, now, &mut queue);
+            }
+        }
+        while let Some(item) = queue.pop_front() {
+            match item {
+                Work::Frame(from, data) => self.forward(from, &data, now, &mut queue),
+                Work::Keyframe(receiver, wanted) => {
+                    for sender in keyframes::relay(&mut self.peers, receiver, &wanted, now) {
+                        self.drain(sender, now, &mut queue);
+                    }
+                }
+            }
+        }
+        // Only now: the work above names peers by position.
+        self.peers.retain(|p| p.rtc.is_alive());
+    }
+
+    /// Polls peer `i` until str0m asks for a timeout: datagrams go out
+    /// (through the user's impairment), frames and keyframe requests are
+    /// queued.
+    fn drain(&mut self, i: usize, now: Instant, queue: &mut VecDeque<Work>) {
+        let Some(peer) = self.peers.get_mut(i) else {
+            return;
+        };
+        peer.dirty = false;
+        loop {
+            match peer.rtc.poll_output() {
+                Ok(Output::Transmit(t)) => {
+                    let contents = t.contents.to_vec();
+                    let verdict = self
+                        .impairments
+                        .get_mut(&peer.user)
+                        .map(|imp| imp.offer(now, contents.len()));
+                    match verdict {
+                        None => self.outbox.push_back(Transmit {
+                            destination: t.destination,
+                            contents,
+                        }),
+                        Some(Verdict::SendAt(at)) if at <= now => self.outbox.push_back(Transmit {
+                            destination: t.destination,
+                            contents,
+                        }),
+                        Some(Verdict::SendAt(at)) => self.delayed.push(at, t.destination, contents),
+                        Some(Verdict::Drop) => {}
+                    }
+                }
+                Ok(Output::Timeout(t)) => {
+                    peer.due = t;
+                    return;
+                }
+                Ok(Output::Event(Event::MediaData(data))) => {
+                    queue.push_back(Work::Frame(i, Box::new(data)));
+                }
+                Ok(Output::Event(Event::KeyframeRequest(req))) => {
+                    queue.push_back(Work::Keyframe(i, Wanted::Mline(req.mid)));
+                }
+                Ok(Output::Event(Event::Connected)) => {
+                    queue.push_back(Work::Keyframe(i, Wanted::All));
+                }
+                Ok(Output::Event(_)) => {}
+                Err(e) => {
+                    tracing::debug!(call = peer.call_id, user = peer.user, "peer failed: {e}");
                     peer.rtc.disconnect();
+                    self.stats.failed_peers += 1;
+                    return;
                 }
             }
         }
     }
-}
 
-/// Applies a new offer on the peer's existing connection (same ICE and
-/// DTLS), if one is given, and returns the answer.
-fn renegotiate(peer: &mut Peer, offer: Option<String>) -> Result<Option<String>, String> {
-    let Some(offer) = offer else {
-        return Ok(None);
-    };
-    let mids = mids_in_order(&offer);
-    // The same role as at the start: DTLS stays up across a renegotiation.
-    let parsed = SdpOffer::from_sdp_string(&prefer_active_dtls(&offer))
-        .map_err(|e| format!("not an SDP offer: {e}"))?;
-    let answer = peer
-        .rtc
-        .sdp_api()
-        .accept_offer(parsed)
-        .map_err(|e| format!("offer refused: {e}"))?;
-    peer.mids = mids;
-    Ok(Some(answer.to_sdp_string()))
-}
-
-/// The SFU takes the DTLS client role, as RFC 5763 recommends for the
-/// answerer (the handshake then starts as soon as ICE connects, without
-/// waiting for the offerer's first flight: measured 11.3 → 7.2 ms median
-/// media setup). str0m answers an `actpass` offer as the passive side, so
-/// it is shown the offer as `passive`; its answer then says `active`.
-fn prefer_active_dtls(offer: &str) -> String {
-    offer.replace("a=setup:actpass", "a=setup:passive")
-}
-
-fn accept(mut rtc: Rtc, offer: &str) -> Result<(Rtc, String), String> {
-    let offer = SdpOffer::from_sdp_string(&prefer_active_dtls(offer))
-        .map_err(|e| format!("not an SDP offer: {e}"))?;
-    let answer = rtc
-        .sdp_api()
-        .accept_offer(offer)
-        .map_err(|e| format!("offer refused: {e}"))?;
-    Ok((rtc, answer.to_sdp_string()))
+    /// Writes a frame peer `from` sent to every receiver its route names
+    /// (same call, the m-line of the sender's slot, the layer chosen), in
+    /// the payload type each receiver negotiated for that codec.
+    fn forward(&mut self, from: usize, data: &MediaData, now: Instant, queue: &mut VecDeque<Work>) {
+        let Some(sender) = self.peers.get(from) else {
+            return;
+        };
+        let Some(index) = sender.mline_of(&data.mid) else {
+            return;
+        };
+        let (call_id, user) = (sender.call_id.clone(), sender.user.clone());
+        if !data.contiguous
+            && matches!(index, VIDEO | VIDEO_LOW)
+            && keyframes::repair(&mut self.peers, from, index, now)
+        {
+            self.drain(from, now, queue);
+        }
+        for i in 0..self.peers.len() {
+            let peer = &mut self.peers[i];
+            if i == from || peer.call_id != call_id {
+                continue;
+            }
+            let Some(out) = route(index, peer, &user) else {
+                continue;
+            };
+            let Some(out_mid) = peer.mids.get(out) else {
+                continue;
+            };
+            let Some(writer) = peer.rtc.writer(out_mid.as_str().into()) else {
+                continue;
+            };
+            let Some(pt) = writer.match_params(data.params) else {
+                continue;
+            };
+            if writer
+                .write(pt, data.network_time, data.time, data.data.clone())
+                .is_ok()
+            {
+                self.stats.forwarded_frames += 1;
+            }
+            self.drain(i, now, queue);
+        }
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn peer(call_id: &str, user: &str, receive_from: &[&str]) -> Peer {
-        Peer {
-            call_id: call_id.to_string(),
-            user: user.to_string(),
-            rtc: Rtc::new(Instant::now()),
-            low_from: Default::default(),
-            mids: ["0", "1", "2", "3", "4"].map(String::from).to_vec(),
-            receive_from: receive_from.iter().map(|u| u.to_string()).collect(),
-            due: Instant::now(),
-            dirty: false,
-            keyframe_asked: Default::default(),
-        }
-    }
-
-    #[test]
-    fn a_keyframe_request_goes_to_the_sender_of_that_mline_and_layer() {
-        let mut peers = vec![
-            peer("c1", "alice", &[]),
-            peer("c1", "bob", &[]),
-            peer("c2", "carol", &[]),
-        ];
-        // Bob gets alice's full layer on his video m-line; audio has no key frames.
-        assert_eq!(video_sources(&peers, 1, Some(VIDEO)), vec![(0, VIDEO)]);
-        assert_eq!(video_sources(&peers, 1, Some(AUDIO)), vec![]);
-        // After a layer switch, the low layer is what bob decodes.
-        peers[1].low_from.insert("alice".into());
-        assert_eq!(video_sources(&peers, 1, Some(VIDEO)), vec![(0, VIDEO_LOW)]);
-        // Carol is in another call: nobody's stream starts for her.
-        assert_eq!(video_sources(&peers, 2, None), vec![]);
-    }
-
-    #[test]
-    fn in_a_group_call_each_slot_names_its_sender() {
-        let peers = vec![
-            peer("g", "alice", &["bob", "carol"]),
-            peer("g", "bob", &["alice", "carol"]),
-            peer("g", "carol", &["alice", "bob"]),
-        ];
-        // Alice's slot 1 (m-lines 3 and 4) carries carol.
-        assert_eq!(video_sources(&peers, 0, Some(4)), vec![(2, VIDEO)]);
-        assert_eq!(video_sources(&peers, 0, Some(VIDEO)), vec![(1, VIDEO)]);
-        // A stream start asks both senders.
-        assert_eq!(video_sources(&peers, 0, None), vec![(1, VIDEO), (2, VIDEO)]);
-    }
-}
+#[path = "sfu_tests.rs"]
+mod tests;
