@@ -72,7 +72,7 @@ impl MediaServer {
     pub fn start_seeded(ip: std::net::IpAddr, seed: u64) -> std::io::Result<MediaServer> {
         // One crypto provider per process; later calls are no-ops.
         str0m::crypto::from_feature_flags().install_process_default();
-        let socket = UdpSocket::bind(SocketAddr::new(ip, 0))?;
+        let socket = bind_media_socket(SocketAddr::new(ip, 0))?;
         let addr = socket.local_addr()?;
         let (commands, rx) = mpsc::channel();
         let poke = Arc::new(UdpSocket::bind(SocketAddr::new(ip, 0))?);
@@ -185,6 +185,24 @@ impl MediaServer {
         }
         stats.await.unwrap_or_default()
     }
+}
+
+/// The receive buffer the SFU's socket asks for. Every participant's
+/// media arrives on this one socket (~9 MB/s at 60 video calls): with
+/// Linux's default of 208 KiB, a 25 ms stretch in which the SFU thread
+/// does not run (two cores shared with the capacity tool's publishers)
+/// overflows it, and the kernel drops what does not fit (measured: all the
+/// capacity tool's loss was `RcvbufErrors`). The kernel caps the request
+/// at `net.core.rmem_max`.
+const RECEIVE_BUFFER: usize = 8 << 20;
+
+fn bind_media_socket(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer still works, with loss under bursts.
+    let _ = socket.set_recv_buffer_size(RECEIVE_BUFFER);
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
 }
 
 /// Spare peer connections kept built ahead of need.
