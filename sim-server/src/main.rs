@@ -34,6 +34,15 @@ struct Args {
     /// it they are kept in memory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Where the SFU binds its UDP socket (0.0.0.0: every interface).
+    /// Default: the --listen address's IP, loopback if that is 0.0.0.0.
+    #[arg(long)]
+    media_ip: Option<std::net::IpAddr>,
+    /// The address the SFU's SDP answers give as its candidate, where
+    /// clients send media (e.g. the container's address when it binds
+    /// 0.0.0.0). Default: the media IP, loopback if that is 0.0.0.0.
+    #[arg(long)]
+    advertise_ip: Option<std::net::IpAddr>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -133,7 +142,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut config = SimConfig::new(fixtures).with_listen(args.listen);
+    let mut config = SimConfig::new(fixtures)
+        .with_listen(args.listen)
+        .with_media_addresses(args.media_ip, args.advertise_ip);
     if let Some(dir) = args.data_dir {
         println!("nccall-sim: call logs in {}", dir.display());
         config = config.with_data_dir(dir);

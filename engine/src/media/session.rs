@@ -646,6 +646,12 @@ impl MediaSession {
         let settings = SettingEngineBuilder::new()
             .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
             .with_ice_timeouts(Some(loss), Some(loss * 2), Some(loss / 4))
+            // No mDNS: the SFU's candidates are plain addresses. The
+            // crate's default (query-only) opens a multicast socket for
+            // every connection, and on a host where only loopback is up
+            // that fails and takes the whole connection with it (no media
+            // at all in a network namespace with `lo` alone).
+            .with_multicast_dns_mode(rtc::ice::mdns::MulticastDnsMode::Disabled)
             .build();
         let (gathered, mut gathering) = mpsc::channel(1);
         let (state, state_rx) = watch::channel(LinkState::Connecting);

@@ -3,7 +3,7 @@
 //! hands back; and [`MediaServer`], the handle the signaling side holds.
 //! Nothing here decides anything about media.
 
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -56,26 +56,43 @@ enum Command {
 #[derive(Clone)]
 pub struct MediaServer {
     commands: mpsc::Sender<Command>,
+    /// The advertised address: the candidate in every answer.
     addr: SocketAddr,
+    /// Where the poke goes: the socket's own address from this host.
+    wake: SocketAddr,
     /// Wakes the loop from its socket wait so a command is handled at once.
     poke: Arc<UdpSocket>,
 }
 
 impl MediaServer {
     /// Binds a UDP socket on `ip` and starts the loop on its own thread.
-    pub fn start(ip: std::net::IpAddr) -> std::io::Result<MediaServer> {
+    pub fn start(ip: IpAddr) -> std::io::Result<MediaServer> {
         Self::start_seeded(ip, 0)
     }
 
     /// As [`MediaServer::start`]; the impairments' randomness (which packet
     /// is lost, each packet's jitter) derives from `seed` and the user.
-    pub fn start_seeded(ip: std::net::IpAddr, seed: u64) -> std::io::Result<MediaServer> {
+    pub fn start_seeded(ip: IpAddr, seed: u64) -> std::io::Result<MediaServer> {
+        Self::start_with(ip, ip, seed)
+    }
+
+    /// Binds on `bind` (may be `0.0.0.0`: every interface) and gives
+    /// `advertise` as the candidate in every answer, on the bound port.
+    pub fn start_with(bind: IpAddr, advertise: IpAddr, seed: u64) -> std::io::Result<MediaServer> {
         // One crypto provider per process; later calls are no-ops.
         str0m::crypto::from_feature_flags().install_process_default();
-        let socket = bind_media_socket(SocketAddr::new(ip, 0))?;
-        let addr = socket.local_addr()?;
+        let socket = bind_media_socket(SocketAddr::new(bind, 0))?;
+        let port = socket.local_addr()?.port();
+        let addr = SocketAddr::new(advertise, port);
+        // The loop's own address, as seen from this host.
+        let local = if bind.is_unspecified() {
+            IpAddr::from([127, 0, 0, 1])
+        } else {
+            bind
+        };
+        let wake = SocketAddr::new(local, port);
         let (commands, rx) = mpsc::channel();
-        let poke = Arc::new(UdpSocket::bind(SocketAddr::new(ip, 0))?);
+        let poke = Arc::new(UdpSocket::bind(SocketAddr::new(local, 0))?);
         let poke_addr = poke.local_addr()?;
         std::thread::Builder::new()
             .name("nccall-sfu".into())
@@ -83,6 +100,7 @@ impl MediaServer {
         Ok(MediaServer {
             commands,
             addr,
+            wake,
             poke,
         })
     }
@@ -91,7 +109,7 @@ impl MediaServer {
         let sent = self.commands.send(command).is_ok();
         // A one-byte datagram the loop recognises by its source: it wakes
         // up and reads the command.
-        let _ = self.poke.send_to(&[0], self.addr);
+        let _ = self.poke.send_to(&[0], self.wake);
         sent
     }
 

@@ -510,3 +510,64 @@ fn rtp_with_a_payload_type_the_answer_did_not_accept_is_not_forwarded() {
     );
     assert_eq!(&net.clients[alice].keyframes_asked[asked..], &[VIDEO]);
 }
+
+#[test]
+fn the_answer_is_ice_lite_bundled_muxed_dtls_active_one_host_candidate_two_codecs() {
+    let mut net = Net::new();
+    // A client offering everything str0m knows (VP8, VP9, H.264 profiles, ...).
+    let addr: SocketAddr = "10.0.1.1:5000".parse().unwrap();
+    let mut rtc = Rtc::builder().build(net.now);
+    rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
+    let mut change = rtc.sdp_api();
+    for kind in [MediaKind::Audio, MediaKind::Video, MediaKind::Video] {
+        change.add_media(kind, Direction::SendRecv, None, None, None);
+    }
+    let (offer, _) = change.apply().unwrap();
+    let offer = offer.to_sdp_string();
+    assert!(offer.contains("VP8/90000"), "the offer lists VP8");
+    let server = new_rtc(net.sfu_addr, None, net.now).unwrap();
+    let answer = net
+        .sfu
+        .publish(
+            net.now,
+            server,
+            "c1",
+            "alice",
+            &offer,
+            Vec::new(),
+            Vec::new(),
+        )
+        .unwrap();
+    let lines: Vec<&str> = answer.lines().map(str::trim_end).collect();
+    let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+    assert_eq!(count("a=ice-lite"), 1);
+    assert_eq!(count("a=group:BUNDLE"), 1);
+    assert_eq!(count("a=rtcp-mux"), 3);
+    assert_eq!(count("a=setup:active"), 3);
+    let candidates: Vec<_> = lines
+        .iter()
+        .filter(|l| l.starts_with("a=candidate:"))
+        .collect();
+    assert_eq!(candidates.len(), 1, "{candidates:?}");
+    assert!(
+        candidates[0].contains("10.0.0.1 3478 typ host"),
+        "{candidates:?}"
+    );
+    // Opus; H.264 constrained baseline, packetization mode 1, and its RTX.
+    let mut codecs: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("a=rtpmap:")?.split_once(' ').map(|(_, c)| c))
+        .collect();
+    codecs.sort();
+    codecs.dedup();
+    assert_eq!(codecs, ["H264/90000", "opus/48000/2", "rtx/90000"]);
+    let h264: Vec<_> = lines
+        .iter()
+        .filter(|l| l.starts_with("a=fmtp:") && l.contains("profile-level-id"))
+        .collect();
+    assert!(
+        h264.iter()
+            .all(|l| l.contains("packetization-mode=1") && l.contains("profile-level-id=42e01f")),
+        "{h264:?}"
+    );
+}

@@ -44,6 +44,14 @@ pub struct SimConfig {
     /// Each connection's request budget; `false` lifts it (benchmarks that
     /// drive one connection as fast as it goes).
     pub rate_limited: bool,
+    /// Where the SFU binds its UDP socket; `None`: the listen address's IP
+    /// (loopback when that is unspecified).
+    pub media_ip: Option<std::net::IpAddr>,
+    /// The address the SFU's answers give as its candidate (what peers
+    /// send media to); `None`: the bind address (loopback when that is
+    /// unspecified). Set it when the SFU binds `0.0.0.0` in a container and
+    /// peers reach it by another address.
+    pub advertise_ip: Option<std::net::IpAddr>,
 }
 
 impl SimConfig {
@@ -58,6 +66,8 @@ impl SimConfig {
             heartbeat_interval: Duration::from_millis(crate::core::HEARTBEAT_INTERVAL_MS),
             seed: 0,
             rate_limited: true,
+            media_ip: None,
+            advertise_ip: None,
         }
     }
 
@@ -93,6 +103,19 @@ impl SimConfig {
 
     pub fn with_listen(mut self, listen: SocketAddr) -> Self {
         self.listen = listen;
+        self
+    }
+
+    /// Binds the SFU on `bind` and advertises `advertise` in its answers
+    /// (each `None`: as [`SimConfig::media_ip`] and
+    /// [`SimConfig::advertise_ip`] say).
+    pub fn with_media_addresses(
+        mut self,
+        bind: Option<std::net::IpAddr>,
+        advertise: Option<std::net::IpAddr>,
+    ) -> Self {
+        self.media_ip = bind;
+        self.advertise_ip = advertise;
         self
     }
 }
@@ -140,14 +163,27 @@ impl Simulator {
         core.set_heartbeat_interval(
             u64::try_from(config.heartbeat_interval.as_millis()).unwrap_or(u64::MAX),
         );
-        // The media server's host candidate must be an address peers can reach.
-        let media_ip = if addr.ip().is_unspecified() {
-            std::net::IpAddr::from([127, 0, 0, 1])
+        // The media server's host candidate must be an address peers can
+        // reach: never the unspecified address.
+        let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+        let bind = config.media_ip.unwrap_or(addr.ip());
+        let advertise = config.advertise_ip.unwrap_or(bind).to_canonical();
+        let bind = if config.media_ip.is_none() && bind.is_unspecified() {
+            loopback
         } else {
-            addr.ip()
+            bind
         };
-        let media = MediaServer::start_seeded(media_ip, config.seed)
-            .map_err(|source| SimError::Bind { addr, source })?;
+        let advertise = if advertise.is_unspecified() {
+            loopback
+        } else {
+            advertise
+        };
+        let media = MediaServer::start_with(bind, advertise, config.seed).map_err(|source| {
+            SimError::Bind {
+                addr: SocketAddr::new(bind, 0),
+                source,
+            }
+        })?;
         let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), media.clone(), hub_rx));
         let accept_task = tokio::spawn(accept_loop(
             listener,
