@@ -6,10 +6,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use nccall::{CallEngine, CallEvent, CallMediaType, ConnectParams, StartCallParams};
-use nccall_sim::{Fixtures, MediaServer, SimConfig, Simulator};
+use nccall::{CallMediaType, StartCallParams};
+use nccall_sim::MediaServer;
 
-const FIXTURES: &str = "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n";
+mod common;
 
 const EVERY_INTERFACE: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -25,30 +25,14 @@ fn the_answer_gives_the_advertised_address_on_the_bound_port() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bound_on_every_interface_and_advertising_loopback_media_flows() {
-    let config = SimConfig::new(Fixtures::from_yaml(FIXTURES).unwrap())
-        .with_media_addresses(Some(EVERY_INTERFACE), Some(LOOPBACK));
-    let sim = Simulator::start(config).await.unwrap();
-    let connect = |token: &str| ConnectParams {
-        url: sim.url(),
-        app_key: "app".into(),
-        token: token.into(),
-    };
-    let alice = CallEngine::default();
-    let bob = CallEngine::default();
-    alice.connect(connect("ta")).await.unwrap();
-    bob.connect(connect("tb")).await.unwrap();
+    let config = common::config().with_media_addresses(Some(EVERY_INTERFACE), Some(LOOPBACK));
+    let (_sim, alice, bob) = common::alice_and_bob(config).await;
     let mut bob_events = bob.events();
     let call = alice
         .start_call(StartCallParams::single("bob", CallMediaType::Audio))
         .await
         .unwrap();
-    loop {
-        match bob_events.recv().await {
-            Some(CallEvent::CallReceived(r)) if r.session.call_id() == call.call_id => break,
-            Some(_) => continue,
-            None => panic!("bob's engine stopped"),
-        }
-    }
+    common::received(&mut bob_events, &call.call_id).await;
     bob.accept_call(&call.call_id).await.unwrap();
     let got = alice
         .wait_for_audio_packets(1, Duration::from_secs(10))

@@ -6,28 +6,16 @@
 
 use std::time::{Duration, Instant};
 
-use nccall::{CallEngine, CallEvent, CallMediaType, ConnectParams, StartCallParams};
-use nccall_sim::{Fixtures, SimConfig, Simulator};
+use nccall::{CallEvent, CallMediaType, StartCallParams};
 
-const FIXTURES: &str = "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n";
+mod common;
 
 /// Well under the 200 ms a fallback to the default interval would add.
 const BOUND: Duration = Duration::from_millis(180);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_audio_arrives_well_within_one_default_ice_interval() {
-    let sim = Simulator::start(SimConfig::new(Fixtures::from_yaml(FIXTURES).unwrap()))
-        .await
-        .unwrap();
-    let connect = |token: &str| ConnectParams {
-        url: sim.url(),
-        app_key: "app".into(),
-        token: token.into(),
-    };
-    let alice = CallEngine::default();
-    let bob = CallEngine::default();
-    alice.connect(connect("ta")).await.unwrap();
-    bob.connect(connect("tb")).await.unwrap();
+    let (_sim, alice, bob) = common::alice_and_bob(common::config()).await;
     let mut bob_events = bob.events();
     let mut alice_events = alice.events();
 
@@ -38,13 +26,7 @@ async fn first_audio_arrives_well_within_one_default_ice_interval() {
             .start_call(StartCallParams::single("bob", CallMediaType::Audio))
             .await
             .unwrap();
-        loop {
-            match bob_events.recv().await {
-                Some(CallEvent::CallReceived(r)) if r.session.call_id() == call.call_id => break,
-                Some(_) => continue,
-                None => panic!("bob's engine stopped"),
-            }
-        }
+        common::received(&mut bob_events, &call.call_id).await;
         let before = alice.media_stats().audio_packets_received;
         let start = Instant::now();
         bob.accept_call(&call.call_id).await.unwrap();

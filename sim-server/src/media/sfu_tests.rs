@@ -9,7 +9,7 @@ use str0m::change::SdpAnswer;
 use str0m::format::Codec;
 use str0m::media::{Direction, Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
 use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
+use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 
 use super::super::answer::new_rtc;
 use super::Sfu;
@@ -20,7 +20,8 @@ const SFU: &str = "10.0.0.1:3478";
 /// offers (audio, video, low video), and what it got.
 struct Client {
     user: String,
-    /// The SFU's answer.
+    /// The client's offer and the SFU's answer.
+    offer: String,
     answer: String,
     addr: SocketAddr,
     rtc: Rtc,
@@ -41,6 +42,19 @@ impl Client {
 
     fn frames_on(&self, mline: usize) -> usize {
         self.frames.iter().filter(|(k, _)| *k == mline).count()
+    }
+}
+
+/// A client's str0m configuration: Opus and one video codec; `rtp_mode`:
+/// the client writes RTP packets itself.
+fn offering(video: Codec, rtp_mode: bool) -> RtcConfig {
+    let builder = Rtc::builder()
+        .set_rtp_mode(rtp_mode)
+        .clear_codecs()
+        .enable_opus(true, false);
+    match video {
+        Codec::H264 => builder.enable_h264(true),
+        _ => builder.enable_vp8(true),
     }
 }
 
@@ -66,21 +80,13 @@ impl Net {
     /// `user` joins `call`: offers, the SFU answers, ICE and DTLS follow
     /// as the net is stepped. `video` is the offer's video codec.
     fn join(&mut self, call: &str, user: &str, video: Codec) -> usize {
-        self.join_with(call, user, video, false)
+        self.join_with(call, user, offering(video, false))
     }
 
-    /// As [`Net::join`]; `rtp_mode`: the client writes RTP packets itself.
-    fn join_with(&mut self, call: &str, user: &str, video: Codec, rtp_mode: bool) -> usize {
+    /// As [`Net::join`], with the client's str0m configuration.
+    fn join_with(&mut self, call: &str, user: &str, builder: RtcConfig) -> usize {
         let n = self.clients.len();
         let addr: SocketAddr = format!("10.0.1.{}:5000", n + 1).parse().unwrap();
-        let mut builder = Rtc::builder()
-            .set_rtp_mode(rtp_mode)
-            .clear_codecs()
-            .enable_opus(true, false);
-        builder = match video {
-            Codec::H264 => builder.enable_h264(true),
-            _ => builder.enable_vp8(true),
-        };
         let mut rtc = builder.build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
         let mut change = rtc.sdp_api();
@@ -102,9 +108,11 @@ impl Net {
             )
             .unwrap();
         let answer_sdp = answer.clone();
+        let offer_sdp = offer.to_sdp_string();
         let answer = SdpAnswer::from_sdp_string(&answer).unwrap();
         rtc.sdp_api().accept_answer(pending, answer).unwrap();
         self.clients.push(Client {
+            offer: offer_sdp,
             answer: answer_sdp,
             user: user.into(),
             addr,
@@ -456,7 +464,7 @@ fn a_client_offering_only_vp8_gets_no_video_and_its_audio_still_flows() {
 fn rtp_with_a_payload_type_the_answer_did_not_accept_is_not_forwarded() {
     let mut net = Net::new();
     // Alice writes RTP herself (str0m's RTP mode): any payload type.
-    let alice = net.join_with("c1", "alice", Codec::H264, true);
+    let alice = net.join_with("c1", "alice", offering(Codec::H264, true));
     let bob = net.join("c1", "bob", Codec::H264);
     assert!(net.run_until(2_000, Net::all_connected));
     let mid = net.clients[alice].mids[VIDEO];
@@ -515,29 +523,12 @@ fn rtp_with_a_payload_type_the_answer_did_not_accept_is_not_forwarded() {
 fn the_answer_is_ice_lite_bundled_muxed_dtls_active_one_host_candidate_two_codecs() {
     let mut net = Net::new();
     // A client offering everything str0m knows (VP8, VP9, H.264 profiles, ...).
-    let addr: SocketAddr = "10.0.1.1:5000".parse().unwrap();
-    let mut rtc = Rtc::builder().build(net.now);
-    rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
-    let mut change = rtc.sdp_api();
-    for kind in [MediaKind::Audio, MediaKind::Video, MediaKind::Video] {
-        change.add_media(kind, Direction::SendRecv, None, None, None);
-    }
-    let (offer, _) = change.apply().unwrap();
-    let offer = offer.to_sdp_string();
-    assert!(offer.contains("VP8/90000"), "the offer lists VP8");
-    let server = new_rtc(net.sfu_addr, None, net.now).unwrap();
-    let answer = net
-        .sfu
-        .publish(
-            net.now,
-            server,
-            "c1",
-            "alice",
-            &offer,
-            Vec::new(),
-            Vec::new(),
-        )
-        .unwrap();
+    let alice = net.join_with("c1", "alice", Rtc::builder());
+    assert!(
+        net.clients[alice].offer.contains("VP8/90000"),
+        "the offer lists VP8"
+    );
+    let answer = net.clients[alice].answer.clone();
     let lines: Vec<&str> = answer.lines().map(str::trim_end).collect();
     let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
     assert_eq!(count("a=ice-lite"), 1);

@@ -1,0 +1,39 @@
+//! What the engine's integration tests share: a simulator with alice and
+//! bob, and their two engines, online.
+
+use nccall::{CallEngine, CallEvent, ConnectParams, EventStream};
+use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
+
+const FIXTURES: &str = "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n";
+
+/// A simulator's configuration knowing alice and bob.
+pub fn config() -> SimConfig {
+    SimConfig::new(Fixtures::from_yaml(FIXTURES).expect("fixtures"))
+}
+
+/// The simulator started with `config`, and alice's and bob's engines
+/// connected to it.
+pub async fn alice_and_bob(config: SimConfig) -> (SimHandle, CallEngine, CallEngine) {
+    let sim = Simulator::start(config).await.expect("simulator");
+    let connect = |token: &str| ConnectParams {
+        url: sim.url(),
+        app_key: "app".into(),
+        token: token.into(),
+    };
+    let alice = CallEngine::default();
+    let bob = CallEngine::default();
+    alice.connect(connect("ta")).await.expect("alice online");
+    bob.connect(connect("tb")).await.expect("bob online");
+    (sim, alice, bob)
+}
+
+/// Waits for the `CallReceived` of `call_id` on `events`.
+pub async fn received(events: &mut EventStream, call_id: &str) {
+    loop {
+        match events.recv().await {
+            Some(CallEvent::CallReceived(r)) if r.session.call_id() == call_id => return,
+            Some(_) => continue,
+            None => panic!("the engine stopped"),
+        }
+    }
+}
