@@ -8,11 +8,13 @@
 //!   within 4x the round trip's median.
 //!
 //! - `media_setup`: from alice's `start_call` (video) until both alice's and
-//!   bob's views have rendered a first frame of the other, through the
-//!   simulator's SFU (signaling, two peer connections, forwarding).
+//!   bob's views have shown a first *decoded* H.264 picture of the other,
+//!   through the simulator's SFU (signaling, two peer connections, encode,
+//!   forwarding, decode).
 //! - `webrtc_pair_floor`: the floor for that: two bare `webrtc` peer
-//!   connections on loopback with the engine's settings, from creation to the
-//!   first video packet received. Target: media setup within 2x the floor.
+//!   connections on loopback with the engine's settings and codec, from
+//!   creation to the first H.264 key frame decoded on the other side.
+//!   Target: media setup within 1.5x the floor.
 //!
 //! All run on the same two-worker tokio runtime. `cargo bench --bench call_setup`.
 
@@ -230,7 +232,7 @@ fn media(c: &mut Criterion) {
             rt.block_on(async {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    total += floor::pair_to_first_packet().await;
+                    total += floor::pair_to_first_decoded_picture().await;
                 }
                 total
             })
@@ -259,15 +261,19 @@ fn media(c: &mut Criterion) {
     group.finish();
 }
 
-/// Two bare peer connections with the engine's settings (ICE check every
-/// 5 ms), offer/answer in memory, one video packet across.
+/// Two bare peer connections with the engine's settings (its ICE check
+/// interval), offer/answer in memory, and the engine's codec: one 640×480
+/// H.264 key frame encoded once the connection is up, sent, and decoded
+/// on the other side (the engine's own `nccall::h264`).
 mod floor {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
+    use nccall::h264::{Decoded, H264_FMTP, VideoDecoder, VideoEncoder};
+    use nccall::marker::{GRAIN, VideoMarker, add_grain, draw_i420};
     use rtc::media::Sample;
     use rtc::media_stream::MediaStreamTrack;
-    use rtc::peer_connection::configuration::media_engine::MIME_TYPE_VP8;
+    use rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264;
     use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
     use rtc::rtp_transceiver::rtp_sender::{
         RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
@@ -285,7 +291,7 @@ mod floor {
     struct Handler {
         gathered: mpsc::Sender<()>,
         connected: watch::Sender<bool>,
-        first_packet: mpsc::Sender<()>,
+        first_picture: mpsc::Sender<()>,
     }
 
     #[async_trait::async_trait]
@@ -300,11 +306,22 @@ mod floor {
                 .send_replace(state == RTCPeerConnectionState::Connected);
         }
         async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-            let first = self.first_packet.clone();
+            let first = self.first_picture.clone();
             tokio::spawn(async move {
+                let Ok(mut decoder) = VideoDecoder::new() else {
+                    return;
+                };
                 while let Some(event) = track.poll().await {
-                    if let TrackRemoteEvent::OnRtpPacket(_) = event {
-                        let _ = first.try_send(());
+                    if let TrackRemoteEvent::OnRtpPacket(packet) = event {
+                        let decoded = decoder.push(
+                            packet.header.sequence_number,
+                            packet.header.timestamp,
+                            packet.header.marker,
+                            &packet.payload,
+                        );
+                        if matches!(decoded, Decoded::Picture { .. }) {
+                            let _ = first.try_send(());
+                        }
                     }
                 }
             });
@@ -327,14 +344,14 @@ mod floor {
             .build();
         let (gathered, gathered_rx) = mpsc::channel(1);
         let (connected, connected_rx) = watch::channel(false);
-        let (first_packet, first_rx) = mpsc::channel(1);
+        let (first_picture, first_rx) = mpsc::channel(1);
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             .with_setting_engine(settings)
             .with_handler(Arc::new(Handler {
                 gathered,
                 connected,
-                first_packet,
+                first_picture,
             }))
             .with_udp_addrs(vec!["127.0.0.1:0".to_owned()])
             .build()
@@ -343,7 +360,7 @@ mod floor {
         (Arc::new(pc), gathered_rx, connected_rx, first_rx)
     }
 
-    pub async fn pair_to_first_packet() -> Duration {
+    pub async fn pair_to_first_decoded_picture() -> Duration {
         let start = Instant::now();
         let (offerer, mut off_gathered, mut off_up, _) = peer().await;
         let (answerer, mut ans_gathered, _, mut first) = peer().await;
@@ -361,10 +378,10 @@ mod floor {
                             ..Default::default()
                         },
                         codec: RTCRtpCodec {
-                            mime_type: MIME_TYPE_VP8.to_owned(),
+                            mime_type: MIME_TYPE_H264.to_owned(),
                             clock_rate: 90_000,
                             channels: 0,
-                            sdp_fmtp_line: String::new(),
+                            sdp_fmtp_line: H264_FMTP.to_owned(),
                             rtcp_feedback: vec![],
                         },
                         ..Default::default()
@@ -402,15 +419,25 @@ mod floor {
             .codecs[0]
             .payload_type;
         let ssrc = track.ssrcs().await[0];
-        let sample = Sample {
-            data: bytes::Bytes::from_static(b"NCF1-floor-frame"),
-            duration: Duration::from_millis(66),
-            ..Sample::new(Instant::now())
+        // As the engine does: from the moment the connection is up, encode
+        // the camera's picture as a key frame and send it (here again every
+        // 5 ms) until the other side has decoded one.
+        let mut encoder = VideoEncoder::new(640, 480, 15, 460_800).expect("encoder");
+        let marker = VideoMarker {
+            tag: 1,
+            number: 1,
+            capture_ms: 0,
         };
-        // As the engine does: send from the moment the connection is up
-        // (here every 5 ms) until the first packet is through.
+        let mut picture = draw_i420(&marker, 640, 480);
+        add_grain(&mut picture, 640, 480, 1, GRAIN);
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
+            let unit = encoder.encode(picture.clone(), true).expect("encode");
+            let sample = Sample {
+                data: bytes::Bytes::from(unit),
+                duration: Duration::from_millis(66),
+                ..Sample::new(Instant::now())
+            };
             track
                 .sample_writer(ssrc, pt)
                 .write_sample(&sample)

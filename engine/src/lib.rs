@@ -38,13 +38,13 @@ pub use events::{
     MediaTypeChangeResultEvent, RemoteDeviceStateEvent, RemoteUserInvitedEvent,
     RemoteUserStateChangedEvent, StartTimeReceivedEvent,
 };
-pub use media::marker;
 pub use media::{
     AudioVolume, AudioVolumeEvent, CallQuality, ConnectionQualityHandler,
     DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS, QUALITY_INTERVAL,
     ReceiveQualityEvent, RecordingView, RemoteVideoView, RenderedFrame, SendQualityEvent,
     VideoView, live_peer_connections,
 };
+pub use media::{h264, marker};
 pub use nccall_protocol::{
     CallDirection, CallEndReason, CallLog, CallLogOrder, CallLogPage, CallLogParticipant,
     CallMediaType, CallState, CallType, CallUserState, DeleteCallLogsResult, ErrorCode,

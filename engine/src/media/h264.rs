@@ -1,6 +1,7 @@
 //! H.264 constrained baseline (OpenH264, built from its bundled source):
 //! the camera's pictures in, Annex B access units out; RTP packets in,
-//! decoded pictures out.
+//! decoded pictures out. Public (`nccall::h264`) so that benchmarks and
+//! tools measure the engine's own codec path, not a copy of it.
 //!
 //! Why H.264 and not VP8: every browser decodes constrained baseline, and
 //! the `openh264` crate builds its codec with the C compiler alone; VP8
@@ -25,7 +26,7 @@ pub const H264_FMTP: &str =
     "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f";
 
 /// An encoder of one picture size.
-pub(crate) struct VideoEncoder {
+pub struct VideoEncoder {
     encoder: Encoder,
     width: usize,
     height: usize,
@@ -34,7 +35,7 @@ pub(crate) struct VideoEncoder {
 impl VideoEncoder {
     /// `bitrate_bps` is the rate control's target; the quantiser is capped
     /// so the marker's cells stay readable at the lowest configured rate.
-    pub(crate) fn new(
+    pub fn new(
         width: usize,
         height: usize,
         fps: u32,
@@ -74,7 +75,7 @@ impl VideoEncoder {
     /// Encodes one I420 picture of this encoder's size into an Annex B
     /// access unit (empty when rate control skipped the picture); a key
     /// frame when `keyframe`.
-    pub(crate) fn encode(&mut self, i420: Vec<u8>, keyframe: bool) -> Result<Vec<u8>, String> {
+    pub fn encode(&mut self, i420: Vec<u8>, keyframe: bool) -> Result<Vec<u8>, String> {
         if keyframe {
             self.encoder.force_intra_frame();
         }
@@ -89,7 +90,7 @@ impl VideoEncoder {
 
 /// What one RTP packet completed.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Decoded {
+pub enum Decoded {
     /// Nothing yet (a packet in the middle of a frame, or a frame skipped
     /// while waiting for a key frame).
     Nothing,
@@ -104,7 +105,7 @@ pub(crate) enum Decoded {
 }
 
 /// Reassembles access units from RTP packets (RFC 6184) and decodes them.
-pub(crate) struct VideoDecoder {
+pub struct VideoDecoder {
     decoder: Decoder,
     depacketizer: H264Packet,
     unit: Vec<u8>,
@@ -129,7 +130,7 @@ fn has_idr(unit: &[u8]) -> bool {
 }
 
 impl VideoDecoder {
-    pub(crate) fn new() -> Result<VideoDecoder, String> {
+    pub fn new() -> Result<VideoDecoder, String> {
         let decoder = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
             .map_err(|e| format!("H.264 decoder: {e}"))?;
         Ok(VideoDecoder {
@@ -147,13 +148,7 @@ impl VideoDecoder {
     /// packet with the marker bit completes its access unit; a gap in the
     /// sequence numbers breaks the unit and every unit after it until the
     /// next key frame.
-    pub(crate) fn push(
-        &mut self,
-        seq: u16,
-        timestamp: u32,
-        marker_bit: bool,
-        payload: &[u8],
-    ) -> Decoded {
+    pub fn push(&mut self, seq: u16, timestamp: u32, marker_bit: bool, payload: &[u8]) -> Decoded {
         let gap = self.next_seq.is_some_and(|n| n != seq);
         self.next_seq = Some(seq.wrapping_add(1));
         if self.timestamp != Some(timestamp) {

@@ -13,7 +13,7 @@
 //! - `slots.rs`   — which remote user each receive slot carries.
 //! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 
-mod h264;
+pub mod h264;
 mod keyframe_requests;
 pub mod marker;
 mod quality;
