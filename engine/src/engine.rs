@@ -399,7 +399,9 @@ impl CallEngine {
             let mut st = self.inner.lock_state();
             st.link = None;
             st.machine.handle_disconnect();
-            self.inner.pump(&mut st);
+            // Requests in flight fail; no call event comes from closing a link.
+            let events = self.inner.pump(&mut st);
+            debug_assert!(events.is_empty(), "closing a link emits no call event");
             st.link_generation += 1;
             st.link_generation
         };
@@ -490,12 +492,17 @@ impl CallEngine {
         }
         st.connect_params = None;
         st.link = None;
-        st.machine.handle_disconnect();
+        // Calls end first, while the machine still knows who this device
+        // is: each local log is built from the user id (the caller's log
+        // is OUTGOING, with the caller first). Then the connection goes.
         // Wall-clock milliseconds, as server times are.
         let now_ms = i64::try_from(crate::media::now_us() / 1000).unwrap_or(i64::MAX);
         st.machine.end_all_calls(now_ms);
-        self.inner.pump(&mut st);
+        st.machine.handle_disconnect();
+        let events = self.inner.pump(&mut st);
         drop(st);
+        // The app hears how its calls ended, as for any other end.
+        self.inner.deliver(events);
         self.inner
             .status
             .send_modify(|s| s.0 = ConnectionStatus::Disconnected);
@@ -551,7 +558,9 @@ impl CallEngine {
         for (user, low) in changes {
             st.machine.subscribe_video(&user, low);
         }
-        self.inner.pump(&mut st);
+        let events = self.inner.pump(&mut st);
+        drop(st);
+        self.inner.deliver(events);
         Ok(())
     }
 
@@ -788,7 +797,9 @@ impl CallEngine {
                 return Ok(()); // not in a call: recorded for the next one
             };
             st.waiters.insert(id, tx);
-            self.inner.pump(&mut st);
+            let events = self.inner.pump(&mut st);
+            drop(st);
+            self.inner.deliver(events);
             id
         };
         self.wait(id, rx).await.map(drop)
@@ -908,7 +919,9 @@ impl CallEngine {
             let mut st = self.inner.lock_state();
             let id = op(&mut st.machine)?;
             st.waiters.insert(id, tx);
-            self.inner.pump(&mut st);
+            let events = self.inner.pump(&mut st);
+            drop(st);
+            self.inner.deliver(events);
             id
         };
         self.wait(id, rx).await
@@ -1133,6 +1146,7 @@ impl Inner {
     /// Moves the machine's outputs where they go: frames to the link, results
     /// to waiting API calls. Returns the events, to be delivered by the caller
     /// once the state lock is released.
+    #[must_use = "the events go to the app: deliver them once the lock is released"]
     fn pump(&self, st: &mut State) -> Vec<CallEvent> {
         while let Some(frame) = st.machine.poll_transmit() {
             let sent = st.link.as_ref().is_some_and(|l| l.send(frame));
@@ -1387,7 +1401,9 @@ impl LinkEvents for Inner {
             return;
         }
         if st.machine.heartbeat().is_some() {
-            self.pump(&mut st);
+            let events = self.pump(&mut st);
+            drop(st);
+            self.deliver(events);
         }
     }
 }

@@ -67,8 +67,14 @@ async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w
 #[then(regex = r"^(\w+)'s own view shows (\d+)x(\d+)$")]
 async fn own_view(world: &mut CallWorld, who: String, w: u32, h: u32) {
     let view = world.person(&who).local_view.clone();
-    let got = view.wait_for_frames(view.frames() + 3, MEDIA_WAIT).await;
-    assert!(got >= 3, "{who}'s local view shows nothing");
+    // New frames, not the total: a camera that stopped after its first
+    // pictures must fail here.
+    let before = view.frames();
+    let got = view.wait_for_frames(before + 3, MEDIA_WAIT).await;
+    assert!(
+        got >= before + 3,
+        "{who}'s own view shows no new frames ({before} before, {got} after {MEDIA_WAIT:?})"
+    );
     assert_eq!(view.last_frame().map(|f| (f.width, f.height)), Some((w, h)));
 }
 
