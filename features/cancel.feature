@@ -20,5 +20,7 @@ Feature: Cancelling an outgoing call
     Then bob receives an incoming audio call from alice
     When alice hangs up
     Then bob's call ends with reason REMOTE_CANCEL
+    When bob tries to accept alice's last call
+    Then the attempt fails
     When bob tries to hang up
     Then the attempt fails with NOT_IN_CALL

@@ -51,7 +51,7 @@ Feature: Changing the media type of a one-to-one call
     Then bob is asked by alice to switch to audio
     When alice cancels her request
     Then alice and bob see the change end CANCELED with video
-    When bob tries to agree with transaction "tx-1"
+    When bob tries to agree to alice's request
     Then the attempt fails with TRANSACTION_ID_INVALID
 
   Scenario: Nobody answers for 60 seconds
@@ -62,6 +62,7 @@ Feature: Changing the media type of a one-to-one call
     Then bob is asked by alice to switch to video
     When 59 seconds pass
     Then alice's call is an audio call
+    And the change has not ended for alice and bob
     When 1 second passes
     Then alice and bob see the change end TIMEOUT with audio
 

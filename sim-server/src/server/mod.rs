@@ -78,7 +78,6 @@ impl SimConfig {
         self
     }
 
-    /// Keeps call logs in `dir` (SQLite), where they survive a restart.
     /// Lifts the per-connection rate limit (see `rate_limit.rs`).
     pub fn without_rate_limit(mut self) -> Self {
         self.rate_limited = false;
@@ -90,6 +89,7 @@ impl SimConfig {
         self
     }
 
+    /// Keeps call logs in `dir` (SQLite), where they survive a restart.
     pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
         self

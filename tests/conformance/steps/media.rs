@@ -118,6 +118,22 @@ async fn tries_on_request(world: &mut CallWorld, who: String, act: String, owner
     world.last_attempt = Some(outcome(result.map(|()| tx)));
 }
 
+/// The request is still open: neither side has a result. The timeout's
+/// lower bound (a rule that fired early would pass the check after it).
+#[then(regex = r"^the change has not ended for (\w+) and (\w+)$")]
+async fn change_still_open(world: &mut CallWorld, a: String, b: String) {
+    for who in [&a, &b] {
+        let person = world.person(who);
+        // Whatever the server sent before now has arrived.
+        person.settle().await;
+        let ended = person
+            .events
+            .iter()
+            .find(|e| matches!(e, CallEvent::MediaTypeChangeResultReceived(_)));
+        assert!(ended.is_none(), "{who}'s change already ended: {ended:?}");
+    }
+}
+
 #[then(regex = r"^(\w+) and (\w+) see the change end ([A-Z]+) with (audio|video)$")]
 async fn change_result(world: &mut CallWorld, a: String, b: String, result: String, kind: String) {
     let Some(wanted) = MediaTypeChangeResult::from_name(&result) else {
