@@ -123,6 +123,9 @@ fn default_concurrency() -> usize {
 async fn main() {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
     let opts = cli::Opts::<_, _, _, Reports>::parsed();
+    // Every scenario runs: a snapshot of no scenario is stale.
+    let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
+    let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
     let seed = opts.custom.seed;
     let _ = world::RUN_SEED.set(seed);
     if let Some(command) = &opts.custom.driver {
@@ -180,7 +183,9 @@ async fn main() {
                 // A scenario whose steps failed has already failed; its
                 // timeline would only add noise. A known failure has no
                 // snapshot to match.
-                if let (Some(world), true) = (world, passed && !expected.is_known_failure(&name)) {
+                let due = passed && !expected.is_known_failure(&name);
+                snapshot::note_ran(feature, scenario, due && world.is_some());
+                if let (Some(world), true) = (world, due) {
                     snapshot::check(world, feature, scenario).await;
                 }
                 let outcome = if passed {
@@ -206,6 +211,14 @@ async fn main() {
             eprintln!("cannot write the JUnit report to {}: {e}", path.display());
             std::process::exit(1);
         }
+    }
+    let stale = snapshot::uncompared(whole_run);
+    if !stale.is_empty() {
+        println!(
+            "snapshots that no scenario compares (delete them, or give their scenario a timeline):\n  {}",
+            stale.join("\n  ")
+        );
+        std::process::exit(1);
     }
     // The run's verdict is the expectations' one: a known failure does not
     // fail it, an unexpected pass does.

@@ -1,4 +1,11 @@
 //! One snapshot per scenario: every participant's normalised timeline.
+//! And the ledger of which snapshots the run compared, so that a file no
+//! scenario compares (a scenario renamed, or one that keeps no timeline)
+//! fails the run instead of lying in `features/snapshots/` as if it
+//! checked something.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
 
 use nccall_conformance::timeline::Normaliser;
 
@@ -30,6 +37,63 @@ fn slug(s: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
+/// Where the snapshots live.
+const SNAPSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/features/snapshots");
+
+#[derive(Default)]
+struct Ledger {
+    /// Every scenario that ran, by snapshot name.
+    ran: BTreeSet<String>,
+    /// Scenarios that passed and were due a comparison.
+    due: BTreeSet<String>,
+    /// Scenarios whose timelines were compared with their snapshot.
+    compared: BTreeSet<String>,
+}
+
+static LEDGER: Mutex<Ledger> = Mutex::new(Ledger {
+    ran: BTreeSet::new(),
+    due: BTreeSet::new(),
+    compared: BTreeSet::new(),
+});
+
+/// Records that a scenario ran; `due`: it passed and [`check`] runs for it.
+pub fn note_ran(
+    feature: &cucumber::gherkin::Feature,
+    scenario: &cucumber::gherkin::Scenario,
+    due: bool,
+) {
+    let name = snapshot_name(feature, scenario);
+    if let Ok(mut ledger) = LEDGER.lock() {
+        if due {
+            ledger.due.insert(name.clone());
+        }
+        ledger.ran.insert(name);
+    }
+}
+
+/// Snapshot files nothing compared: of scenarios that were due a
+/// comparison and kept no timeline, and, after a run of every scenario
+/// (`whole_run`), of scenarios that do not exist.
+pub fn uncompared(whole_run: bool) -> Vec<String> {
+    let Ok(ledger) = LEDGER.lock() else {
+        return Vec::new();
+    };
+    let Ok(dir) = std::fs::read_dir(SNAPSHOTS) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<String> = dir
+        .filter_map(|entry| {
+            let file = entry.ok()?.file_name().into_string().ok()?;
+            let name = file.strip_suffix(".snap")?.to_string();
+            let unknown = whole_run && !ledger.ran.contains(&name);
+            let unused = ledger.due.contains(&name) && !ledger.compared.contains(&name);
+            (unknown || unused).then_some(file)
+        })
+        .collect();
+    stale.sort();
+    stale
+}
+
 pub async fn check(
     world: &mut CallWorld,
     feature: &cucumber::gherkin::Feature,
@@ -50,8 +114,11 @@ pub async fn check(
             .map(|(n, p)| (n.as_str(), p.events.as_slice())),
     );
     let name = snapshot_name(feature, scenario);
+    if let Ok(mut ledger) = LEDGER.lock() {
+        ledger.compared.insert(name.clone());
+    }
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/features/snapshots"));
+    settings.set_snapshot_path(SNAPSHOTS);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(format!("{}: {}", feature.name, scenario.name));
