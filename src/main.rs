@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use nccall::marker::{tag_of, tone_hz};
 use nccall::{
     CallEngine, CallEvent, CallEventHandler, CallMediaType, CallReceivedEvent, EndCallParams,
     StartCallParams,
@@ -109,6 +110,9 @@ fn coverage(features: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How long the demo waits for the other side's pictures and tone.
+const MEDIA_WAIT: Duration = Duration::from_secs(10);
+
 async fn demo(talk: Duration) -> anyhow::Result<()> {
     let rig = Rig::start(false).await.context("starting the simulator")?;
     println!("simulator listening on {}", rig.sim.url());
@@ -131,6 +135,15 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
         CallEngine::get_version()
     );
 
+    let alice_view = alice
+        .watch("bob", false)
+        .await
+        .context("alice's view of bob")?;
+    let bob_view = bob
+        .watch("alice", false)
+        .await
+        .context("bob's view of alice")?;
+
     let started = alice
         .engine
         .start_call(StartCallParams::single("bob", CallMediaType::AudioVideo))
@@ -149,11 +162,39 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
     }
     println!("connected; talking for {talk:?}");
     tokio::time::sleep(talk).await;
-    for p in [&alice, &bob] {
+    // Real media both ways, or the demo fails: pictures whose marker names
+    // the other side, and the other side's tone in the decoded audio.
+    for (p, view, other) in [(&alice, &alice_view, "bob"), (&bob, &bob_view, "alice")] {
+        let frames = view.wait_for_frames(1, MEDIA_WAIT).await;
+        let last = view.last_frame();
+        if frames == 0 || last.and_then(|f| f.sender_tag) != Some(tag_of(other)) {
+            bail!(
+                "{} does not see {other}: {frames} frames, last {last:?}",
+                p.name
+            );
+        }
+        let hz = tone_hz(tag_of(other));
+        let tone = Some(hz);
+        let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
+        let mut heard = p.engine.heard_tone_from(other).await?;
+        while heard != tone && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            heard = p.engine.heard_tone_from(other).await?;
+        }
+        if heard != tone {
+            bail!(
+                "{} does not hear {other}'s {tone:?} Hz tone (hears {heard:?})",
+                p.name
+            );
+        }
         let m = p.engine.media_stats().await?;
         println!(
-            "{}: media connected {}, {} video frames and {} audio packets received",
-            p.name, m.connected, m.video_frames_received, m.audio_packets_received
+            "{}: sees {other} ({frames} frames, {}x{}), hears {other}'s {} Hz tone; {} audio packets received",
+            p.name,
+            last.map_or(0, |f| f.width),
+            last.map_or(0, |f| f.height),
+            hz,
+            m.audio_packets_received
         );
     }
     alice
