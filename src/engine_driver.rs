@@ -583,6 +583,22 @@ impl EngineDriver {
         }
     }
 
+    /// The tone heard from `user_id` once `more` audio packets from them
+    /// have arrived after now (within `timeout`): what the decoded audio
+    /// carries while they talk. `None` if the packets did not come.
+    pub async fn heard_tone_after(
+        &self,
+        user_id: &str,
+        more: u64,
+        timeout: Duration,
+    ) -> DriverResult<Option<u32>> {
+        let target = self.audio_packets_from(user_id).await? + more;
+        if self.wait_for_audio_from(user_id, target, timeout).await? < target {
+            return Ok(None);
+        }
+        self.heard_tone_from(user_id).await
+    }
+
     /// Waits until `count` audio packets arrived from `user_id` in all.
     pub async fn wait_for_audio_from(
         &self,

@@ -174,16 +174,11 @@ async fn demo(talk: Duration) -> anyhow::Result<()> {
             );
         }
         let hz = tone_hz(tag_of(other));
-        let tone = Some(hz);
-        let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
-        let mut heard = p.engine.heard_tone_from(other).await?;
-        while heard != tone && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            heard = p.engine.heard_tone_from(other).await?;
-        }
-        if heard != tone {
+        // Half a second more of the other side's audio, then its tone.
+        let heard = p.engine.heard_tone_after(other, 25, MEDIA_WAIT).await?;
+        if heard != Some(hz) {
             bail!(
-                "{} does not hear {other}'s {tone:?} Hz tone (hears {heard:?})",
+                "{} does not hear {other}'s {hz} Hz tone (hears {heard:?})",
                 p.name
             );
         }

@@ -27,7 +27,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 
-use crate::media::MediaServer;
+use crate::media::{MediaServer, write_frame};
 
 /// What a run is asked to do.
 #[derive(Debug, Clone)]
@@ -411,17 +411,7 @@ impl Publisher {
         time: MediaTime,
         data: Vec<u8>,
     ) -> bool {
-        let Some(writer) = self.rtc.writer(self.mids[index]) else {
-            return false;
-        };
-        let Some(pt) = writer
-            .payload_params()
-            .find(|p| p.spec().codec == codec)
-            .map(|p| p.pt())
-        else {
-            return false;
-        };
-        writer.write(pt, now, time, data).is_ok()
+        write_frame(&mut self.rtc, self.mids[index], codec, now, time, data)
     }
 }
 

@@ -94,6 +94,5 @@ fn ask(peer: &mut Peer, index: usize, now: Instant) -> bool {
         return false;
     }
     peer.keyframe_asked.insert(index, now);
-    peer.dirty = true;
     true
 }

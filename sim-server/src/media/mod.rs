@@ -18,6 +18,9 @@
 //!   a user, decided per packet without I/O.
 //! - `server.rs` — the thread with the UDP socket that drives the core,
 //!   and the handle the signaling side holds.
+//!
+//! [`write_frame`] is how a str0m participant of this crate (the capacity
+//! tool's publishers, the core's test clients) sends a frame.
 
 mod answer;
 pub mod impairment;
@@ -30,3 +33,34 @@ mod sfu;
 pub use impairment::NetworkProfile;
 pub use server::MediaServer;
 pub use sfu::MediaStats;
+
+use std::time::Instant;
+
+use str0m::Rtc;
+use str0m::format::Codec;
+use str0m::media::{MediaTime, Mid};
+
+/// Writes one frame on m-line `mid` of a str0m participant, in the first
+/// payload type negotiated for `codec`; false if the m-line cannot send it
+/// (not negotiated, not yet sending). What the capacity tool's publishers
+/// and the SFU core's test clients do.
+pub(crate) fn write_frame(
+    rtc: &mut Rtc,
+    mid: Mid,
+    codec: Codec,
+    now: Instant,
+    time: MediaTime,
+    data: Vec<u8>,
+) -> bool {
+    let Some(writer) = rtc.writer(mid) else {
+        return false;
+    };
+    let Some(pt) = writer
+        .payload_params()
+        .find(|p| p.spec().codec == codec)
+        .map(|p| p.pt())
+    else {
+        return false;
+    };
+    writer.write(pt, now, time, data).is_ok()
+}

@@ -20,9 +20,6 @@ pub(crate) struct Peer {
     pub receive_from: Vec<String>,
     /// When str0m next needs a timeout input.
     pub due: Instant,
-    /// Given input (a datagram, a frame to send, a new offer) since its
-    /// output was last drained.
-    pub dirty: bool,
     /// When a key frame was last asked of this peer, per m-line it sends
     /// on: requests closer together are merged into that one.
     pub keyframe_asked: HashMap<usize, Instant>,
@@ -46,7 +43,6 @@ impl Peer {
             mids,
             receive_from,
             due: now,
-            dirty: true,
             keyframe_asked: HashMap::new(),
         }
     }

@@ -107,7 +107,7 @@ impl Sfu {
             low_from,
             receive_from,
         ));
-        self.drive(now, Vec::new());
+        self.drive(now, [self.peers.len() - 1], Vec::new());
         Ok(answer)
     }
 
@@ -129,10 +129,8 @@ impl Sfu {
             Some(offer) => Some(renegotiate(&mut self.peers[i], offer)?),
             None => None,
         };
-        let peer = &mut self.peers[i];
-        peer.receive_from = receive_from;
-        peer.dirty = true;
-        self.drive(now, vec![Work::Keyframe(i, Wanted::All)]);
+        self.peers[i].receive_from = receive_from;
+        self.drive(now, [i], vec![Work::Keyframe(i, Wanted::All)]);
         Ok(answer)
     }
 
@@ -149,7 +147,7 @@ impl Sfu {
             peer.low_from.remove(sender)
         };
         if switched {
-            self.drive(now, vec![Work::Keyframe(i, Wanted::All)]);
+            self.drive(now, [], vec![Work::Keyframe(i, Wanted::All)]);
         }
     }
 
@@ -200,27 +198,25 @@ impl Sfu {
             return;
         };
         let peer = &mut self.peers[i];
-        peer.dirty = true;
         if let Err(e) = peer.rtc.handle_input(input) {
             tracing::debug!(call = peer.call_id, user = peer.user, "input refused: {e}");
             peer.rtc.disconnect();
             self.stats.failed_peers += 1;
         }
-        self.drive(now, Vec::new());
+        self.drive(now, [i], Vec::new());
     }
 
     /// Time passes: the peers whose timeout is due get it.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let mut any = false;
-        for peer in &mut self.peers {
+        let mut due = Vec::new();
+        for (i, peer) in self.peers.iter_mut().enumerate() {
             if peer.due <= now {
                 let _ = peer.rtc.handle_input(Input::Timeout(now));
-                peer.dirty = true;
-                any = true;
+                due.push(i);
             }
         }
-        if any {
-            self.drive(now, Vec::new());
+        if !due.is_empty() {
+            self.drive(now, due, Vec::new());
         }
     }
 
@@ -256,15 +252,14 @@ impl Sfu {
             .position(|p| p.call_id == call_id && p.user == user)
     }
 
-    /// Drains every touched peer, then carries out what that produced
-    /// (frames to forward, key frames to ask for), draining each peer it
-    /// writes to right after, until nothing is left.
-    fn drive(&mut self, now: Instant, work: Vec<Work>) {
+    /// Drains the peers just given input (`touched`), then carries out
+    /// `work` and what the draining produced (frames to forward, key frames
+    /// to ask for), draining each peer it writes to right after, until
+    /// nothing is left.
+    fn drive(&mut self, now: Instant, touched: impl IntoIterator<Item = usize>, work: Vec<Work>) {
         let mut queue = VecDeque::from(work);
-        for i in 0..self.peers.len() {
-            if self.peers[i].dirty {
-                self.drain(i, now, &mut queue);
-            }
+        for i in touched {
+            self.drain(i, now, &mut queue);
         }
         while let Some(item) = queue.pop_front() {
             match item {
@@ -287,7 +282,6 @@ impl Sfu {
         let Some(peer) = self.peers.get_mut(i) else {
             return;
         };
-        peer.dirty = false;
         loop {
             match peer.rtc.poll_output() {
                 Ok(Output::Transmit(t)) => {

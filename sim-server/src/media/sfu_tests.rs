@@ -12,6 +12,7 @@ use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, Input, Output, Rtc, RtcConfig};
 
 use super::super::answer::new_rtc;
+use super::super::write_frame;
 use super::Sfu;
 
 const SFU: &str = "10.0.0.1:3478";
@@ -195,31 +196,10 @@ impl Net {
         let mut slice = vec![0, 0, 0, 1, 0x41];
         slice.extend(format!("{}:{n}:", c.user).bytes());
         slice.resize(400, 0xAA);
-        write(&mut c.rtc, c.mids[mline], Codec::H264, now, ts, slice);
+        write_frame(&mut c.rtc, c.mids[mline], Codec::H264, now, ts, slice);
         let ts = MediaTime::new(n * 960, Frequency::FORTY_EIGHT_KHZ);
-        write(&mut c.rtc, c.mids[0], Codec::Opus, now, ts, vec![0xF8; 60]);
+        write_frame(&mut c.rtc, c.mids[0], Codec::Opus, now, ts, vec![0xF8; 60]);
     }
-}
-
-fn write(
-    rtc: &mut Rtc,
-    mid: Mid,
-    codec: Codec,
-    now: Instant,
-    ts: MediaTime,
-    data: Vec<u8>,
-) -> bool {
-    let Some(writer) = rtc.writer(mid) else {
-        return false;
-    };
-    let Some(pt) = writer
-        .payload_params()
-        .find(|p| p.spec().codec == codec)
-        .map(|p| p.pt())
-    else {
-        return false;
-    };
-    writer.write(pt, now, ts, data).is_ok()
 }
 
 /// Polls a client to its timeout; its datagrams go to the SFU. True if it
@@ -331,13 +311,7 @@ fn a_subscriber_on_the_low_layer_gets_it_and_the_sender_is_asked_for_a_key_frame
         net.run(66);
     }
     // Bob's video m-line now carries alice's low layer, five frames of it.
-    let low_frames: Vec<_> = net.clients[1]
-        .frames
-        .iter()
-        .filter(|(k, _)| *k == VIDEO)
-        .skip(before.0)
-        .collect();
-    assert_eq!(low_frames.len(), 5);
+    assert_eq!(net.clients[1].frames_on(VIDEO) - before.0, 5);
     assert_eq!(net.clients[1].frames_on(LOW), before.1);
 }
 
@@ -437,7 +411,7 @@ fn a_client_offering_only_vp8_gets_no_video_and_its_audio_still_flows() {
         c.frames_sent += 1;
         let ts = MediaTime::new(c.frames_sent * 6_000, Frequency::NINETY_KHZ);
         // The answer refused VP8 (the SFU does not transcode): no writer takes it.
-        assert!(!write(
+        assert!(!write_frame(
             &mut c.rtc,
             c.mids[VIDEO],
             Codec::Vp8,
@@ -446,7 +420,7 @@ fn a_client_offering_only_vp8_gets_no_video_and_its_audio_still_flows() {
             vec![0x10; 300]
         ));
         let ts = MediaTime::new(c.frames_sent * 960, Frequency::FORTY_EIGHT_KHZ);
-        assert!(write(
+        assert!(write_frame(
             &mut c.rtc,
             c.mids[AUDIO],
             Codec::Opus,
