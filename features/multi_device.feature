@@ -46,5 +46,5 @@ Feature: One user on several devices
     Then bob@tablet receives an incoming video call from carol
     When bob@tablet accepts the call from carol
     Then bob's call ends with reason OTHER_CLIENT_JOINED_CALL
-    And alice's call ends with reason REMOTE_ENDED_BY_OTHER_CALL
+    And alice's call ends with reason REMOTE_OTHER_CLIENT_JOINED_CALL
     And bob@tablet and carol are connected

@@ -2,8 +2,10 @@
 @req:acceptCall
 Feature: Several incoming calls, and answering one while in another
   A second call rings without disturbing the active one. Answering it ends
-  the active call first (only one call is active; there is no hold): the
-  user is told ENDED_BY_OTHER_CALL, the other party REMOTE_ENDED_BY_OTHER_CALL.
+  the active call first (the spec: "the SDK ends the current call internally
+  before answering the new one"; only one call is active, there is no hold).
+  That is a hang-up: the user is told HANGUP, the other party REMOTE_HANGUP
+  (the ancestor's reasons; the spec names none).
 
   Background:
     Given alice, bob, carol are online
@@ -16,8 +18,8 @@ Feature: Several incoming calls, and answering one while in another
 
   Scenario: Accepting the second call ends the first
     When bob accepts the call from carol
-    Then bob's call ends with reason ENDED_BY_OTHER_CALL
-    And alice's call ends with reason REMOTE_ENDED_BY_OTHER_CALL
+    Then bob's call ends with reason HANGUP
+    And alice's call ends with reason REMOTE_HANGUP
     And bob and carol are connected
     And bob's current call is ONCALL
 

@@ -24,6 +24,9 @@ pub const DEFAULT_APP: &str = "conformance";
 /// time never needs waiting for).
 pub const EVENT_WAIT: Duration = Duration::from_secs(5);
 
+/// How often [`Participant::wait_until`] looks again when no event came.
+pub const RECHECK: Duration = Duration::from_millis(50);
+
 pub fn conformance_fixtures() -> Fixtures {
     match Fixtures::from_yaml(CONFORMANCE_FIXTURES) {
         Ok(f) => f,
@@ -377,8 +380,10 @@ impl Participant {
     }
 
     /// Waits (recording events meanwhile) until `cond` holds for the engine,
-    /// looking again after each event; fails after [`EVENT_WAIT`], or at
-    /// once if the engine cannot answer (`cond`'s error).
+    /// looking again after each event and every [`RECHECK`] (what it reads
+    /// may change without an event: a device in use, capture, the media
+    /// link); fails after [`EVENT_WAIT`], or at once if the engine cannot
+    /// answer (`cond`'s error).
     pub async fn wait_until(
         &mut self,
         what: &str,
@@ -393,14 +398,24 @@ impl Participant {
                 Ok(false) => {}
                 Err(e) => return Err(format!("{}: {what}: {e}", self.name)),
             }
-            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(format!(
+                    "{}: {what} did not happen within {EVENT_WAIT:?}",
+                    self.name
+                ));
+            }
+            let wake = deadline.min(now + RECHECK);
+            match tokio::time::timeout_at(wake, self.stream.recv()).await {
                 Ok(Some(e)) => self.events.push(e),
-                Ok(None) | Err(_) => {
+                Ok(None) => {
                     return Err(format!(
-                        "{}: {what} did not happen within {EVENT_WAIT:?}",
+                        "{}'s engine is gone while waiting until {what}",
                         self.name
                     ));
                 }
+                // Nothing arrived: look again.
+                Err(_) => {}
             }
         }
     }

@@ -139,6 +139,15 @@ struct Inner {
     status: tokio::sync::watch::Sender<(ConnectionStatus, u64)>,
 }
 
+/// The real audio devices open for the current call, by id.
+#[derive(Debug, Default)]
+struct OpenAudio {
+    /// The call they were opened for was connected (with media).
+    in_call: bool,
+    microphone: Option<String>,
+    speaker: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
     machine: CallMachine,
@@ -148,6 +157,8 @@ struct State {
     selection: DeviceSelection,
     video_config: VideoConfig,
     capture: Option<VideoCapture>,
+    /// The microphone and speaker open for the current call (their ids).
+    open_audio: OpenAudio,
     watching_devices: bool,
     /// The media of the current call: being set up, or running.
     media_slot: Option<MediaSlot>,
@@ -308,8 +319,18 @@ impl CallEngine {
     fn select(&self, kind: DeviceKind, device_id: &str) -> CallResult<()> {
         let available = self.inner.config.devices.devices(kind);
         let mut st = self.inner.lock_state();
+        let before = st.selection.clone();
         st.selection.select(kind, device_id, &available)?;
         self.inner.update_capture(&mut st);
+        if kind != DeviceKind::VideoInput {
+            // During a call a real device is opened now: if it cannot be,
+            // the selection and the device in use stay as they were.
+            if let Err(e) = self.inner.update_audio_devices(&mut st) {
+                st.selection = before;
+                let _ = self.inner.update_audio_devices(&mut st);
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -743,6 +764,27 @@ impl CallEngine {
         if let Some(media_type) = media_type {
             self.require_local_view(media_type)?;
         }
+        // The spec: "only one active call is allowed at a time, the SDK ends
+        // the current call internally before answering the new one". A
+        // plain hang-up (HANGUP here, REMOTE_HANGUP for the others, as in
+        // the ancestor); if it fails the new call is not answered.
+        let current = self.get_current_call_session().filter(|s| {
+            s.call_id() != call_id
+                && matches!(
+                    s.call_state(),
+                    CallState::OnCall
+                        | CallState::Connecting
+                        | CallState::Calling
+                        | CallState::BusylineWait
+                )
+        });
+        if let (Some(current), true) = (current, media_type.is_some()) {
+            self.end_call(EndCallParams {
+                call_id: Some(current.call_id().to_string()),
+                push_config: None,
+            })
+            .await?;
+        }
         self.inner.lock_state().accepting = Some(call_id.to_string());
         let accepted = self.request(|m| m.accept_call(call_id)).await.map(drop);
         if accepted.is_err() {
@@ -1162,6 +1204,11 @@ impl Inner {
         }
         let events = std::iter::from_fn(|| st.machine.poll_event()).collect();
         self.update_capture(st);
+        if st.open_audio.in_call != self.audio_call(st)
+            && let Err(e) = self.update_audio_devices(st)
+        {
+            tracing::warn!("call without a real audio device: {e}");
+        }
         self.sync_media(st);
         events
     }
@@ -1276,6 +1323,61 @@ impl Inner {
         };
     }
 
+    /// Whether this call's audio devices should be open: a connected call
+    /// with media.
+    fn audio_call(&self, st: &State) -> bool {
+        self.config.media_enabled
+            && st
+                .machine
+                .current_session()
+                .is_some_and(|s| s.call_state() == CallState::OnCall)
+    }
+
+    /// Opens, switches or closes the microphone and speaker to match the
+    /// call and the selection. Providers with virtual devices open
+    /// nothing (the media path plays the marker tone); a real device that
+    /// fails to open leaves its kind closed, and the error is returned.
+    fn update_audio_devices(&self, st: &mut State) -> CallResult<()> {
+        let in_call = self.audio_call(st);
+        st.open_audio.in_call = in_call;
+        let provider = self.config.devices.clone();
+        let mut result = Ok(());
+        for kind in [DeviceKind::AudioInput, DeviceKind::AudioOutput] {
+            let want = if in_call {
+                st.selection.in_use(kind, &provider.devices(kind))
+            } else {
+                None
+            };
+            let open = match kind {
+                DeviceKind::AudioInput => &mut st.open_audio.microphone,
+                _ => &mut st.open_audio.speaker,
+            };
+            if *open == want {
+                continue;
+            }
+            // Close first: a device may not be opened twice.
+            match kind {
+                DeviceKind::AudioInput => *lock(&self.media.microphone) = None,
+                _ => *lock(&self.media.speaker) = None,
+            }
+            *open = None;
+            let Some(device_id) = want else { continue };
+            let opened = match kind {
+                DeviceKind::AudioInput => provider
+                    .open_microphone(&device_id)
+                    .map(|m| *lock(&self.media.microphone) = m),
+                _ => provider
+                    .open_speaker(&device_id)
+                    .map(|s| *lock(&self.media.speaker) = s),
+            };
+            match opened {
+                Ok(()) => *open = Some(device_id),
+                Err(e) => result = Err(e),
+            }
+        }
+        result
+    }
+
     /// The device lists changed: fall back, or switch the microphone or
     /// camera off when no device of its kind is left (`devices/selection.rs`).
     fn on_devices_changed(&self) {
@@ -1298,6 +1400,9 @@ impl Inner {
                     }
                     DeviceKind::AudioOutput => {}
                 }
+            }
+            if let Err(e) = self.update_audio_devices(&mut st) {
+                tracing::warn!("after a device change: {e}");
             }
             self.pump(&mut st)
         };

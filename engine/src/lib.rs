@@ -24,9 +24,12 @@ pub use call::{CallMachine, Completion, RequestId};
 #[cfg(feature = "cpal")]
 pub use devices::CpalDevices;
 pub use devices::{
-    DeviceInfo, DeviceKind, DeviceLoss, DeviceProvider, DeviceSelection, FrameSource, ToneSource,
-    VideoFrame, VirtualDeviceSpec, VirtualDevices, VirtualDevicesSpec,
+    AudioCapture, AudioPlayback, DeviceInfo, DeviceKind, DeviceLoss, DeviceProvider,
+    DeviceSelection, FrameSource, ToneSource, VideoFrame, VirtualDeviceSpec, VirtualDevices,
+    VirtualDevicesSpec,
 };
+/// The media path's audio format at the device seam: 48 kHz mono, 20 ms frames.
+pub use devices::{FRAME_SAMPLES as AUDIO_FRAME_SAMPLES, SAMPLE_RATE as AUDIO_SAMPLE_RATE};
 pub use engine::{
     CallEngine, ConnectParams, ConnectionStatus, EndCallParams, EngineConfig, EventStream,
     MediaStats,

@@ -50,7 +50,10 @@ pub struct CallLog {
     /// Why it ended, from the owner's point of view; `None` while ongoing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<CallEndReason>,
-    /// The owner was called and never answered.
+    /// The owner was called and never answered: the call timed out, the
+    /// caller cancelled, or it never rang (busy); not when the owner
+    /// declined it ([`missed`]). A field of this project (the spec does not
+    /// list `NCCallLog`'s fields).
     pub missed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
@@ -110,4 +113,41 @@ pub struct DeleteCallLogsResult {
 #[serde(rename_all = "camelCase")]
 pub struct DeleteAllCallLogsResult {
     pub deleted_count: u64,
+}
+
+/// Whether a call log marks the call missed for its owner: an incoming call
+/// the owner never connected to and did not decline (on this or another
+/// of their devices). A declined call is not missed: the owner saw it, as
+/// the session's final state says (`DECLINED`, not `MISSED`).
+pub fn missed(outgoing: bool, connected: bool, end_reason: Option<CallEndReason>) -> bool {
+    let declined = matches!(
+        end_reason,
+        Some(CallEndReason::Reject | CallEndReason::HangupByOtherClient)
+    );
+    !outgoing && !connected && !declined
+}
+
+#[cfg(test)]
+mod missed_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_incoming_call_never_connected_and_not_declined_is_missed() {
+        let not_answered = [
+            CallEndReason::RemoteCancel,
+            CallEndReason::NoResponse,
+            CallEndReason::BusyLine,
+        ];
+        for reason in not_answered {
+            assert!(missed(false, false, Some(reason)), "{reason}");
+            assert!(!missed(true, false, Some(reason)), "outgoing: {reason}");
+        }
+        assert!(!missed(false, false, Some(CallEndReason::Reject)));
+        assert!(!missed(
+            false,
+            false,
+            Some(CallEndReason::HangupByOtherClient)
+        ));
+        assert!(!missed(false, true, Some(CallEndReason::RemoteHangup)));
+    }
 }

@@ -50,6 +50,9 @@ coded_enum! {
         MediaTypeChangePending = 80018, "MEDIA_TYPE_CHANGE_PENDING";
         /// No device with this id (of this kind) is present.
         DeviceIdInvalid = 80019, "DEVICE_ID_INVALID";
+        /// The device is present but cannot be opened (busy, gone since it
+        /// was listed, or no format the engine can use).
+        DeviceUnavailable = 80029, "DEVICE_UNAVAILABLE";
         /// The app key is not known to the server.
         AppKeyInvalid = 80020, "APP_KEY_INVALID";
         /// The token does not belong to a user of this app.

@@ -142,14 +142,10 @@ coded_enum! {
         KickedByServer = 23, "KICKED_BY_SERVER";
         /// I answered a system (GSM) call.
         AcceptSystemCall = 24, "ACCEPT_SYSTEM_CALL";
-        /// I accepted another incoming call, which ended this one (preemption).
-        /// Defined by this project; the ancestor has no value for it.
-        EndedByOtherCall = 25, "ENDED_BY_OTHER_CALL";
         RemoteOtherClientJoinedCall = 31, "REMOTE_OTHER_CLIENT_JOINED_CALL";
         RemoteOtherClientInCall = 32, "REMOTE_OTHER_CLIENT_IN_CALL";
         RemoteKickedByServer = 33, "REMOTE_KICKED_BY_SERVER";
         RemoteAcceptSystemCall = 34, "REMOTE_ACCEPT_SYSTEM_CALL";
-        RemoteEndedByOtherCall = 35, "REMOTE_ENDED_BY_OTHER_CALL";
         /// Answered on another device of mine.
         AcceptByOtherClient = 101, "ACCEPT_BY_OTHER_CLIENT";
         /// Rejected or hung up on another device of mine.
@@ -163,12 +159,12 @@ coded_enum! {
 
 impl CallEndReason {
     /// The reason the other party sees when this user ends a call for this
-    /// reason: local 1–10 and 21–25 map to +10; other reasons have no
+    /// reason: local 1–10 and 21–24 map to +10; other reasons have no
     /// counterpart and are returned unchanged.
     pub fn remote_counterpart(self) -> CallEndReason {
         let n = self.code();
         let remote = match n {
-            1..=10 | 21..=25 => n + 10,
+            1..=10 | 21..=24 => n + 10,
             _ => n,
         };
         CallEndReason::from_code(remote).unwrap_or(self)
@@ -176,7 +172,7 @@ impl CallEndReason {
 
     /// Whether the reason names something the other party did.
     pub fn is_remote(self) -> bool {
-        matches!(self.code(), 11..=20 | 31..=35)
+        matches!(self.code(), 11..=20 | 31..=34)
     }
 }
 
@@ -188,7 +184,7 @@ mod tests {
     fn every_local_reason_has_a_distinct_remote_counterpart() {
         for &r in CallEndReason::ALL {
             let c = r.remote_counterpart();
-            if matches!(r.code(), 1..=10 | 21..=25) {
+            if matches!(r.code(), 1..=10 | 21..=24) {
                 assert!(c.is_remote(), "{r} maps to {c}");
                 assert_eq!(c.code(), r.code() + 10);
             } else {

@@ -19,7 +19,7 @@ mod frames;
 pub use call_log::{
     CallDirection, CallLog, CallLogList, CallLogPage, CallLogParticipant, DeleteAllCallLogsResult,
     DeleteCallLogsParams, DeleteCallLogsResult, GetHistoryCallLogsParams, MAX_DELETE_BATCH,
-    MAX_HISTORY_PAGE,
+    MAX_HISTORY_PAGE, missed,
 };
 pub use codes::ErrorCode;
 pub use enums::{

@@ -22,13 +22,21 @@ pub struct CallWorld {
     pub walks: BTreeMap<String, Vec<(String, Option<i64>)>>,
     /// Where each user's paging stopped.
     pub cursor: BTreeMap<String, i64>,
-    /// The id of each caller's last call placed in the scenario.
-    pub last_call: BTreeMap<String, String>,
+    /// Every call placed in the scenario (the server took it), oldest first.
+    placed: Vec<PlacedCall>,
     /// The heartbeat interval the simulator asks for, if a step set one
     /// before the simulator started.
     pub heartbeat: Option<std::time::Duration>,
     /// The simulator keeps its call logs on disk (to survive a restart).
     pub on_disk: bool,
+}
+
+/// A call a step placed: who placed it, for whom, and its id.
+#[derive(Debug, Clone)]
+struct PlacedCall {
+    caller: String,
+    callees: Vec<String>,
+    call_id: String,
 }
 
 impl std::fmt::Debug for CallWorld {
@@ -164,13 +172,44 @@ impl CallWorld {
         }
     }
 
-    /// The id of the latest call that rang for `name` from `caller`
-    /// (waiting for it if it has not rung yet).
+    /// Records a call the server took from `caller` (any step that places
+    /// one), so later steps find it by who placed it.
+    pub fn placed(&mut self, caller: &str, callees: &[String], call_id: &str) {
+        self.placed.push(PlacedCall {
+            caller: caller.to_string(),
+            callees: callees.to_vec(),
+            call_id: call_id.to_string(),
+        });
+    }
+
+    /// The id of `caller`'s last call placed in the scenario.
+    pub fn last_call(&self, caller: &str) -> Option<String> {
+        self.placed
+            .iter()
+            .rev()
+            .find(|p| p.caller == caller)
+            .map(|p| p.call_id.clone())
+    }
+
+    /// The id of the call from `caller` that rings for `name`: the last one
+    /// `caller` placed to `name` in the scenario, waiting for it to ring,
+    /// so an earlier call's ring is never taken for it. A call that came
+    /// another way (an invitation) is the latest that rang from `caller`.
     pub async fn call_from(&mut self, name: &str, caller: &str) -> String {
         let what = format!("a call from {caller}");
+        let expected = self
+            .placed
+            .iter()
+            .rev()
+            .find(|p| p.caller == caller && p.callees.iter().any(|c| c == name))
+            .map(|p| p.call_id.clone());
         let found = self
             .person(name)
-            .latest(&what, |e| matches!(e, nccall::CallEvent::CallReceived(r) if r.session.caller_user_id() == caller))
+            .latest(&what, |e| {
+                matches!(e, nccall::CallEvent::CallReceived(r)
+                    if r.session.caller_user_id() == caller
+                        && expected.as_deref().is_none_or(|id| r.session.call_id() == id))
+            })
             .await;
         match found {
             Ok(nccall::CallEvent::CallReceived(r)) => r.session.call_id().to_string(),
@@ -186,10 +225,14 @@ impl CallWorld {
         }
     }
 
+    /// Moves the simulator's clock, then lets every engine take in what
+    /// the timers that fired sent (a step after "N seconds pass" reads
+    /// state those events changed).
     pub async fn advance(&mut self, by: std::time::Duration) {
         if let Err(e) = self.rig().await.sim.advance(by).await {
             panic!("cannot advance the clock: {e}");
         }
+        self.settle().await;
     }
 
     pub async fn settle(&mut self) {

@@ -58,7 +58,7 @@ pub(crate) fn local_log(
         end_time: Some(end_time),
         duration_ms,
         end_reason: Some(reason),
-        missed: !outgoing && !connected,
+        missed: nccall_protocol::missed(outgoing, connected, Some(reason)),
         extra: session.record.extra.clone(),
         target_id: session.record.target_id.clone(),
         sync_time: None,

@@ -4,7 +4,10 @@
 
 use cpal::traits::{DeviceTrait, HostTrait};
 
-use super::{DeviceInfo, DeviceKind, DeviceProvider};
+use std::sync::Arc;
+
+use super::{AudioCapture, AudioPlayback, DeviceInfo, DeviceKind, DeviceProvider, cpal_streams};
+use crate::error::CallResult;
 
 /// The default cpal host's input and output devices, listed on each call.
 #[derive(Debug, Default)]
@@ -50,6 +53,14 @@ impl DeviceProvider for CpalDevices {
                 })
             })
             .collect()
+    }
+
+    fn open_microphone(&self, device_id: &str) -> CallResult<Option<Box<dyn AudioCapture>>> {
+        Ok(Some(Box::new(cpal_streams::open_microphone(device_id)?)))
+    }
+
+    fn open_speaker(&self, device_id: &str) -> CallResult<Option<Arc<dyn AudioPlayback>>> {
+        Ok(Some(Arc::new(cpal_streams::open_speaker(device_id)?)))
     }
 }
 

@@ -171,14 +171,19 @@ impl ToneSource {
     /// `count` samples starting at sample number `start`: the same numbers
     /// always give the same samples, so a receiver can check what it got.
     pub fn samples(&self, start: u64, count: usize) -> Vec<i16> {
+        let mut out = vec![0; count];
+        self.fill(start, &mut out);
+        out
+    }
+
+    /// [`ToneSource::samples`] into a buffer the caller owns.
+    pub fn fill(&self, start: u64, out: &mut [i16]) {
         let step =
             std::f64::consts::TAU * f64::from(self.frequency_hz) / f64::from(self.sample_rate);
-        (0..count as u64)
-            .map(|i| {
-                let phase = step * (start + i) as f64;
-                (phase.sin() * f64::from(i16::MAX) * 0.5) as i16
-            })
-            .collect()
+        for (i, sample) in out.iter_mut().enumerate() {
+            let phase = step * (start + i as u64) as f64;
+            *sample = (phase.sin() * f64::from(i16::MAX) * 0.5) as i16;
+        }
     }
 }
 

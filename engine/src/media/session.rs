@@ -52,7 +52,7 @@ use super::quality::{
     QUALITY_INTERVAL, ReceiveQualityEvent, SendQualityEvent, level_of,
 };
 use super::views::{RenderedFrame, VideoView};
-use crate::devices::ToneSource;
+use crate::devices::{AudioCapture, AudioPlayback, FRAME_SAMPLES, ToneSource};
 
 pub(crate) static LIVE_PEER_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
@@ -104,6 +104,10 @@ pub(crate) struct MediaShared {
     pub media_reconnections: AtomicU64,
     /// `EngineConfig::media_loss_timeout` in milliseconds (0: the default).
     pub loss_timeout_ms: AtomicU64,
+    /// The open real microphone; none: the virtual one (the marker tone).
+    pub microphone: Mutex<Option<Box<dyn AudioCapture>>>,
+    /// The open real speaker; none: received audio is not played.
+    pub speaker: Mutex<Option<Arc<dyn AudioPlayback>>>,
 }
 
 /// How long a silent media path is tolerated before the peer connection is
@@ -132,6 +136,18 @@ impl MediaShared {
             .lock()
             .ok()
             .and_then(|v| v.get(user).cloned())
+    }
+
+    fn speaker(&self) -> Option<Arc<dyn AudioPlayback>> {
+        self.speaker.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// The next 20 ms the open microphone captured, if one is open.
+    fn captured(&self, frame: &mut [i16; FRAME_SAMPLES]) -> bool {
+        match self.microphone.lock() {
+            Ok(mut mic) => mic.as_mut().map(|m| m.read_frame(frame)).is_some(),
+            Err(_) => false,
+        }
     }
 
     fn local_view(&self) -> Option<Arc<dyn VideoView>> {
@@ -510,6 +526,9 @@ async fn receive(
             let heard = samples
                 .as_deref()
                 .and_then(|s| detect_tone(s, nccall_opus::SAMPLE_RATE));
+            if let (Some(samples), Some(speaker)) = (samples.as_deref(), shared.speaker()) {
+                speaker.play(&remote_user, samples);
+            }
             shared.reception(&remote_user, |r| {
                 r.audio_packets += 1;
                 r.jitter_us = jitter_us;
@@ -1129,8 +1148,6 @@ fn local_level(shared: &MediaShared) -> u8 {
 /// Opus at 32 kbit/s with in-band FEC: plenty for a tone, and what
 /// browsers use for speech.
 const OPUS_BITRATE: i32 = 32_000;
-/// Samples of one 20 ms packet at 48 kHz.
-const AUDIO_FRAME: usize = 960;
 
 async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared: Arc<MediaShared>) {
     let Some(ssrc) = track.ssrcs().await.first().copied() else {
@@ -1149,15 +1166,21 @@ async fn send_audio(track: Arc<TrackLocalStaticSample>, pt: PayloadType, shared:
         }
     };
     let mut number: u64 = 0;
+    let mut samples = [0i16; FRAME_SAMPLES];
     let mut ticks = tokio::time::interval(Duration::from_millis(20));
     loop {
         ticks.tick().await;
+        // A real microphone is read even while muted, so that unmuting
+        // sends what it hears now, not what it heard before.
+        let real = shared.captured(&mut samples);
         if !shared.audio_on.load(Ordering::SeqCst) {
             continue;
         }
-        // The virtual microphone plays its user's marker tone.
-        let tone = ToneSource::new(tone_hz(shared.tag()), nccall_opus::SAMPLE_RATE);
-        let samples = tone.samples(number * AUDIO_FRAME as u64, AUDIO_FRAME);
+        if !real {
+            // The virtual microphone plays its user's marker tone.
+            let tone = ToneSource::new(tone_hz(shared.tag()), nccall_opus::SAMPLE_RATE);
+            tone.fill(number * FRAME_SAMPLES as u64, &mut samples);
+        }
         shared
             .local_level
             .store(u32::from(level_of(&samples)), Ordering::SeqCst);

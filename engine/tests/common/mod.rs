@@ -1,7 +1,10 @@
 //! What the engine's integration tests share: a simulator with alice and
 //! bob, and their two engines, online.
 
-use nccall::{CallEngine, CallEvent, ConnectParams, EventStream};
+// Each test binary uses part of this module.
+#![allow(dead_code)]
+
+use nccall::{CallEngine, CallEvent, ConnectParams, EngineConfig, EventStream};
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
 
 const FIXTURES: &str = "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n";
@@ -14,13 +17,21 @@ pub fn config() -> SimConfig {
 /// The simulator started with `config`, and alice's and bob's engines
 /// connected to it.
 pub async fn alice_and_bob(config: SimConfig) -> (SimHandle, CallEngine, CallEngine) {
+    alice_and_bob_with(config, EngineConfig::default()).await
+}
+
+/// As [`alice_and_bob`], with alice's engine built from `alice_config`.
+pub async fn alice_and_bob_with(
+    config: SimConfig,
+    alice_config: EngineConfig,
+) -> (SimHandle, CallEngine, CallEngine) {
     let sim = Simulator::start(config).await.expect("simulator");
     let connect = |token: &str| ConnectParams {
         url: sim.url(),
         app_key: "app".into(),
         token: token.into(),
     };
-    let alice = CallEngine::default();
+    let alice = CallEngine::new(alice_config);
     let bob = CallEngine::default();
     alice.connect(connect("ta")).await.expect("alice online");
     bob.connect(connect("tb")).await.expect("bob online");

@@ -1,7 +1,12 @@
 //! Accepting a call: the member connects, the first answer fixes the billing
 //! start time (one value, sent to everyone), the member's other devices stop
-//! ringing (ACCEPT_BY_OTHER_CLIENT), and any call the member was in is ended
-//! first (preemption: ENDED_BY_OTHER_CALL, the others REMOTE_ENDED_BY_OTHER_CALL).
+//! ringing (ACCEPT_BY_OTHER_CLIENT), and any call the member was still in is
+//! ended first (preemption). The spec has the SDK hang up its current call
+//! before it answers, so from the same device there is normally nothing
+//! left to end; what is left is ended as that hang-up would have been
+//! (HANGUP, the others REMOTE_HANGUP: the ancestor's reasons). A call on
+//! another device of the member ends there with OTHER_CLIENT_JOINED_CALL
+//! (the others REMOTE_OTHER_CLIENT_JOINED_CALL), as in the ancestor.
 
 use nccall_protocol::{CallEndReason, CallUserState, ErrorCode, MediaState, ServerEvent};
 
@@ -34,20 +39,21 @@ impl CallTable {
     /// ringing in): only one call is active at a time, and there is no hold.
     pub(super) fn preempt(&mut self, now: Millis, actor: &Actor, keep: &str) {
         let user = actor.user.user.as_str();
-        let others: Vec<String> = self
+        let others: Vec<(String, bool)> = self
             .calls_of(&actor.user)
-            .filter(|c| c.id != keep && c.member(user).is_some_and(|m| !m.is_ringing()))
-            .map(|c| c.id.clone())
+            .filter_map(|c| {
+                let member = c.member(user).filter(|m| !m.is_ringing())?;
+                let elsewhere = member.device.is_some_and(|d| d != actor.device);
+                (c.id != keep).then(|| (c.id.clone(), elsewhere))
+            })
             .collect();
-        for other in others {
-            self.leave(
-                now,
-                &other,
-                user,
-                CallEndReason::EndedByOtherCall,
-                Some(actor.device),
-                None,
-            );
+        for (other, elsewhere) in others {
+            let reason = if elsewhere {
+                CallEndReason::OtherClientJoinedCall
+            } else {
+                CallEndReason::Hangup
+            };
+            self.leave(now, &other, user, reason, Some(actor.device), None);
         }
     }
 

@@ -75,8 +75,8 @@ impl CallTable {
             (Some(on), Some(from)) if on != from => {
                 // Another device of the user acted: it answered another call
                 // (preemption from a second device) or hung this one up.
-                let why = if reason == CallEndReason::EndedByOtherCall {
-                    CallEndReason::OtherClientJoinedCall
+                let why = if reason == CallEndReason::OtherClientJoinedCall {
+                    reason
                 } else {
                     CallEndReason::HangupByOtherClient
                 };

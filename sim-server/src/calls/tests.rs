@@ -384,6 +384,34 @@ fn busy_policies() {
     }
 }
 
+/// An SDK that answers without hanging up its current call first (the
+/// spec has the SDK do it; the server does not rely on it): the first call
+/// ends as that hang-up would have, HANGUP for the user, REMOTE_HANGUP for
+/// the other party.
+#[test]
+fn accepting_a_second_call_on_the_same_device_hangs_up_the_first() {
+    let mut t = CallTable::new();
+    let app = app_with("");
+    let first = t
+        .start(T0, &app, &actor("alice"), params(&["bob"]), ON, &|_| true)
+        .unwrap()
+        .call_id;
+    t.accept(T0, &actor("bob"), &first, ON).unwrap();
+    let second = t
+        .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
+        .unwrap()
+        .call_id;
+    t.drain_notes();
+    t.accept(T0, &actor("bob"), &second, ON).unwrap();
+    let notes: Vec<Note> = t.drain_notes().collect();
+    assert_eq!(
+        ended_reason(&notes, "alice"),
+        Some(CallEndReason::RemoteHangup)
+    );
+    assert_eq!(ended_reason(&notes, "bob"), Some(CallEndReason::Hangup));
+    assert!(t.get(&first).is_none(), "the first call is over");
+}
+
 #[test]
 fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
     let mut t = CallTable::new();
@@ -406,7 +434,7 @@ fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
     let notes: Vec<Note> = t.drain_notes().collect();
     assert_eq!(
         ended_reason(&notes, "alice"),
-        Some(CallEndReason::RemoteEndedByOtherCall)
+        Some(CallEndReason::RemoteOtherClientJoinedCall)
     );
     let bob_ends: Vec<(Target, CallEndReason)> = notes
         .iter()

@@ -39,7 +39,11 @@ pub fn log_for(call: &Call, member: &Member) -> CallLog {
         end_time,
         duration_ms,
         end_reason: member.end_reason,
-        missed: !outgoing && member.reached != CallUserState::OnCall,
+        missed: nccall_protocol::missed(
+            outgoing,
+            member.reached == CallUserState::OnCall,
+            member.end_reason,
+        ),
         extra: call.extra.clone(),
         target_id: call.target_id.clone(),
         sync_time: None,

@@ -9,15 +9,15 @@ use crate::world::CallWorld;
 /// Places a call that must be accepted by the server; keeps its id and busy list.
 pub async fn place(world: &mut CallWorld, caller: &str, params: StartCallParams) {
     let engine = world.person(caller).engine.clone();
-    let callees = params.callee_ids.join(", ");
+    let callees = params.callee_ids.clone();
     match engine.start_call(params).await {
         Ok(result) => {
-            world.last_call.insert(caller.to_string(), result.call_id);
+            world.placed(caller, &callees, &result.call_id);
             world
                 .busy_lists
                 .insert(caller.to_string(), result.busy_line_user_list);
         }
-        Err(e) => panic!("{caller} could not call {callees}: {e}"),
+        Err(e) => panic!("{caller} could not call {}: {e}", callees.join(", ")),
     }
 }
 

@@ -29,7 +29,12 @@ async fn tries_to_call(
         ..StartCallParams::single("", media(&kind))
     };
     let engine = world.person(&caller).engine.clone();
-    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
+    let callees = params.callee_ids.clone();
+    let result = engine.start_call(params).await.map(|r| r.call_id);
+    if let Ok(id) = &result {
+        world.placed(&caller, &callees, id);
+    }
+    world.last_attempt = Some(outcome(result));
 }
 
 #[when(regex = r#"^(\w+(?:@\w+)?) tries to accept call "([^"]*)"$"#)]
@@ -90,7 +95,7 @@ async fn attempt_fails_somehow(world: &mut CallWorld) {
 
 #[when(regex = r"^(\w+(?:@\w+)?) tries to accept (\w+)'s last call$")]
 async fn tries_to_accept_last(world: &mut CallWorld, who: String, caller: String) {
-    let Some(call_id) = world.last_call.get(&caller).cloned() else {
+    let Some(call_id) = world.last_call(&caller) else {
         panic!("{caller} has placed no call in this scenario");
     };
     let engine = world.person(&who).engine.clone();
@@ -152,16 +157,21 @@ async fn glare(world: &mut CallWorld, first: String, second: String, kind: Strin
     }
     let a = world.person(&first).engine.clone();
     let b = world.person(&second).engine.clone();
-    if let Err(e) = a
+    match a
         .start_call(StartCallParams::single(second.clone(), media(&kind)))
         .await
     {
-        panic!("{first} could not call {second}: {e}");
+        Ok(r) => world.placed(&first, std::slice::from_ref(&second), &r.call_id),
+        Err(e) => panic!("{first} could not call {second}: {e}"),
     }
     let result = b
         .start_call(StartCallParams::single(first.clone(), media(&kind)))
-        .await;
-    world.last_attempt = Some(outcome(result.map(|r| r.call_id)));
+        .await
+        .map(|r| r.call_id);
+    if let Ok(id) = &result {
+        world.placed(&second, std::slice::from_ref(&first), id);
+    }
+    world.last_attempt = Some(outcome(result));
     if let Err(e) = world.rig().await.sim.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }

@@ -214,7 +214,7 @@ async fn saw(world: &mut CallWorld, who: String, n: usize, first: String) {
 
 #[then(regex = r"^(\w+)'s history does not include (\w+)'s last call$")]
 async fn excludes_last(world: &mut CallWorld, who: String, owner: String) {
-    let Some(last) = world.last_call.get(&owner).cloned() else {
+    let Some(last) = world.last_call(&owner) else {
         panic!("{owner} made no call in this scenario");
     };
     let walk = world.walks.get(&who).cloned().unwrap_or_default();
@@ -226,7 +226,7 @@ async fn excludes_last(world: &mut CallWorld, who: String, owner: String) {
 
 #[then(regex = r"^(\w+)'s newest log is (\w+)'s last call$")]
 async fn newest_is(world: &mut CallWorld, who: String, owner: String) {
-    let Some(last) = world.last_call.get(&owner).cloned() else {
+    let Some(last) = world.last_call(&owner) else {
         panic!("{owner} made no call in this scenario");
     };
     let p = page(world, &who, -1, 1, CallLogOrder::Desc).await;

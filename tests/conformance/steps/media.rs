@@ -7,12 +7,22 @@ use super::{expect, media};
 use crate::world::{CallWorld, must, outcome};
 use nccall_conformance::engine_driver::EngineDriver;
 
-/// The latest media-type change request that `who` received (waiting for one).
+/// The media-type change request that `who` received from the latest
+/// request another user's step made (waiting for it to arrive, so an
+/// earlier request is never taken for it); the latest received if no
+/// step of this scenario made one.
 async fn received_transaction(world: &mut CallWorld, who: &str) -> String {
+    let asked: Vec<String> = world
+        .transactions
+        .iter()
+        .filter(|(asker, _)| asker.as_str() != who)
+        .map(|(_, tx)| tx.clone())
+        .collect();
     let found = world
         .person(who)
         .latest("a media type change request", |e| {
-            matches!(e, CallEvent::MediaTypeChangeRequestReceived(_))
+            matches!(e, CallEvent::MediaTypeChangeRequestReceived(r)
+                if asked.is_empty() || asked.contains(&r.transaction_id))
         })
         .await;
     match found {

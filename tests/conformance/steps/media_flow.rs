@@ -243,7 +243,12 @@ async fn call_without_view(world: &mut CallWorld, caller: String, callee: String
         format!("{caller} cannot connect a second engine"),
     );
     let params = nccall::StartCallParams::single(callee, nccall::CallMediaType::AudioVideo);
-    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
+    let callees = params.callee_ids.clone();
+    let result = engine.start_call(params).await.map(|r| r.call_id);
+    if let Ok(id) = &result {
+        world.placed(&caller, &callees, id);
+    }
+    world.last_attempt = Some(outcome(result));
 }
 
 async fn media_stats(engine: &EngineDriver, who: &str) -> nccall::MediaStats {

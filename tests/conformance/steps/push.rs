@@ -108,5 +108,10 @@ async fn push_too_long(world: &mut CallWorld, caller: String, callee: String, n:
     let mut params = StartCallParams::single(callee, nccall::CallMediaType::Audio);
     let engine = world.person(&caller).engine.clone();
     params.push_config = Some(push_config(&engine, &"t".repeat(n), "content"));
-    world.last_attempt = Some(outcome(engine.start_call(params).await.map(|r| r.call_id)));
+    let callees = params.callee_ids.clone();
+    let result = engine.start_call(params).await.map(|r| r.call_id);
+    if let Ok(id) = &result {
+        world.placed(&caller, &callees, id);
+    }
+    world.last_attempt = Some(outcome(result));
 }
