@@ -88,6 +88,7 @@ Feature: Bad input gets a code, never a panic, and changes nothing
     When alice tries to hang up call "no-such-call"
     Then the attempt fails with CALL_ID_INVALID
 
+  @project
   Scenario: A group call over the app's participant limit
     Given alice, bob, carol, dave are online in app "small-group"
     When alice tries to call bob, carol, dave for audio as a group call

@@ -54,6 +54,7 @@ Feature: Inviting users during a group call
     Then dave receives an incoming audio call from alice
     And alice sees dave ringing
 
+  @project
   Scenario: Inviting beyond the app's participant limit
     Given alice, bob, carol, dave are online in app "small-group"
     When alice calls bob for audio

@@ -34,6 +34,7 @@ Feature: Video capture configuration, and push configuration checks
     Then alice and bob are connected
     And alice's camera is not capturing
 
+  @project
   Scenario: Bitrates out of order or out of range are refused
     When alice tries to set the video config to 640x480 at 15 fps with bitrate 1200 to 300
     Then the attempt fails with PARAM_ERROR
@@ -42,6 +43,7 @@ Feature: Video capture configuration, and push configuration checks
     When alice tries to set the video config to 640x480 at 15 fps with bitrate 300 to 20000
     Then the attempt fails with PARAM_ERROR
 
+  @project
   Scenario: A push title that is too long is refused before anything is sent
     When alice tries to call bob with a push title of 200 characters
     Then the attempt fails with PARAM_ERROR

@@ -77,6 +77,15 @@ coded_enum! {
     }
 }
 
+impl ErrorCode {
+    /// Whether this project chose the number (80013 and up): neither the
+    /// spec nor the ancestor gives it, so an SDK that answers a different
+    /// failure code there differs from this project, not from the spec.
+    pub fn is_project_defined(self) -> bool {
+        self.code() >= 80013
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

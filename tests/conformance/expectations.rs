@@ -4,6 +4,13 @@
 //! that now passes: the file is out of date), and reports both. A scenario
 //! that needed a command the SDK answered `unimplemented` is neither: it is
 //! listed with those commands and does not fail the run.
+//!
+//! A scenario that passed the spec's rules but differed from a value only
+//! this project defined (a result code of 80013 and up, "every error has a
+//! message", a `@project` scenario) is reported as differing from the
+//! project's choices. That fails the run only where `project_choices:
+//! strict` says so (the reference engine's file: its choices are the
+//! project's); another SDK's run lists the differences and goes on.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -25,6 +32,19 @@ pub struct Expectations {
     pub known_failures: Vec<Expected>,
     #[serde(default)]
     pub flaky: Vec<Expected>,
+    /// Whether differing from a project choice fails the run.
+    #[serde(default)]
+    pub project_choices: ProjectChoices,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectChoices {
+    /// Listed in the report; the run goes on (the default).
+    #[default]
+    Report,
+    /// A difference fails the run like any failure.
+    Strict,
 }
 
 impl Expectations {
@@ -47,11 +67,21 @@ impl Expectations {
         let mut unexpected_failures = Vec::new();
         let mut unexpected_passes = Vec::new();
         let (mut known, mut flaky, mut unimplemented) = (Vec::new(), 0, Vec::new());
+        let mut differing = Vec::new();
+        let strict = self.project_choices == ProjectChoices::Strict;
         for (name, outcome) in &seen {
             let passed = match outcome {
                 Outcome::Unimplemented(commands) => {
                     unimplemented.push((name, commands));
                     continue;
+                }
+                Outcome::DiffersFromProject(how) if !strict => {
+                    differing.push((name, how));
+                    continue;
+                }
+                Outcome::DiffersFromProject(how) => {
+                    differing.push((name, how));
+                    false
                 }
                 Outcome::Passed => true,
                 Outcome::Failed => false,
@@ -65,20 +95,32 @@ impl Expectations {
             }
         }
         let line = format!(
-            "expectations ({}): {} scenarios, {} failed as expected, {} flaky failures, {} not run (unimplemented), {} unexpected failures, {} unexpected passes",
+            "expectations ({}): {} scenarios, {} failed as expected, {} flaky failures, {} not run (unimplemented), {} unexpected failures, {} unexpected passes, {} differ from a project choice{}",
             self.implementation,
             seen.len(),
             known.len(),
             flaky,
             unimplemented.len(),
             unexpected_failures.len(),
-            unexpected_passes.len()
+            unexpected_passes.len(),
+            differing.len(),
+            if strict {
+                " (strict: fails the run)"
+            } else {
+                ""
+            },
         );
         let mut report = line;
         for (name, commands) in unimplemented {
             report.push_str(&format!(
                 "\n  unimplemented: {name}: the SDK does not implement {}",
                 commands.join(", ")
+            ));
+        }
+        for (name, how) in differing {
+            report.push_str(&format!(
+                "\n  differs from a project choice: {name}: {}",
+                how.join("; ")
             ));
         }
         for name in &known {
@@ -115,6 +157,9 @@ pub enum Outcome {
     Failed,
     /// Not run to the end: the SDK answered these commands `unimplemented`.
     Unimplemented(Vec<String>),
+    /// Met the spec's rules, but not these values only this project
+    /// defined (or a `@project` scenario failed).
+    DiffersFromProject(Vec<String>),
 }
 
 /// Each scenario's outcome, as the run goes.

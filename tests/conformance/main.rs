@@ -183,15 +183,29 @@ async fn main() {
                 // A scenario whose steps failed has already failed; its
                 // timeline would only add noise. A known failure has no
                 // snapshot to match.
+                let differences = world
+                    .as_ref()
+                    .map(|w| w.project_differences.clone())
+                    .unwrap_or_default();
                 let due = passed && !expected.is_known_failure(&name);
                 snapshot::note_ran(feature, scenario, due && world.is_some());
                 if let (Some(world), true) = (world, due) {
                     snapshot::check(world, feature, scenario).await;
                 }
-                let outcome = if passed {
-                    Outcome::Passed
-                } else {
-                    Outcome::Failed
+                let tagged_project = feature
+                    .tags
+                    .iter()
+                    .chain(&scenario.tags)
+                    .any(|t| t == "project");
+                let outcome = match (passed, tagged_project) {
+                    (true, _) if !differences.is_empty() => {
+                        Outcome::DiffersFromProject(differences)
+                    }
+                    (true, _) => Outcome::Passed,
+                    (false, true) => Outcome::DiffersFromProject(vec![
+                        "failed a @project scenario (it checks a choice of this project's)".into(),
+                    ]),
+                    (false, false) => Outcome::Failed,
                 };
                 outcomes.record(&name, outcome);
                 if !passed {

@@ -29,6 +29,9 @@ pub struct CallWorld {
     pub heartbeat: Option<std::time::Duration>,
     /// The simulator keeps its call logs on disk (to survive a restart).
     pub on_disk: bool,
+    /// Where the SDK met the spec but not a value only this project
+    /// defined (`differs_from_project`).
+    pub project_differences: Vec<String>,
 }
 
 /// A call a step placed: who placed it, for whom, and its id.
@@ -216,6 +219,14 @@ impl CallWorld {
             Ok(_) => unreachable!("matched above"),
             Err(msg) => panic!("{msg}"),
         }
+    }
+
+    /// Records that the SDK differs from a choice of this project's where
+    /// the spec gives no value: reported apart from spec failures
+    /// (`expectations.rs`), the scenario goes on.
+    pub fn differs_from_project(&mut self, how: String) {
+        println!("  differs from a project choice: {how}");
+        self.project_differences.push(how);
     }
 
     pub fn person(&mut self, name: &str) -> &mut Participant {
