@@ -29,6 +29,18 @@ Feature: Devices
     When alice tries to select speaker "mic-usb"
     Then the attempt fails with DEVICE_ID_INVALID
 
+  Scenario: Selecting a speaker, before and during a call
+    When alice plugs in "speaker-usb"
+    And alice selects speaker "speaker-usb"
+    Then alice uses speaker "speaker-usb"
+    When alice calls bob for audio
+    And bob accepts
+    Then alice and bob are connected
+    And alice hears bob
+    When alice selects speaker "speaker-builtin"
+    Then alice uses speaker "speaker-builtin"
+    And alice hears bob
+
   Scenario: Unplugging the selected microphone falls back to the default
     When alice plugs in "mic-usb"
     And alice selects microphone "mic-usb"

@@ -71,3 +71,11 @@ Feature: Media through the simulator's SFU
     When alice tries to call bob for video without a local view
     Then the attempt fails with LOCAL_VIEW_NOT_SET
     And alice has no current call
+
+  Scenario: A video call cannot be answered without a local view
+    When alice calls bob for video
+    Then bob receives an incoming video call from alice
+    When bob tries to accept alice's video call on a device without a local view
+    Then the attempt fails with LOCAL_VIEW_NOT_SET
+    And bob's current call is RINGING
+    And alice's current call is CALLING

@@ -48,3 +48,22 @@ Feature: Video capture configuration, and push configuration checks
     When alice tries to call bob with a push title of 200 characters
     Then the attempt fails with PARAM_ERROR
     And alice has no current call
+
+  Scenario: A new config takes effect when the camera is switched
+    When alice calls bob for video
+    And bob accepts
+    Then alice and bob are connected
+    And alice's camera captures 640x480 at 15 fps from "camera-front"
+    When alice sets the video config to 640x360 at 24 fps
+    Then alice's camera captures 640x480 at 15 fps from "camera-front"
+    When alice plugs in "camera-usb"
+    And alice selects camera "camera-usb"
+    Then alice's camera captures 640x360 at 24 fps from "camera-usb"
+
+  Scenario: A remote view bound once the other side is ONCALL shows their frames
+    When alice calls bob for video
+    And bob accepts
+    Then alice and bob are connected
+    And bob's call has alice ONCALL
+    When alice watches bob
+    Then alice sees bob's frames

@@ -419,10 +419,7 @@ impl EngineDriver {
     /// Shows the participant's own camera in `view`.
     pub async fn set_local_video_view(&self, view: Arc<RecordingView>) -> DriverResult<()> {
         match self {
-            EngineDriver::InProcess(l) => {
-                l.engine.set_local_video_view(view);
-                Ok(())
-            }
+            EngineDriver::InProcess(l) => Ok(l.engine.set_local_video_view(view)?),
             EngineDriver::Remote(r) => {
                 r.driver.route_view(&r.name, "local", view);
                 r.unit("setLocalVideoView", json!({ "viewId": "local" }))

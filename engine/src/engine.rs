@@ -541,11 +541,12 @@ impl CallEngine {
     // ---- views and media --------------------------------------------------
 
     /// `setLocalVideoView`: where this device's camera is shown. Required
-    /// before placing or answering a video call.
-    pub fn set_local_video_view(&self, view: Arc<dyn VideoView>) {
-        if let Ok(mut local) = self.inner.media.local_view.lock() {
-            *local = Some(view);
-        }
+    /// before placing or answering a video call. The spec returns a result
+    /// (`NCCallSetLocalVideoViewResult`); here it cannot fail (the view is
+    /// typed), so it is always `Ok`, kept for the spec's shape.
+    pub fn set_local_video_view(&self, view: Arc<dyn VideoView>) -> CallResult<()> {
+        *lock(&self.inner.media.local_view) = Some(view);
+        Ok(())
     }
 
     /// `setRemoteVideoView`: where each remote user's video is shown; may be
@@ -1245,6 +1246,10 @@ impl Inner {
         if let Some(user) = st.machine.user_id() {
             let tag = crate::media::marker::tag_of(user);
             media.tag.store(u32::from(tag), AtomicOrdering::SeqCst);
+            let mut me = lock(&media.local_user);
+            if me.as_str() != user {
+                *me = user.to_string();
+            }
         }
         let members: Vec<String> = media_call
             .as_ref()

@@ -642,8 +642,10 @@ async fn run(
         }
         "setLocalVideoView" => {
             let a = args!(ViewArgs);
-            engine.set_local_video_view(view(a.view_id));
-            ok(id, Value::Null)
+            match engine.set_local_video_view(view(a.view_id)) {
+                Ok(()) => ok(id, Value::Null),
+                Err(e) => failed(id, &e),
+            }
         }
         "setRemoteVideoView" => {
             let a = args!(RemoteViewsArgs);

@@ -78,6 +78,8 @@ pub(crate) struct MediaShared {
     pub max_bitrate_kbps: AtomicU32,
     /// This user's marker tag (`marker::tag_of` of the user id).
     pub tag: AtomicU32,
+    /// This user's id: the local entry of `onAudioVolumeChanged` names it.
+    pub local_user: Mutex<String>,
     /// Key frames the SFU asked this engine's video streams for.
     keyframes: KeyframeWanted,
     pub local_view: Mutex<Option<Arc<dyn VideoView>>>,
@@ -1070,7 +1072,12 @@ async fn watch_quality(pc: Arc<dyn PeerConnection>, shared: Arc<MediaShared>) {
             .map(|r| r.clone())
             .unwrap_or_default();
         let mut receive = Vec::new();
-        let mut volumes = vec![(String::new(), local_level(&shared))];
+        let me = shared
+            .local_user
+            .lock()
+            .map(|u| u.clone())
+            .unwrap_or_default();
+        let mut volumes = vec![(me, local_level(&shared))];
         for user in &users {
             let now = receptions.get(user).copied().unwrap_or_default();
             let before = last_received.get(user).copied().unwrap_or_default();

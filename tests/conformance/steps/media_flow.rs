@@ -251,6 +251,38 @@ async fn call_without_view(world: &mut CallWorld, caller: String, callee: String
     world.last_attempt = Some(outcome(result));
 }
 
+/// The spec: a local view is needed before a video call is placed *or
+/// answered*. Another device of the callee, with no view bound, rings too
+/// (it connected while the call rang) and tries to answer.
+#[when(regex = r"^(\w+) tries to accept (\w+)'s video call on a device without a local view$")]
+async fn accept_without_view(world: &mut CallWorld, callee: String, caller: String) {
+    let app = world.app().to_string();
+    let rig = world.rig().await;
+    let key = format!("{callee}#no-view");
+    let (engine, mut events) = must(rig.bare_engine(&key, &key, true).await, "no second engine");
+    let connected = engine.connect(rig.connect_params(&callee, &app)).await;
+    must(
+        connected,
+        format!("{callee} cannot connect a second engine"),
+    );
+    let rang = tokio::time::timeout(nccall_conformance::rig::EVENT_WAIT, async {
+        while let Some(event) = events.recv().await {
+            if let nccall::CallEvent::CallReceived(r) = event
+                && r.session.caller_user_id() == caller
+            {
+                return Some(r.session.call_id().to_string());
+            }
+        }
+        None
+    })
+    .await;
+    let Ok(Some(call_id)) = rang else {
+        panic!("{caller}'s call did not ring on {callee}'s device without a view");
+    };
+    let result = engine.accept_call(&call_id).await.map(|()| call_id);
+    world.last_attempt = Some(outcome(result));
+}
+
 async fn media_stats(engine: &EngineDriver, who: &str) -> nccall::MediaStats {
     must(engine.media_stats().await, format!("{who}'s media stats"))
 }
