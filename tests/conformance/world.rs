@@ -29,6 +29,8 @@ pub struct CallWorld {
     pub heartbeat: Option<std::time::Duration>,
     /// The simulator keeps its call logs on disk (to survive a restart).
     pub on_disk: bool,
+    /// The impairment each user's media path has now (as the scenario set it).
+    pub media_paths: BTreeMap<String, nccall_sim::NetworkProfile>,
     /// Where the SDK met the spec but not a value only this project
     /// defined (`differs_from_project`).
     pub project_differences: Vec<String>,

@@ -316,7 +316,13 @@ async fn reception(
     let wanted = quality(&level);
     let recorder = world.person(&who).quality.clone();
     let ok = |q: nccall::CallQuality| match bound.as_str() {
-        " or worse" => q >= wanted && q != nccall::CallQuality::Unknown,
+        // Worse, but not DOWN unless asked: a lossy or slow path still
+        // carries packets, and "nothing got through" would be a bug.
+        " or worse" => {
+            q >= wanted
+                && q != nccall::CallQuality::Unknown
+                && (wanted == nccall::CallQuality::Down || q != nccall::CallQuality::Down)
+        }
         " or better" => q <= wanted && q != nccall::CallQuality::Unknown,
         _ => q == wanted,
     };
@@ -330,8 +336,13 @@ async fn reception(
 /// One impairment at a time on the path from the SFU to a user, as `netem`
 /// or `tbf` would add it to a real link.
 async fn impair(world: &mut CallWorld, who: &str, profile: NetworkProfile) {
+    world.media_paths.insert(who.to_string(), profile);
     world.rig().await.sim.impair_media(who, profile);
 }
+
+/// How far past its lower bound a measured delay may be: the impairment
+/// plus this is "the path's", more is a stall the step must not pass.
+const DELAY_SLACK: Duration = Duration::from_secs(1);
 
 #[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
 async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
@@ -377,7 +388,12 @@ async fn view_lags(world: &mut CallWorld, who: String, other: String, ms: u64) {
     while tokio::time::Instant::now() < deadline {
         view.wait_for_frames(view.frames() + 1, MEDIA_WAIT).await;
         last = view.last_frame();
-        if last.is_some_and(|f| f.delay >= wanted) {
+        if let Some(frame) = last.as_ref().filter(|f| f.delay >= wanted) {
+            assert!(
+                frame.delay <= wanted + DELAY_SLACK,
+                "{who}'s view of {other} lags by {:?}: more than {ms} ms + {DELAY_SLACK:?}",
+                frame.delay
+            );
             return;
         }
     }
@@ -396,6 +412,17 @@ async fn jitter_at_least(world: &mut CallWorld, who: String, ms: u64, other: Str
         "{who} measures {:?} of jitter from {other}, wanted at least {ms} ms",
         seen.map(|e| e.jitter)
     );
+    // From above: for delays spread over ±J the RFC 3550 estimate tends to
+    // the mean |D| of successive packets (2J/3) and stays below 2J; 20 ms
+    // more for the scheduling of the sender and receiver themselves.
+    if let (Some(e), Some(path)) = (&seen, world.media_paths.get(&who)) {
+        let ceiling = Duration::from_millis(2 * u64::from(path.jitter_ms) + 20);
+        assert!(
+            e.jitter <= ceiling,
+            "{who} measures {:?} of jitter from {other}: more than the {ceiling:?} the path can give",
+            e.jitter
+        );
+    }
 }
 
 #[then(regex = r"^(\w+)'s sending is ([A-Z_]+) or worse$")]
@@ -425,8 +452,8 @@ async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
         rtt = media_stats(&engine, &who).await.round_trip_time;
     }
     assert!(
-        rtt.is_some_and(|r| r >= wanted),
-        "{who} measures a round trip of {rtt:?}, wanted at least {ms} ms"
+        rtt.is_some_and(|r| r >= wanted && r <= wanted + DELAY_SLACK),
+        "{who} measures a round trip of {rtt:?}, wanted at least {ms} ms and at most {DELAY_SLACK:?} more"
     );
 }
 
