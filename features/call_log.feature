@@ -66,3 +66,15 @@ Feature: Call logs after a call
     Then carol gets a server log of an answered call ended REMOTE_HANGUP
     And alice gets a server log of an answered call ended HANGUP
     And alice gets no local log
+
+  Scenario: The target id given to startCall is in every log of the call
+    When alice calls bob for audio with target id "room-7"
+    And bob accepts
+    Then alice and bob are connected
+    When alice hangs up
+    Then alice's call ends with reason HANGUP
+    And bob's call ends with reason REMOTE_HANGUP
+    And alice's local and server logs agree
+    And bob's local and server logs agree
+    And alice's newest log has target id "room-7"
+    And bob's newest log has target id "room-7"

@@ -44,3 +44,14 @@ Feature: Faults on the signaling path
     Then bob reconnects
     And bob sees alice's microphone off
     And bob's current call is ONCALL
+
+  Scenario: Switching the camera fails when the other side cannot be told
+    Given the server asks for a heartbeat every 200 ms
+    And alice, bob are online
+    When alice calls bob for video
+    And bob accepts
+    Then alice and bob are connected
+    When alice is cut off from the server
+    And alice tries to turn her camera off
+    Then the attempt fails
+    And bob's call shows alice with camera on and microphone on

@@ -2,7 +2,8 @@
 @req:getHistoryCallLogs @req:getOngoingCallLogs @req:deleteCallLogsForMe @req:deleteAllCallLogsForMe
 Feature: Paging through the call history
   getHistoryCallLogs pages with a strict cursor: -1 starts at the newest
-  (DESC), 0 at the oldest (ASC), and each page's syncTime is the next
+  (DESC) and, the spec's first value in either order, at the oldest (ASC);
+  each page's syncTime is the next
   startTime. No log is skipped or repeated, also when logs share a
   millisecond or calls end while paging. Deleting is for the deleter only.
 

@@ -162,6 +162,7 @@ impl QualityRecorder {
 
 impl ConnectionQualityHandler for QualityRecorder {
     fn on_send_quality_changed(&self, event: &SendQualityEvent) {
+        crate::engine_driver::note_exercised("onSendQualityChanged");
         if let Ok(mut s) = self.send.lock() {
             s.push(event.clone());
         }
@@ -169,6 +170,7 @@ impl ConnectionQualityHandler for QualityRecorder {
     }
 
     fn on_receive_quality_changed(&self, event: &ReceiveQualityEvent) {
+        crate::engine_driver::note_exercised("onReceiveQualityChanged");
         if let Ok(mut r) = self.receive.lock() {
             r.push(event.clone());
         }
@@ -176,6 +178,7 @@ impl ConnectionQualityHandler for QualityRecorder {
     }
 
     fn on_audio_volume_changed(&self, event: &AudioVolumeEvent) {
+        crate::engine_driver::note_exercised("onAudioVolumeChanged");
         if let Ok(mut v) = self.volumes.lock() {
             v.push(event.clone());
         }

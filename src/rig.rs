@@ -137,14 +137,16 @@ impl Rig {
 
     /// `getVersion` of the SDK under test.
     pub async fn sdk_version(&self) -> DriverResult<String> {
-        match &self.driver {
+        let version = match &self.driver {
             Some(driver) => {
                 let version = driver.command(None, "getVersion", Value::Null).await?;
                 serde_json::from_value(version)
-                    .map_err(|e| DriverError::Broken(format!("getVersion: {e}")))
+                    .map_err(|e| DriverError::Broken(format!("getVersion: {e}")))?
             }
-            None => Ok(CallEngine::get_version().to_string()),
-        }
+            None => CallEngine::get_version().to_string(),
+        };
+        crate::engine_driver::note_exercised("getVersion");
+        Ok(version)
     }
 
     /// The commands the driver answered `unimplemented` so far.

@@ -106,6 +106,21 @@ async fn introduce(command: &str) {
     }
 }
 
+/// The spec's methods and callbacks no successful call or delivered event
+/// of this run exercised.
+fn exercised_gaps() -> Vec<String> {
+    let seen = nccall_conformance::engine_driver::exercised_so_far();
+    match nccall_conformance::coverage::Surface::load() {
+        Ok(surface) => surface
+            .entries()
+            .into_iter()
+            .filter(|(_, name)| !seen.contains(*name))
+            .map(|(_, name)| name.to_string())
+            .collect(),
+        Err(e) => vec![e],
+    }
+}
+
 /// How many scenarios run at once unless `--concurrency` says otherwise:
 /// `NCCALL_CONCURRENCY`, or two per core. Each scenario runs real WebRTC
 /// and codecs, so cucumber's default of 64 overloads a small machine: on 2
@@ -232,6 +247,26 @@ async fn main() {
             "snapshots that no scenario compares (delete them, or give their scenario a timeline):\n  {}",
             stale.join("\n  ")
         );
+        std::process::exit(1);
+    }
+    // Coverage by calls, not tags: what of the spec the SDK was seen to do
+    // successfully in this run. The reference engine, in a whole run, must
+    // have done all of it; for another SDK it is a report.
+    let missing = exercised_gaps();
+    let total = nccall_conformance::coverage::Surface::load()
+        .map(|s| s.entries().len())
+        .unwrap_or(0);
+    println!(
+        "spec surface exercised by successful calls: {}/{total}{}",
+        total - missing.len().min(total),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" (not: {})", missing.join(", "))
+        }
+    );
+    if whole_run && world::DRIVER.get().is_none() && !missing.is_empty() {
+        println!("the reference engine's whole run left part of the spec unexercised");
         std::process::exit(1);
     }
     // The run's verdict is the expectations' one: a known failure does not

@@ -8,8 +8,9 @@
 //!   into the picture; a tone of the sender's own frequency, and its detector.
 //! - `h264.rs`    — the video codec and the reassembly of pictures from RTP.
 //! - `keyframe_requests.rs` — lets PLI/FIR from the SFU reach the encoder.
-//! - `session.rs` — one peer connection per call: publish, send, receive,
-//!   renegotiate for more receive slots.
+//! - `session.rs` — one peer connection per call: publish, send (the open
+//!   microphone, or the marker tone), receive (decoded audio to the open
+//!   speaker), renegotiate for more receive slots.
 //! - `slots.rs`   — which remote user each receive slot carries.
 //! - `quality.rs` — send/receive quality and audio volume from RTP statistics.
 

@@ -31,16 +31,22 @@ async fn calls(world: &mut CallWorld, caller: String, callee: String, kind: Stri
     .await;
 }
 
-#[when(regex = r#"^(\w+(?:@\w+)?) calls (\w+(?:@\w+)?) for (audio|video) with extra "([^"]*)"$"#)]
+#[when(
+    regex = r#"^(\w+(?:@\w+)?) calls (\w+(?:@\w+)?) for (audio|video) with (extra|target id) "([^"]*)"$"#
+)]
 async fn calls_with_extra(
     world: &mut CallWorld,
     caller: String,
     callee: String,
     kind: String,
-    extra: String,
+    field: String,
+    value: String,
 ) {
     let mut params = StartCallParams::single(callee, media(&kind));
-    params.extra = Some(extra);
+    match field.as_str() {
+        "extra" => params.extra = Some(value),
+        _ => params.target_id = Some(value),
+    }
     place(world, &caller, params).await;
 }
 

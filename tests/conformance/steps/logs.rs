@@ -130,7 +130,8 @@ async fn page(
 #[when(regex = r"^(\w+) pages (?:her|his|their) history (newest|oldest) first, (\d+) at a time$")]
 async fn pages_all(world: &mut CallWorld, who: String, first: String, count: i64) {
     let order = order(&first);
-    let mut start = if order == CallLogOrder::Asc { 0 } else { -1 };
+    // The spec's first startTime is -1, in either order.
+    let mut start = -1;
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
@@ -164,7 +165,8 @@ async fn pages_all(world: &mut CallWorld, who: String, first: String, count: i64
 #[when(regex = r"^(\w+) reads one page of (\d+), (newest|oldest) first$")]
 async fn reads_page(world: &mut CallWorld, who: String, count: i64, first: String) {
     let order = order(&first);
-    let start = if order == CallLogOrder::Asc { 0 } else { -1 };
+    // The spec's first startTime is -1, in either order.
+    let start = -1;
     let p = page(world, &who, start, count, order).await;
     world.cursor.insert(who.clone(), p.sync_time);
     world.walks.insert(
@@ -233,6 +235,18 @@ async fn newest_is(world: &mut CallWorld, who: String, owner: String) {
     assert_eq!(
         p.call_log_list.first().map(|l| l.call_id.clone()),
         Some(last)
+    );
+}
+
+/// `startCall`'s optional `targetId` is kept with the call: every log of
+/// it carries the value.
+#[then(regex = r#"^(\w+)'s newest log has target id "([^"]*)"$"#)]
+async fn newest_target(world: &mut CallWorld, who: String, target: String) {
+    let p = page(world, &who, -1, 1, CallLogOrder::Desc).await;
+    assert_eq!(
+        p.call_log_list.first().and_then(|l| l.target_id.clone()),
+        Some(target),
+        "{who}'s newest log"
     );
 }
 

@@ -198,6 +198,20 @@ async fn turns(world: &mut CallWorld, who: String, device: String, state: String
     }
 }
 
+/// The spec: in a call, `enableCamera`/`enableMicrophone` "can fail ... if
+/// resource propagation fails and the remote side does not receive the
+/// local state update".
+#[when(regex = r"^(\w+(?:@\w+)?) tries to turn (?:her|his|their) (camera|microphone) (on|off)$")]
+async fn tries_to_turn(world: &mut CallWorld, who: String, device: String, state: String) {
+    let engine = world.person(&who).engine.clone();
+    let on = state == "on";
+    let result = match device.as_str() {
+        "camera" => engine.enable_camera(on).await,
+        _ => engine.enable_microphone(on).await,
+    };
+    world.last_attempt = Some(outcome(result.map(|()| format!("{device} {state}"))));
+}
+
 #[then(regex = r"^(\w+(?:@\w+)?) sees (\w+(?:@\w+)?)'s (camera|microphone) (on|off)$")]
 async fn sees_switch(
     world: &mut CallWorld,
