@@ -20,9 +20,25 @@ pub const CONFORMANCE_FIXTURES: &str = include_str!("../fixtures/conformance.yam
 /// The app users log in to unless a step says otherwise.
 pub const DEFAULT_APP: &str = "conformance";
 
-/// How long a step waits for an event before it fails (real time; virtual
-/// time never needs waiting for).
+/// How long a step waits for an event before it fails unless
+/// `NCCALL_EVENT_WAIT_MS` says otherwise (real time; virtual time never
+/// needs waiting for). 5 s is far above what the suite needs on two busy
+/// cores (every wait is for a condition, not a duration: a longer bound
+/// only makes a real failure slower to report).
 pub const EVENT_WAIT: Duration = Duration::from_secs(5);
+
+/// [`EVENT_WAIT`], or `NCCALL_EVENT_WAIT_MS` for a machine slower than any
+/// the suite was measured on.
+pub fn event_wait() -> Duration {
+    static WAIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *WAIT.get_or_init(|| {
+        std::env::var("NCCALL_EVENT_WAIT_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&ms: &u64| ms > 0)
+            .map_or(EVENT_WAIT, Duration::from_millis)
+    })
+}
 
 /// How often [`Participant::wait_until`] looks again when no event came.
 pub const RECHECK: Duration = Duration::from_millis(50);
@@ -323,14 +339,15 @@ impl Participant {
     }
 
     /// Waits until an event after the last matched one satisfies `pred`, and
-    /// returns it; events it skips stay recorded. Fails after [`EVENT_WAIT`]
+    /// returns it; events it skips stay recorded. Fails after [`event_wait`]
     /// with what was seen instead.
     pub async fn expect(
         &mut self,
         what: &str,
         pred: impl Fn(&CallEvent) -> bool,
     ) -> Result<CallEvent, String> {
-        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        let wait = event_wait();
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             self.drain();
             if let Some(offset) = self.events[self.cursor..].iter().position(&pred) {
@@ -352,7 +369,7 @@ impl Participant {
                         .map(CallEvent::callback_name)
                         .collect();
                     return Err(format!(
-                        "{} did not get {what} within {EVENT_WAIT:?}; events since the last match: {seen:?}",
+                        "{} did not get {what} within {wait:?}; events since the last match: {seen:?}",
                         self.name
                     ));
                 }
@@ -368,7 +385,8 @@ impl Participant {
         what: &str,
         pred: impl Fn(&CallEvent) -> bool,
     ) -> Result<CallEvent, String> {
-        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        let wait = event_wait();
+        let deadline = tokio::time::Instant::now() + wait;
         loop {
             self.drain();
             if let Some(e) = self.events.iter().rev().find(|e| pred(e)) {
@@ -384,14 +402,15 @@ impl Participant {
     /// Waits (recording events meanwhile) until `cond` holds for the engine,
     /// looking again after each event and every [`RECHECK`] (what it reads
     /// may change without an event: a device in use, capture, the media
-    /// link); fails after [`EVENT_WAIT`], or at once if the engine cannot
+    /// link); fails after [`event_wait`], or at once if the engine cannot
     /// answer (`cond`'s error).
     pub async fn wait_until(
         &mut self,
         what: &str,
         cond: impl AsyncFn(&EngineDriver) -> DriverResult<bool>,
     ) -> Result<(), String> {
-        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        let wait = event_wait();
+        let deadline = tokio::time::Instant::now() + wait;
         let engine = self.engine.clone();
         loop {
             self.drain();
@@ -403,7 +422,7 @@ impl Participant {
             let now = tokio::time::Instant::now();
             if now >= deadline {
                 return Err(format!(
-                    "{}: {what} did not happen within {EVENT_WAIT:?}",
+                    "{}: {what} did not happen within {wait:?}",
                     self.name
                 ));
             }

@@ -21,8 +21,8 @@ use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, Vi
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
 use crate::media::{
-    ConnectionQualityHandler, DEFAULT_MEDIA_LOSS_TIMEOUT, LinkState, MediaSession, MediaShared,
-    RemoteVideoView, SlotControl, VideoView, assign_slots,
+    ConnectionQualityHandler, DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, LinkState,
+    MediaSession, MediaShared, RemoteVideoView, SlotControl, VideoView, assign_slots,
 };
 use crate::push::AndroidPushConfigBuilder;
 use crate::session::CallSession;
@@ -50,6 +50,11 @@ pub struct EngineConfig {
     /// generators and signaling benchmarks, where media would only add
     /// noise). Calls, events and logs behave the same.
     pub media_enabled: bool,
+    /// How often ICE connectivity checks are sent while a peer connection
+    /// connects ([`ICE_CHECK_INTERVAL`] unless set; the `webrtc` crate's own
+    /// default is 200 ms, which adds a whole interval to every connect).
+    /// The number of checks scales with it to keep a ~1.4 s budget.
+    pub ice_check_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -61,6 +66,7 @@ impl Default for EngineConfig {
             reconnect_max_backoff: Duration::from_secs(2),
             media_loss_timeout: DEFAULT_MEDIA_LOSS_TIMEOUT,
             media_enabled: true,
+            ice_check_interval: ICE_CHECK_INTERVAL,
         }
     }
 }
@@ -222,6 +228,10 @@ impl CallEngine {
         media
             .loss_timeout_ms
             .store(loss_ms.max(1), AtomicOrdering::SeqCst);
+        let ice_us = u64::try_from(config.ice_check_interval.as_micros()).unwrap_or(u64::MAX);
+        media
+            .ice_check_interval_us
+            .store(ice_us.max(1), AtomicOrdering::SeqCst);
         let engine = CallEngine {
             inner: Arc::new_cyclic(|me| Inner {
                 me: me.clone(),

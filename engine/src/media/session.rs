@@ -106,6 +106,8 @@ pub(crate) struct MediaShared {
     pub media_reconnections: AtomicU64,
     /// `EngineConfig::media_loss_timeout` in milliseconds (0: the default).
     pub loss_timeout_ms: AtomicU64,
+    /// `EngineConfig::ice_check_interval` in microseconds (0: the default).
+    pub ice_check_interval_us: AtomicU64,
     /// The open real microphone; none: the virtual one (the marker tone).
     pub microphone: Mutex<Option<Box<dyn AudioCapture>>>,
     /// The open real speaker; none: received audio is not played.
@@ -176,6 +178,20 @@ impl MediaShared {
             match all.get_mut(user) {
                 Some(r) => update(r),
                 None => update(all.entry(user.to_string()).or_default()),
+            }
+        }
+    }
+
+    /// The ICE check interval and how many checks fit the ~1.4 s budget
+    /// [`ICE_MAX_BINDING_REQUESTS`] gives at [`ICE_CHECK_INTERVAL`].
+    fn ice_checks(&self) -> (Duration, u16) {
+        match self.ice_check_interval_us.load(Ordering::SeqCst) {
+            0 => (ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS),
+            us => {
+                let interval = Duration::from_micros(us);
+                let budget = ICE_CHECK_INTERVAL * u32::from(ICE_MAX_BINDING_REQUESTS);
+                let fit = budget.as_micros() / u128::from(us);
+                (interval, u16::try_from(fit).unwrap_or(u16::MAX).max(7))
             }
         }
     }
@@ -664,8 +680,9 @@ impl MediaSession {
         // then builds a new connection); consent checks run four times
         // within it so one lost answer does not count.
         let loss = shared.loss_timeout();
+        let (interval, attempts) = shared.ice_checks();
         let settings = SettingEngineBuilder::new()
-            .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS))
+            .with_ice_connection_attempts(Some(interval), Some(attempts))
             .with_ice_timeouts(Some(loss), Some(loss * 2), Some(loss / 4))
             // No mDNS: the SFU's candidates are plain addresses. The
             // crate's default (query-only) opens a multicast socket for

@@ -265,7 +265,7 @@ async fn accept_without_view(world: &mut CallWorld, callee: String, caller: Stri
         connected,
         format!("{callee} cannot connect a second engine"),
     );
-    let rang = tokio::time::timeout(nccall_conformance::rig::EVENT_WAIT, async {
+    let rang = tokio::time::timeout(nccall_conformance::rig::event_wait(), async {
         while let Some(event) = events.recv().await {
             if let nccall::CallEvent::CallReceived(r) = event
                 && r.session.caller_user_id() == caller
