@@ -129,6 +129,9 @@ impl DriverError {
 }
 
 fn decode<T: DeserializeOwned>(command: &str, value: Value) -> DriverResult<T> {
+    if let Some(why) = crate::driver::enum_names::numbered_enum(&value) {
+        return Err(DriverError::Broken(format!("{command}'s result: {why}")));
+    }
     serde_json::from_value(value)
         .map_err(|e| DriverError::Broken(format!("{command}'s result does not read: {e}")))
 }

@@ -303,6 +303,10 @@ fn route_event(routes: &Routes, e: EventMessage) {
     let Some(route) = m.get(&e.engine) else {
         return;
     };
+    if let Some(why) = super::enum_names::numbered_enum(&e.event) {
+        eprintln!("driver: {} event not taken: {why}", e.callback);
+        return;
+    }
     let quality = route.quality.as_deref();
     let decoded = match (e.callback.as_str(), quality) {
         ("onSendQualityChanged", Some(q)) => serde_json::from_value::<SendQualityEvent>(e.event)

@@ -9,6 +9,7 @@
 //!   commands, receives results and each engine's events.
 
 pub mod client;
+pub mod enum_names;
 pub mod serve;
 pub mod websocket;
 pub mod wire;
