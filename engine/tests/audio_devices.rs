@@ -11,8 +11,7 @@ use std::time::Duration;
 use nccall::marker::{detect_tone, tag_of, tone_frequencies, tone_hz};
 use nccall::{
     AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE, AudioCapture, AudioPlayback, CallEngine, CallError,
-    CallMediaType, CallResult, DeviceInfo, DeviceKind, DeviceProvider, EngineConfig, ErrorCode,
-    StartCallParams, ToneSource,
+    CallResult, DeviceInfo, DeviceKind, DeviceProvider, EngineConfig, ErrorCode, ToneSource,
 };
 
 mod common;
@@ -127,13 +126,7 @@ async fn the_opened_devices_carry_the_call_audio_both_ways() {
         .select_audio_input_device("mic-a")
         .expect("mic-a before the call");
 
-    let mut bob_events = bob.events();
-    let call = alice
-        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
-        .await
-        .expect("call");
-    common::received(&mut bob_events, &call.call_id).await;
-    bob.accept_call(&call.call_id).await.expect("accept");
+    common::audio_call(&alice, &bob, "bob").await;
 
     // Bob hears what alice's opened microphone captured, not her marker.
     assert_eq!(bob_hears(&bob).await, Some(first));

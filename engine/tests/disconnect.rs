@@ -6,9 +6,7 @@
 
 use std::time::Duration;
 
-use nccall::{
-    CallDirection, CallEndReason, CallEvent, CallMediaType, EventStream, StartCallParams,
-};
+use nccall::{CallDirection, CallEndReason, CallEvent, EventStream};
 
 mod common;
 
@@ -35,13 +33,7 @@ async fn next<T>(events: &mut EventStream, mut pick: impl FnMut(CallEvent) -> Op
 async fn disconnecting_during_a_call_ends_it_here_with_the_callers_local_log() {
     let (_sim, alice, bob) = common::alice_and_bob(common::config()).await;
     let mut alice_events = alice.events();
-    let mut bob_events = bob.events();
-    let call = alice
-        .start_call(StartCallParams::single("bob", CallMediaType::Audio))
-        .await
-        .expect("start_call");
-    common::received(&mut bob_events, &call.call_id).await;
-    bob.accept_call(&call.call_id).await.expect("accept");
+    let call_id = common::audio_call(&alice, &bob, "bob").await;
     next(&mut alice_events, |e| {
         matches!(e, CallEvent::CallConnected(_)).then_some(())
     })
@@ -60,7 +52,7 @@ async fn disconnecting_during_a_call_ends_it_here_with_the_callers_local_log() {
         _ => None,
     })
     .await;
-    assert_eq!(log.call_id, call.call_id);
+    assert_eq!(log.call_id, call_id);
     assert_eq!(log.direction, CallDirection::Outgoing, "{log:?}");
     assert!(!log.missed, "{log:?}");
     let who: Vec<&str> = log

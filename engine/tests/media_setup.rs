@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use nccall::{CallEngine, CallEvent, CallMediaType, ConnectParams, EngineConfig, StartCallParams};
+use nccall::{CallEngine, CallMediaType, ConnectParams, EngineConfig, StartCallParams};
 use nccall_sim::{SimHandle, Simulator};
 
 mod common;
@@ -51,15 +51,8 @@ async fn best_setup(sim: &SimHandle, config: impl Fn() -> EngineConfig) -> Durat
             .await
             .expect("hang up");
         // Wait until the call is gone on both sides before the next round.
-        for events in [&mut alice_events, &mut bob_events] {
-            loop {
-                match events.recv().await {
-                    Some(CallEvent::CallEnded(_)) => break,
-                    Some(_) => continue,
-                    None => panic!("an engine stopped"),
-                }
-            }
-        }
+        common::ended(&mut alice_events).await;
+        common::ended(&mut bob_events).await;
     }
     alice.disconnect();
     bob.disconnect();

@@ -12,17 +12,14 @@
 #![cfg(feature = "cpal")]
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nccall::marker::{detect_tone, tag_of, tone_frequencies, tone_hz};
-use nccall::{
-    AUDIO_SAMPLE_RATE, CallMediaType, CpalDevices, DeviceKind, EngineConfig, StartCallParams,
-    ToneSource,
-};
+use nccall::{AUDIO_SAMPLE_RATE, CpalDevices, DeviceKind, EngineConfig, ToneSource};
 
 mod common;
 
@@ -122,7 +119,7 @@ fn start_pulse() -> Option<Pulse> {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        if answered && socket_exists(&socket) {
+        if answered && socket.exists() {
             break;
         }
         assert!(Instant::now() < deadline, "pulseaudio did not come up");
@@ -137,10 +134,6 @@ fn start_pulse() -> Option<Pulse> {
     }
     eprintln!("pulseaudio up at {}", pulse.server());
     Some(pulse)
-}
-
-fn socket_exists(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok()
 }
 
 const PCM_ARGS: [&str; 4] = ["--format=s16le", "--rate=48000", "--channels=1", "--raw"];
@@ -254,13 +247,7 @@ fn a_tone_into_the_microphone_is_heard_and_the_remote_tone_comes_out_of_the_spea
         let stop = Arc::new(AtomicBool::new(false));
         let mut player = play_into_microphone(&pulse, fed, stop.clone());
 
-        let mut bob_events = bob.events();
-        let call = alice
-            .start_call(StartCallParams::single("bob", CallMediaType::Audio))
-            .await
-            .expect("call");
-        common::received(&mut bob_events, &call.call_id).await;
-        bob.accept_call(&call.call_id).await.expect("accept");
+        common::audio_call(&alice, &bob, "bob").await;
 
         // Bob hears the tone played into alice's microphone: up to 10 s of
         // her audio, judged after each further half second.
@@ -303,13 +290,7 @@ fn a_tone_into_the_microphone_is_heard_and_the_remote_tone_comes_out_of_the_spea
             .end_call(nccall::EndCallParams::default())
             .await
             .expect("hang up");
-        loop {
-            match alice_events.recv().await {
-                Some(nccall::CallEvent::CallEnded(_)) => break,
-                Some(_) => continue,
-                None => panic!("alice's engine stopped"),
-            }
-        }
+        common::ended(&mut alice_events).await;
     });
     drop(runtime);
     drop(pulse);

@@ -4,7 +4,9 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
-use nccall::{CallEngine, CallEvent, ConnectParams, EngineConfig, EventStream};
+use nccall::{
+    CallEngine, CallEvent, CallMediaType, ConnectParams, EngineConfig, EventStream, StartCallParams,
+};
 use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
 
 const FIXTURES: &str = "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: ta }\n      - { user_id: bob, token: tb }\n";
@@ -36,6 +38,30 @@ pub async fn alice_and_bob_with(
     alice.connect(connect("ta")).await.expect("alice online");
     bob.connect(connect("tb")).await.expect("bob online");
     (sim, alice, bob)
+}
+
+/// `caller` calls `callee` for audio and `callee` accepts once it rang;
+/// returns the call's id.
+pub async fn audio_call(caller: &CallEngine, callee: &CallEngine, callee_id: &str) -> String {
+    let mut callee_events = callee.events();
+    let call = caller
+        .start_call(StartCallParams::single(callee_id, CallMediaType::Audio))
+        .await
+        .expect("start_call");
+    received(&mut callee_events, &call.call_id).await;
+    callee.accept_call(&call.call_id).await.expect("accept");
+    call.call_id
+}
+
+/// Waits for a `CallEnded` on `events`.
+pub async fn ended(events: &mut EventStream) {
+    loop {
+        match events.recv().await {
+            Some(CallEvent::CallEnded(_)) => return,
+            Some(_) => continue,
+            None => panic!("the engine stopped"),
+        }
+    }
 }
 
 /// Waits for the `CallReceived` of `call_id` on `events`.

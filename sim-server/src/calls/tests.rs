@@ -384,12 +384,9 @@ fn busy_policies() {
     }
 }
 
-/// An SDK that answers without hanging up its current call first (the
-/// spec has the SDK do it; the server does not rely on it): the first call
-/// ends as that hang-up would have, HANGUP for the user, REMOTE_HANGUP for
-/// the other party.
-#[test]
-fn accepting_a_second_call_on_the_same_device_hangs_up_the_first() {
+/// Bob is in alice's call and carol's call rings for him (notes drained):
+/// the table, the first call's id and the second's.
+fn bob_in_a_call_with_a_second_ringing() -> (CallTable, String, String) {
     let mut t = CallTable::new();
     let app = app_with("");
     let first = t
@@ -402,6 +399,16 @@ fn accepting_a_second_call_on_the_same_device_hangs_up_the_first() {
         .unwrap()
         .call_id;
     t.drain_notes();
+    (t, first, second)
+}
+
+/// An SDK that answers without hanging up its current call first (the
+/// spec has the SDK do it; the server does not rely on it): the first call
+/// ends as that hang-up would have, HANGUP for the user, REMOTE_HANGUP for
+/// the other party.
+#[test]
+fn accepting_a_second_call_on_the_same_device_hangs_up_the_first() {
+    let (mut t, first, second) = bob_in_a_call_with_a_second_ringing();
     t.accept(T0, &actor("bob"), &second, ON).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     assert_eq!(
@@ -414,18 +421,7 @@ fn accepting_a_second_call_on_the_same_device_hangs_up_the_first() {
 
 #[test]
 fn accepting_a_second_call_ends_the_first_and_stops_other_devices_ringing() {
-    let mut t = CallTable::new();
-    let app = app_with("");
-    let first = t
-        .start(T0, &app, &actor("alice"), params(&["bob"]), ON, &|_| true)
-        .unwrap()
-        .call_id;
-    t.accept(T0, &actor("bob"), &first, ON).unwrap();
-    let second = t
-        .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
-        .unwrap()
-        .call_id;
-    t.drain_notes();
+    let (mut t, first, second) = bob_in_a_call_with_a_second_ringing();
     let bob_tablet = Actor {
         user: key("bob"),
         device: 9,

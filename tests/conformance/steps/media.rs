@@ -185,15 +185,22 @@ async fn call_media(world: &mut CallWorld, who: String, kind: String) {
     assert_eq!(session.map(|s| s.media_type()), Some(media(&kind)));
 }
 
+/// `enableCamera` or `enableMicrophone`.
+async fn switch(
+    engine: &EngineDriver,
+    device: &str,
+    on: bool,
+) -> nccall_conformance::engine_driver::DriverResult<()> {
+    match device {
+        "camera" => engine.enable_camera(on).await,
+        _ => engine.enable_microphone(on).await,
+    }
+}
+
 #[when(regex = r"^(\w+(?:@\w+)?) turns (?:her|his|their) (camera|microphone) (on|off)$")]
 async fn turns(world: &mut CallWorld, who: String, device: String, state: String) {
     let engine = world.person(&who).engine.clone();
-    let on = state == "on";
-    let outcome = match device.as_str() {
-        "camera" => engine.enable_camera(on).await,
-        _ => engine.enable_microphone(on).await,
-    };
-    if let Err(e) = outcome {
+    if let Err(e) = switch(&engine, &device, state == "on").await {
         panic!("{who} could not turn the {device} {state}: {e}");
     }
 }
@@ -204,11 +211,7 @@ async fn turns(world: &mut CallWorld, who: String, device: String, state: String
 #[when(regex = r"^(\w+(?:@\w+)?) tries to turn (?:her|his|their) (camera|microphone) (on|off)$")]
 async fn tries_to_turn(world: &mut CallWorld, who: String, device: String, state: String) {
     let engine = world.person(&who).engine.clone();
-    let on = state == "on";
-    let result = match device.as_str() {
-        "camera" => engine.enable_camera(on).await,
-        _ => engine.enable_microphone(on).await,
-    };
+    let result = switch(&engine, &device, state == "on").await;
     world.last_attempt = Some(outcome(result.map(|()| format!("{device} {state}"))));
 }
 
