@@ -81,7 +81,7 @@ impl Setup {
             self.rig.sim.url(),
             token_of(user),
         );
-        Browser::open(&self.chromium, &url, &capture, &self.work).expect("chromium starts")
+        Browser::open(&self.chromium, &url, Some(&capture), &self.work).expect("chromium starts")
     }
 }
 

@@ -35,11 +35,12 @@ impl Drop for Browser {
 
 impl Browser {
     /// Starts `binary` headless on `url`, its camera and microphone playing
-    /// `capture`. `work` is a directory for its profile and log.
+    /// `capture` (or Chromium's own fake pattern and beep without).
+    /// `work` is a directory for its profile and log.
     pub fn open(
         binary: &Path,
         url: &str,
-        capture: &CaptureFiles,
+        capture: Option<&CaptureFiles>,
         work: &Path,
     ) -> std::io::Result<Browser> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -47,7 +48,8 @@ impl Browser {
         let profile = work.join(format!("chromium-profile-{n}"));
         let log = work.join(format!("chromium-{n}.log"));
         std::fs::create_dir_all(&profile)?;
-        let child = tokio::process::Command::new(binary)
+        let mut command = tokio::process::Command::new(binary);
+        command
             .args([
                 "--headless=new",
                 // Containers run as root, where the sandbox cannot start.
@@ -66,16 +68,22 @@ impl Browser {
                 // Without it a host whose only interface is loopback gathers
                 // no ICE candidates.
                 "--allow-loopback-in-peer-connection",
+                // The page's console in the log, for a failure's message.
+                "--enable-logging=stderr",
             ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg(format!(
-                "--use-file-for-fake-video-capture={}",
-                capture.video.display()
-            ))
-            .arg(format!(
-                "--use-file-for-fake-audio-capture={}",
-                capture.audio.display()
-            ))
+            .arg(format!("--user-data-dir={}", profile.display()));
+        if let Some(capture) = capture {
+            command
+                .arg(format!(
+                    "--use-file-for-fake-video-capture={}",
+                    capture.video.display()
+                ))
+                .arg(format!(
+                    "--use-file-for-fake-audio-capture={}",
+                    capture.audio.display()
+                ));
+        }
+        let child = command
             .arg(url)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -87,6 +95,11 @@ impl Browser {
             profile,
             log,
         })
+    }
+
+    /// Where the browser writes its stderr (and the page's console).
+    pub fn log_path(&self) -> &Path {
+        &self.log
     }
 
     /// What the browser wrote to stderr so far (for a failure's message).

@@ -77,16 +77,39 @@ pub struct RemoteDriver {
 
 impl RemoteDriver {
     /// Starts the driver and says `hello`. `target` is a command line (run
-    /// by `sh -c`, spoken to over stdin/stdout), or the `ws://` address of
-    /// a driver that is already running (one connection per scenario).
+    /// by `sh -c`, spoken to over stdin/stdout), the `ws://` address of a
+    /// driver that is already running (one connection per scenario), or
+    /// `listen:ADDR`: the next connection a driver opened to the suite at
+    /// that address (`listen.rs`).
     pub async fn start(target: &str) -> Result<(RemoteDriver, HelloResult), DriverError> {
-        let ((commands, incoming), child) =
-            if target.starts_with("ws://") || target.starts_with("wss://") {
-                (connect_websocket(target).await?, None)
-            } else {
-                let (lines, child) = spawn_process(target)?;
-                (lines, Some(child))
-            };
+        if let Some(address) = target.strip_prefix("listen:") {
+            let listener = super::listen::Listener::bind(address).await?;
+            // A connection queued a while ago may have closed since (a
+            // page reloaded): take the next until one says hello.
+            let mut last = None;
+            for _ in 0..4 {
+                let lines = listener.next(super::listen::CONNECT_WAIT).await?;
+                match RemoteDriver::over(lines, None).await {
+                    Ok(started) => return Ok(started),
+                    Err(e @ DriverError::Broken(_)) => last = Some(e),
+                    Err(e) => return Err(e),
+                }
+            }
+            return Err(last.unwrap_or(DriverError::Broken("no driver said hello".into())));
+        }
+        if target.starts_with("ws://") || target.starts_with("wss://") {
+            let lines = connect_websocket(target).await?;
+            return RemoteDriver::over(lines, None).await;
+        }
+        let (lines, child) = spawn_process(target)?;
+        RemoteDriver::over(lines, Some(child)).await
+    }
+
+    /// Says `hello` over a driver's two directions.
+    async fn over(
+        (commands, incoming): Lines,
+        child: Option<Child>,
+    ) -> Result<(RemoteDriver, HelloResult), DriverError> {
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
         let (p, r) = (pending.clone(), routes.clone());
@@ -212,7 +235,7 @@ impl RemoteDriver {
 }
 
 /// A driver's two directions: lines to send it, lines it sent.
-type Lines = (
+pub type Lines = (
     mpsc::UnboundedSender<String>,
     mpsc::UnboundedReceiver<String>,
 );

@@ -34,7 +34,11 @@ struct Reports {
     /// this command line (`docs/driver-protocol.md`), one per scenario, e.g.
     /// `--driver 'node my-sdk-driver.js'`; without it, the reference engine
     /// runs in this process. `nccall-driver` as the first word is the
-    /// reference driver built with the suite. `NCCALL_DRIVER` sets it too.
+    /// reference driver built with the suite; `ws://host:port` a driver
+    /// that listens; `listen:ADDR` waits for drivers to connect to ADDR
+    /// (a page, a test app); `chromium` runs the Web NCCallEngine
+    /// (`web/driver/driver.html`) in headless Chromium, `chromium:URL` a
+    /// page of yours. `NCCALL_DRIVER` sets it too.
     #[arg(long, value_name = "command", env = "NCCALL_DRIVER")]
     driver: Option<String>,
 }
@@ -78,6 +82,64 @@ fn resolve_driver(command: &str) -> String {
     }
 }
 
+/// The browser of `--driver chromium`, kept for the run and ended by [`exit`].
+static BROWSER: std::sync::Mutex<Option<nccall_conformance::browser::driver_page::BrowserDriver>> =
+    std::sync::Mutex::new(None);
+
+/// Ends the run with `code`, the browser (if any) first: a process exit
+/// runs no destructors, and a browser left behind keeps its cameras going.
+fn exit(code: i32) -> ! {
+    if let Ok(mut browser) = BROWSER.lock() {
+        browser.take();
+    }
+    std::process::exit(code)
+}
+
+/// A driver target the scenarios can use: `chromium[:URL]` starts the
+/// browser and becomes `listen:ADDR`; `listen:ADDR` is bound now, so that
+/// its address (port 0 picks one) can be printed for the driver to use.
+async fn prepare_driver(command: String, concurrency: usize) -> String {
+    use nccall_conformance::browser::driver_page::BrowserDriver;
+    use nccall_conformance::driver::listen::Listener;
+    if command == "chromium" || command.starts_with("chromium:") {
+        let work = std::env::temp_dir().join(format!("nccall-chromium-{}", std::process::id()));
+        return match BrowserDriver::start(&command, concurrency, &work).await {
+            Ok(browser) => {
+                println!(
+                    "driver page: {} in headless Chromium, {concurrency} connections (browser log: {})",
+                    browser.page,
+                    browser.log_path().display()
+                );
+                let target = browser.target.clone();
+                if let Ok(mut b) = BROWSER.lock() {
+                    *b = Some(browser);
+                }
+                target
+            }
+            Err(e) => {
+                eprintln!("--driver {command}: {e}");
+                exit(2)
+            }
+        };
+    }
+    if let Some(address) = command.strip_prefix("listen:") {
+        return match Listener::bind(address).await {
+            Ok(listener) => {
+                println!(
+                    "waiting for drivers to connect to ws://{} (one connection per scenario)",
+                    listener.address()
+                );
+                format!("listen:{}", listener.address())
+            }
+            Err(e) => {
+                eprintln!("--driver {command}: {e}");
+                exit(2)
+            }
+        };
+    }
+    command
+}
+
 /// Says hello to the driver once before the run: who it is, and which of
 /// the commands the scenarios use it lacks (their scenarios will be
 /// reported unimplemented). A driver that cannot say hello stops the run.
@@ -101,7 +163,7 @@ async fn introduce(command: &str) {
         }
         Err(e) => {
             eprintln!("the driver {command:?} did not say hello: {e}");
-            std::process::exit(2);
+            exit(2);
         }
     }
 }
@@ -137,14 +199,20 @@ fn default_concurrency() -> usize {
 #[tokio::main]
 async fn main() {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
-    let opts = cli::Opts::<_, _, _, Reports>::parsed();
+    let opts = cli::Opts::<
+        cucumber::parser::basic::Cli,
+        cucumber::runner::basic::Cli,
+        _,
+        Reports,
+    >::parsed();
     // Every scenario runs: a snapshot of no scenario is stale.
     let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
     let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
     let seed = opts.custom.seed;
     let _ = world::RUN_SEED.set(seed);
+    let concurrency = opts.runner.concurrency.unwrap_or_else(default_concurrency);
     if let Some(command) = &opts.custom.driver {
-        let command = resolve_driver(command);
+        let command = prepare_driver(resolve_driver(command), concurrency).await;
         introduce(&command).await;
         let _ = world::DRIVER.set(command);
     }
@@ -166,7 +234,7 @@ async fn main() {
     let junit = SharedBuffer::default();
     let (hook_expected, hook_outcomes) = (expected.clone(), outcomes.clone());
     let run = CallWorld::cucumber()
-        .max_concurrent_scenarios(default_concurrency())
+        .max_concurrent_scenarios(concurrency)
         .with_writer(
             writer::Basic::raw(io::stdout(), writer::Coloring::Auto, 0)
                 .summarized()
@@ -238,7 +306,7 @@ async fn main() {
         let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
         if let Err(e) = std::fs::write(&path, report) {
             eprintln!("cannot write the JUnit report to {}: {e}", path.display());
-            std::process::exit(1);
+            exit(1);
         }
     }
     let stale = snapshot::uncompared(whole_run);
@@ -247,7 +315,7 @@ async fn main() {
             "snapshots that no scenario compares (delete them, or give their scenario a timeline):\n  {}",
             stale.join("\n  ")
         );
-        std::process::exit(1);
+        exit(1);
     }
     // Coverage by calls, not tags: what of the spec the SDK was seen to do
     // successfully in this run. The reference engine, in a whole run, must
@@ -267,7 +335,7 @@ async fn main() {
     );
     if whole_run && world::DRIVER.get().is_none() && !missing.is_empty() {
         println!("the reference engine's whole run left part of the spec unexercised");
-        std::process::exit(1);
+        exit(1);
     }
     // The run's verdict is the expectations' one: a known failure does not
     // fail it, an unexpected pass does.
@@ -276,11 +344,12 @@ async fn main() {
         Ok(line) if parsing_errors == 0 => println!("{line}"),
         Ok(line) => {
             println!("{line}\n{parsing_errors} feature files could not be parsed");
-            std::process::exit(1);
+            exit(1);
         }
         Err(report) => {
             println!("{report}");
-            std::process::exit(1);
+            exit(1);
         }
     }
+    exit(0)
 }

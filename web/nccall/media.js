@@ -1,0 +1,404 @@
+// One call's media (docs/media.md, "Flow"): a peer connection to the
+// simulator's SFU with m-lines audio, video, low video, then a recvonly
+// audio+video pair per further receive slot; the offer gathered before it
+// is sent (`publishMedia`); slots re-assigned (`updateMedia`, with a new
+// offer when the call grew); what arrives on a slot shown in the view of
+// the member it carries, its audio played by an internal Audio element.
+
+import { assignSlots } from "./slots.js";
+import { dimensions } from "./builders.js";
+import { detectTone } from "../lib/markers.js";
+
+function gathered(pc) {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pc.iceGatheringState !== "complete") return;
+      pc.removeEventListener("icegatheringstatechange", check);
+      resolve();
+    };
+    pc.addEventListener("icegatheringstatechange", check);
+  });
+}
+
+/** What the engine tells a call's media: its settings, read when they apply. */
+export class CallMedia {
+  /**
+   * @param {object} o
+   * @param {string} o.callId
+   * @param {object} o.connection the signaling Connection
+   * @param {object} o.engine the engine's media state: devices, selection,
+   *   views, video config, local switches (read at each use)
+   * @param {string[]} o.members remote members not ENDED
+   * @param {boolean} o.video whether the call is AUDIO_VIDEO
+   */
+  constructor({ callId, connection, engine, members, video }) {
+    Object.assign(this, { callId, connection, engine, video });
+    this.members = members;
+    this.slots = [];
+    this.pc = null;
+    this.transceivers = [];
+    this.audioTrack = null;
+    this.videoTrack = null;
+    this.lowTrack = null;
+    this.capture = null; // {deviceId, config} of the running camera capture
+    this.players = new Map(); // slot -> Audio element
+    this.analysers = new Map(); // slot -> AnalyserNode
+    this.closed = false;
+    this.published = false;
+    this.connectedWaiters = new Set();
+    this.reconnections = 0;
+    this.queue = Promise.resolve();
+  }
+
+  /** Runs `job` after the previous media job: offers and answers never interleave. */
+  serial(job) {
+    const run = this.queue.then(() => (this.closed ? undefined : job()));
+    this.queue = run.catch((e) => console.warn(`media of ${this.callId}:`, e));
+    return run;
+  }
+
+  start() {
+    return this.serial(() => this.publish());
+  }
+
+  async openMicrophone() {
+    const deviceId = this.engine.selected.audioInput;
+    if (!this.engine.microphoneEnabled || !deviceId) return null;
+    const stream = await this.engine.devices.getUserMedia({
+      // The marker tone must arrive as it was played: no processing.
+      audio: { deviceId: { exact: deviceId }, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+    });
+    return stream.getAudioTracks()[0] ?? null;
+  }
+
+  async openCamera() {
+    const deviceId = this.engine.selected.videoInput;
+    if (!this.video || !this.engine.cameraEnabled || !deviceId) return null;
+    const config = this.engine.videoConfig;
+    const [width, height] = dimensions(config.resolution);
+    const stream = await this.engine.devices.getUserMedia({
+      video: { deviceId: { exact: deviceId }, width: { exact: width }, height: { exact: height }, frameRate: { exact: config.frameRate } },
+    });
+    const track = stream.getVideoTracks()[0] ?? null;
+    this.capture = track ? { deviceId, config } : null;
+    return track;
+  }
+
+  async publish() {
+    this.audioTrack = await this.openMicrophone();
+    this.videoTrack = await this.openCamera();
+    this.lowTrack = this.videoTrack ? this.videoTrack.clone() : null;
+    await this.connect();
+  }
+
+  /** A new peer connection, offered with the current slots; the SFU's answer applied. */
+  async connect() {
+    const pc = new RTCPeerConnection();
+    this.pc = pc;
+    this.slots = assignSlots([], this.members);
+    const audio = pc.addTransceiver(this.audioTrack ?? "audio", { direction: "sendrecv" });
+    const video = pc.addTransceiver(this.videoTrack ?? "video", { direction: "sendrecv" });
+    const low = pc.addTransceiver(this.lowTrack ?? "video", {
+      direction: "sendrecv",
+      sendEncodings: [{ scaleResolutionDownBy: 2 }],
+    });
+    this.transceivers = [[audio, video]];
+    this.lowTransceiver = low;
+    for (let k = 1; k < this.slots.length; k++) this.addSlot(pc);
+    pc.addEventListener("connectionstatechange", () => this.linkChanged(pc));
+    await this.applyBitrate();
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const { sdp } = await this.connection.request("publishMedia", {
+      callId: this.callId,
+      sdp: pc.localDescription.sdp,
+      lowResolutionUserIds: [...this.engine.lowResolution],
+      receiveUserIds: this.slots,
+    });
+    if (this.closed || this.pc !== pc) return;
+    await pc.setRemoteDescription({ type: "answer", sdp });
+    this.published = true;
+    this.bindAll();
+  }
+
+  addSlot(pc) {
+    const a = pc.addTransceiver("audio", { direction: "recvonly" });
+    const v = pc.addTransceiver("video", { direction: "recvonly" });
+    this.transceivers.push([a, v]);
+  }
+
+  /** The video config's maximum bit rate on the full layer, a quarter on the low one. */
+  async applyBitrate() {
+    const max = this.engine.videoConfig.maxBitrate;
+    if (!max) return;
+    for (const [sender, bps] of [
+      [this.transceivers[0][1].sender, max * 1000],
+      [this.lowTransceiver.sender, (max * 1000) / 4],
+    ]) {
+      const params = sender.getParameters();
+      if (!params.encodings?.length) continue;
+      params.encodings[0].maxBitrate = bps;
+      await sender.setParameters(params).catch(() => {});
+    }
+  }
+
+  linkChanged(pc) {
+    if (pc !== this.pc) return;
+    for (const waiter of [...this.connectedWaiters]) waiter();
+    const state = pc.connectionState;
+    if (state === "failed" || state === "disconnected") this.watchLoss(pc);
+  }
+
+  /** A link down for longer than the engine's media loss timeout is rebuilt and re-published. */
+  watchLoss(pc) {
+    clearTimeout(this.lossTimer);
+    this.lossTimer = setTimeout(() => {
+      if (this.closed || pc !== this.pc || pc.connectionState === "connected") return;
+      this.serial(async () => {
+        pc.close();
+        this.reconnections += 1;
+        await this.connect();
+      });
+    }, this.engine.mediaLossTimeoutMs);
+  }
+
+  isConnected() {
+    return this.pc?.connectionState === "connected";
+  }
+
+  waitConnected(want, timeoutMs) {
+    if (this.isConnected() === want) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        if (this.isConnected() !== want) return;
+        this.connectedWaiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.connectedWaiters.delete(waiter);
+        resolve(this.isConnected() === want);
+      }, timeoutMs);
+      this.connectedWaiters.add(waiter);
+    });
+  }
+
+  /** The members changed: new slots, sent to the SFU; a re-offer if the call grew. */
+  setMembers(members) {
+    this.members = members;
+    return this.serial(async () => {
+      if (!this.published) return;
+      const next = assignSlots(this.slots, members);
+      if (next.length === this.slots.length && next.every((u, k) => u === this.slots[k])) return;
+      const grew = next.length > this.transceivers.length;
+      this.slots = next;
+      const params = { callId: this.callId, receiveUserIds: next };
+      if (grew) {
+        while (this.transceivers.length < next.length) this.addSlot(this.pc);
+        await this.pc.setLocalDescription(await this.pc.createOffer());
+        await gathered(this.pc);
+        params.sdp = this.pc.localDescription.sdp;
+      }
+      const answer = await this.connection.request("updateMedia", params);
+      if (grew && answer.sdp) await this.pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+      this.bindAll();
+    });
+  }
+
+  slotOf(userId) {
+    const k = this.slots.indexOf(userId);
+    return k === -1 ? null : k;
+  }
+
+  /** Each slot's video to its member's view, each slot's audio to a player. */
+  bindAll() {
+    if (!this.published) return;
+    for (let k = 0; k < this.slots.length; k++) {
+      const userId = this.slots[k];
+      const [audio, video] = this.transceivers[k];
+      const view = userId ? this.engine.remoteViews.get(userId) : undefined;
+      if (view) {
+        const track = video.receiver.track;
+        if (view.videoElement.srcObject?.getVideoTracks()[0] !== track) {
+          view.videoElement.srcObject = new MediaStream([track]);
+          view.videoElement.play?.().catch(() => {});
+        }
+      }
+      if (!this.players.has(k)) {
+        const player = new Audio();
+        player.srcObject = new MediaStream([audio.receiver.track]);
+        player.play().catch(() => {});
+        this.players.set(k, player);
+        this.listen(k);
+      }
+    }
+    this.routeSpeaker();
+    this.bindLocal();
+  }
+
+  bindLocal() {
+    const view = this.engine.localView;
+    if (!view) return;
+    const track = this.videoTrack;
+    const shown = view.videoElement.srcObject?.getVideoTracks()[0] ?? null;
+    if (shown === track) return;
+    view.videoElement.srcObject = track ? new MediaStream([track]) : null;
+    view.videoElement.play?.().catch(() => {});
+  }
+
+  /** Received audio on the selected speaker, where the browser lets a page choose. */
+  routeSpeaker() {
+    const sink = this.engine.selected.audioOutput;
+    for (const player of this.players.values()) {
+      if (sink && player.setSinkId && player.sinkId !== sink) player.setSinkId(sink).catch(() => {});
+    }
+  }
+
+  /** The camera on or off: a camera that is off sends nothing and is not capturing. */
+  setCamera(on) {
+    return this.serial(async () => {
+      if (!this.published) return;
+      if (!on) {
+        await this.stopCamera();
+      } else if (!this.videoTrack) {
+        await this.startCamera();
+      }
+    });
+  }
+
+  async stopCamera() {
+    await this.transceivers[0][1].sender.replaceTrack(null);
+    await this.lowTransceiver.sender.replaceTrack(null);
+    this.videoTrack?.stop();
+    this.lowTrack?.stop();
+    this.videoTrack = this.lowTrack = null;
+    this.capture = null;
+    this.bindLocal();
+  }
+
+  async startCamera() {
+    this.videoTrack = await this.openCamera();
+    this.lowTrack = this.videoTrack ? this.videoTrack.clone() : null;
+    await this.transceivers[0][1].sender.replaceTrack(this.videoTrack);
+    await this.lowTransceiver.sender.replaceTrack(this.lowTrack);
+    await this.applyBitrate();
+    this.bindLocal();
+  }
+
+  /** A camera switch (or the camera going away): capture starts again, with the config now. */
+  restartCamera() {
+    return this.serial(async () => {
+      if (!this.published || !this.videoTrack) return;
+      await this.stopCamera();
+      await this.startCamera();
+    });
+  }
+
+  setMicrophone(on) {
+    return this.serial(async () => {
+      if (!this.published) return;
+      if (!on) {
+        await this.transceivers[0][0].sender.replaceTrack(null);
+        this.audioTrack?.stop();
+        this.audioTrack = null;
+      } else if (!this.audioTrack) {
+        this.audioTrack = await this.openMicrophone();
+        await this.transceivers[0][0].sender.replaceTrack(this.audioTrack);
+      }
+    });
+  }
+
+  restartMicrophone() {
+    return this.serial(async () => {
+      if (!this.published || !this.audioTrack) return;
+      this.audioTrack.stop();
+      this.audioTrack = await this.openMicrophone();
+      await this.transceivers[0][0].sender.replaceTrack(this.audioTrack);
+    });
+  }
+
+  /** The media type changed: video starts or stops. */
+  setVideo(video) {
+    this.video = video;
+    return this.serial(async () => {
+      if (!this.published) return;
+      if (video && !this.videoTrack) await this.startCamera();
+      if (!video && this.videoTrack) await this.stopCamera();
+    });
+  }
+
+  /** Subscribes the full or low layer of `userId` (a view bound during the call). */
+  subscribe(userId, lowResolution) {
+    if (!this.published) return;
+    this.connection.request("subscribeVideo", { callId: this.callId, userId, lowResolution }).catch(() => {});
+  }
+
+  // ---- what a test app reads (the driver protocol's instrumentation) ----
+
+  async inbound(kind, k) {
+    const pair = k === undefined ? null : this.transceivers[k];
+    const stats = pair ? await pair[kind === "audio" ? 0 : 1].receiver.getStats() : await this.pc?.getStats();
+    const out = [];
+    stats?.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === kind) out.push(s);
+    });
+    return out;
+  }
+
+  async stats() {
+    const audio = await this.inbound("audio");
+    const video = await this.inbound("video");
+    let rtt = null;
+    (await this.pc?.getStats())?.forEach((s) => {
+      if (s.type === "candidate-pair" && s.nominated && s.currentRoundTripTime !== undefined) {
+        rtt = Math.round(s.currentRoundTripTime * 1000);
+      }
+    });
+    return {
+      connected: this.isConnected(),
+      audioPacketsReceived: audio.reduce((n, s) => n + (s.packetsReceived ?? 0), 0),
+      videoFramesReceived: video.reduce((n, s) => n + (s.framesDecoded ?? 0), 0),
+      roundTripTimeMs: rtt,
+      mediaReconnections: this.reconnections,
+    };
+  }
+
+  async audioPacketsFrom(userId) {
+    const k = this.slotOf(userId);
+    if (k === null || !this.published) return 0;
+    return (await this.inbound("audio", k)).reduce((n, s) => n + (s.packetsReceived ?? 0), 0);
+  }
+
+  /** The marker tone in the last 2,048 samples from `userId`, or null. */
+  heardToneFrom(userId) {
+    const k = this.slotOf(userId);
+    const analyser = k === null ? undefined : this.analysers.get(k);
+    if (!analyser) return null;
+    const samples = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(samples);
+    return detectTone(samples, analyser.context.sampleRate);
+  }
+
+  /** Slot `k`'s audio into an analyser, for the tone a test asks about. */
+  listen(k) {
+    const context = this.engine.audioContext();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    context.createMediaStreamSource(new MediaStream([this.transceivers[k][0].receiver.track])).connect(analyser);
+    this.analysers.set(k, analyser);
+  }
+
+  close() {
+    this.closed = true;
+    clearTimeout(this.lossTimer);
+    this.pc?.close();
+    for (const t of [this.audioTrack, this.videoTrack, this.lowTrack]) t?.stop();
+    for (const player of this.players.values()) player.srcObject = null;
+    for (const analyser of this.analysers.values()) analyser.disconnect();
+    this.capture = null;
+    const local = this.engine.localView?.videoElement;
+    if (local) local.srcObject = null;
+    for (const waiter of [...this.connectedWaiters]) waiter();
+  }
+}
