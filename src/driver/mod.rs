@@ -5,6 +5,7 @@
 //! - `wire.rs`   — the messages.
 //! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
 //! - `websocket.rs` — the WebSocket transport (stdio is the other).
+//! - `schema.rs` — the messages as JSON Schema and TypeScript types.
 //! - `listen.rs` — the suite listening, for drivers that connect out (a page).
 //! - `client.rs` — the suite's side: starts a driver command, sends
 //!   commands, receives results and each engine's events.
@@ -12,6 +13,7 @@
 pub mod client;
 pub mod enum_names;
 pub mod listen;
+pub mod schema;
 pub mod serve;
 pub mod websocket;
 pub mod wire;

@@ -1,6 +1,7 @@
 //! The driver protocol's messages. Commands carry the spec's method names
 //! and parameter names; events carry the spec's callback names and fields.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -9,7 +10,7 @@ pub const DRIVER_PROTOCOL_VERSION: u32 = 1;
 
 /// Suite → driver: one command for one engine (one participant), or for
 /// the driver itself (`hello`, `reset`) when `engine` is absent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Command {
     pub id: u64,
     pub command: String,
@@ -20,7 +21,7 @@ pub struct Command {
 }
 
 /// Driver → suite: the answer to a command, or an event of an engine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Message {
     Reply(Reply),
@@ -31,7 +32,7 @@ pub enum Message {
 /// The answer to command `id`: `code` 0 with `result`, a spec error code
 /// with `message`, or `unimplemented` (the SDK does not have the command:
 /// reported as such, neither a pass nor a failure of the behaviour).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Reply {
     pub id: u64,
     #[serde(default)]
@@ -46,7 +47,7 @@ pub struct Reply {
 
 /// One callback of one engine: `callback` is the spec's name
 /// (`onCallReceived`), `event` its fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EventMessage {
     pub engine: String,
     pub callback: String,
@@ -54,7 +55,7 @@ pub struct EventMessage {
 }
 
 /// `hello`'s result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HelloResult {
     pub implementation: String,
@@ -67,9 +68,27 @@ pub struct HelloResult {
 /// A frame shown in a view the suite bound (`setLocalVideoView`,
 /// `setRemoteVideoView`): which engine, which view (the suite's `viewId`),
 /// and the frame (`{number, width, height, delayMs}`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FrameMessage {
     pub engine: String,
     pub view: String,
+    #[schemars(with = "FrameSchema")]
     pub frame: nccall::RenderedFrame,
+}
+
+/// The shape of `nccall::RenderedFrame` on the wire, for the schema.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct FrameSchema {
+    /// The marker's frame number; 0 when no marker could be read.
+    number: u64,
+    width: u32,
+    height: u32,
+    /// Camera to view: the receiver's clock minus the marker's capture
+    /// time, in milliseconds modulo 2^20.
+    delay_ms: u64,
+    /// The sender's marker tag; absent when no marker could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sender_tag: Option<u16>,
 }

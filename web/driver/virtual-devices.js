@@ -31,6 +31,27 @@ function markerBits(tag, number, captureMs) {
   return bytes.flatMap((b) => Array.from({ length: 8 }, (_, i) => (b >> (7 - i)) & 1));
 }
 
+/** Grain: ±8 luma (docs/media.md), drawn additively as 0..16 over cells 8 darker. */
+const GRAIN = 8;
+/** How far the grain pattern moves between frames, at most, in pixels. */
+const GRAIN_SHIFT = 64;
+
+/** A canvas of uniform noise, 0..2·GRAIN on every channel. */
+function grain(width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext("2d");
+  const image = g.createImageData(width, height);
+  for (let i = 0; i < image.data.length; i += 4) {
+    const v = Math.floor(Math.random() * (2 * GRAIN + 1));
+    image.data[i] = image.data[i + 1] = image.data[i + 2] = v;
+    image.data[i + 3] = 255;
+  }
+  g.putImageData(image, 0, 0);
+  return canvas;
+}
+
 /** A camera: a canvas of `width`x`height` redrawn `fps` times a second with the marker. */
 function markerCamera(tag, width, height, fps) {
   const canvas = document.createElement("canvas");
@@ -39,17 +60,25 @@ function markerCamera(tag, width, height, fps) {
   const g = canvas.getContext("2d");
   const cw = Math.floor(width / 8);
   const ch = Math.floor(height / 8);
+  const noise = grain(width + GRAIN_SHIFT, height + GRAIN_SHIFT);
   let number = 0;
   const draw = () => {
     number += 1;
     const bits = markerBits(tag, number, Date.now());
-    g.fillStyle = "rgb(128,128,128)";
+    // Cells 8 below their luma; the grain adds 0..16 back, so each pixel
+    // is within ±8 of it and the cell's mean is the marker's.
+    g.globalCompositeOperation = "source-over";
+    g.fillStyle = "rgb(120,120,120)";
     g.fillRect(0, 0, width, height);
     for (let i = 0; i < 64; i++) {
-      const v = bits[i] ? 235 : 16;
+      const v = (bits[i] ? 235 : 16) - GRAIN;
       g.fillStyle = `rgb(${v},${v},${v})`;
       g.fillRect((i % 8) * cw, Math.floor(i / 8) * ch, cw, ch);
     }
+    // New grain every frame (the same noise, shifted at random), so the
+    // encoder spends a camera's bit rate, as the reference engine's does.
+    g.globalCompositeOperation = "lighter";
+    g.drawImage(noise, -Math.floor(Math.random() * GRAIN_SHIFT), -Math.floor(Math.random() * GRAIN_SHIFT));
   };
   draw();
   const timer = setInterval(draw, 1000 / fps);
@@ -80,6 +109,11 @@ export class VirtualDevices extends EventTarget {
     return this.devices
       .filter((d) => d.plugged)
       .map(({ deviceId, label, kind }) => ({ deviceId, label, kind, groupId: "" }));
+  }
+
+  /** The browser's audio sink for a speaker: the default one, for every virtual speaker. */
+  sinkIdOf() {
+    return "";
   }
 
   /** Plugs a device in or out; false if there is no such device. */

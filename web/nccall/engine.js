@@ -20,7 +20,7 @@ import { NCCallCode, NCCallLogOrder, NCCallMediaType, NCCallState, NCCallType, N
 import { logFromWire } from "./call-log.js";
 import { QualityMonitor } from "./quality.js";
 
-const VERSION = "0.1.0-web";
+const VERSION = "0.1.0";
 const MAX_HISTORY_PAGE = 100;
 const MAX_DELETE_BATCH = 100;
 

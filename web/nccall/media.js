@@ -119,7 +119,14 @@ export class CallMedia {
     if (this.closed || this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp });
     this.published = true;
+    this.lost = false;
+    // A rebuilt connection has new receivers: new players and analysers.
+    for (const player of this.players.values()) player.srcObject = null;
+    for (const analyser of this.analysers.values()) analyser.disconnect();
+    this.players.clear();
+    this.analysers.clear();
     this.bindAll();
+    if (!this.watchdog) this.watch();
   }
 
   addSlot(pc) {
@@ -146,25 +153,60 @@ export class CallMedia {
   linkChanged(pc) {
     if (pc !== this.pc) return;
     for (const waiter of [...this.connectedWaiters]) waiter();
-    const state = pc.connectionState;
-    if (state === "failed" || state === "disconnected") this.watchLoss(pc);
   }
 
-  /** A link down for longer than the engine's media loss timeout is rebuilt and re-published. */
-  watchLoss(pc) {
-    clearTimeout(this.lossTimer);
-    this.lossTimer = setTimeout(() => {
-      if (this.closed || pc !== this.pc || pc.connectionState === "connected") return;
-      this.serial(async () => {
-        pc.close();
-        this.reconnections += 1;
-        await this.connect();
+  /**
+   * A media path silent for the engine's loss timeout is lost
+   * (docs/reliability.md, "Media reconnect"): the peer connection is
+   * closed and a new one built and published, again with backoff
+   * (100 ms doubling to 2 s) while that fails, for as long as the call lasts.
+   */
+  watch() {
+    let heard = -1;
+    let lastHeardAt = Date.now();
+    this.watchdog = setInterval(async () => {
+      if (this.closed || !this.published || this.rebuilding) return;
+      let bytes = 0;
+      (await this.pc.getStats()).forEach((s) => {
+        if (s.type === "transport") bytes += s.bytesReceived ?? 0;
       });
-    }, this.engine.mediaLossTimeoutMs);
+      if (bytes !== heard) {
+        heard = bytes;
+        lastHeardAt = Date.now();
+      } else if (Date.now() - lastHeardAt > this.engine.mediaLossTimeoutMs) {
+        heard = -1;
+        lastHeardAt = Date.now();
+        this.rebuild();
+      }
+    }, 100);
+  }
+
+  rebuild() {
+    this.rebuilding = true;
+    this.lost = true;
+    for (const waiter of [...this.connectedWaiters]) waiter();
+    this.serial(async () => {
+      let backoff = 100;
+      while (!this.closed) {
+        this.pc?.close();
+        this.published = false;
+        try {
+          this.reconnections += 1;
+          await this.connect();
+          if (await this.waitConnected(true, this.engine.mediaLossTimeoutMs)) break;
+        } catch (e) {
+          console.warn(`media of ${this.callId}: rebuild failed`, e);
+        }
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 2000);
+      }
+      this.lost = false;
+      this.rebuilding = false;
+    });
   }
 
   isConnected() {
-    return this.pc?.connectionState === "connected";
+    return !this.lost && this.pc?.connectionState === "connected";
   }
 
   waitConnected(want, timeoutMs) {
@@ -249,14 +291,23 @@ export class CallMedia {
 
   /** Received audio on the selected speaker, where the browser lets a page choose. */
   routeSpeaker() {
-    const sink = this.engine.selected.audioOutput;
+    const selected = this.engine.selected.audioOutput;
+    // A device source may name its own sinks (virtual speakers have none of the browser's).
+    const sink = this.engine.devices.sinkIdOf ? this.engine.devices.sinkIdOf(selected) : selected;
     for (const player of this.players.values()) {
-      if (sink && player.setSinkId && player.sinkId !== sink) player.setSinkId(sink).catch(() => {});
+      if (sink !== null && sink !== undefined && player.setSinkId && player.sinkId !== sink) {
+        player.setSinkId(sink).catch(() => {});
+      }
     }
   }
 
   /** The camera on or off: a camera that is off sends nothing and is not capturing. */
   setCamera(on) {
+    if (!on) {
+      // Off at once: the capture stops now, the senders follow in order.
+      for (const t of [this.videoTrack, this.lowTrack]) t?.stop();
+      this.capture = null;
+    }
     return this.serial(async () => {
       if (!this.published) return;
       if (!on) {
@@ -391,7 +442,7 @@ export class CallMedia {
 
   close() {
     this.closed = true;
-    clearTimeout(this.lossTimer);
+    clearInterval(this.watchdog);
     this.pc?.close();
     for (const t of [this.audioTrack, this.videoTrack, this.lowTrack]) t?.stop();
     for (const player of this.players.values()) player.srcObject = null;

@@ -87,10 +87,12 @@ export class QualityMonitor {
     // Receive: each remote member's slot.
     for (const [k, userId] of media.slots.entries()) {
       if (!userId) continue;
+      // Loss over every stream of the slot; jitter and level from its audio.
       const [inbound] = await media.inbound("audio", k);
+      const [video] = await media.inbound("video", k);
       const before = this.counters.get(userId) ?? { received: 0, lost: 0 };
-      const received = inbound?.packetsReceived ?? 0;
-      const lost = inbound?.packetsLost ?? 0;
+      const received = (inbound?.packetsReceived ?? 0) + (video?.packetsReceived ?? 0);
+      const lost = (inbound?.packetsLost ?? 0) + (video?.packetsLost ?? 0);
       this.counters.set(userId, { received, lost });
       const dReceived = Math.max(0, received - before.received);
       const dLost = Math.max(0, lost - before.lost);
