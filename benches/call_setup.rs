@@ -18,11 +18,14 @@
 //!
 //! All run on the same two-worker tokio runtime. `cargo bench --bench call_setup`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
 use nccall::{CallEvent, CallMediaType, EndCallParams, StartCallParams};
+use common::{ended, one_media_call};
 use nccall_conformance::rig::{DEFAULT_APP, Participant, Rig};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
@@ -66,12 +69,6 @@ async fn connected(p: &mut Participant) {
     })
     .await
     .expect("connected");
-}
-
-async fn ended(p: &mut Participant) {
-    p.expect("onCallEnded", |e| matches!(e, CallEvent::CallEnded(_)))
-        .await
-        .expect("ended");
 }
 
 /// One measured setup; the hang-up afterwards is not measured.
@@ -166,58 +163,6 @@ fn signaling(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// One measured media setup; the hang-up is not measured.
-async fn one_media_call(alice: &mut Participant, bob: &mut Participant) -> Duration {
-    let alice_view = alice
-        .remote_views
-        .get("bob")
-        .cloned()
-        .expect("alice watches bob");
-    let bob_view = bob
-        .remote_views
-        .get("alice")
-        .cloned()
-        .expect("bob watches alice");
-    let (a0, b0) = (alice_view.frames(), bob_view.frames());
-    let start = Instant::now();
-    alice
-        .engine
-        .start_call(StartCallParams::single("bob", CallMediaType::AudioVideo))
-        .await
-        .expect("start_call");
-    let received = bob
-        .expect("onCallReceived", |e| {
-            matches!(e, CallEvent::CallReceived(_))
-        })
-        .await
-        .expect("ring");
-    let CallEvent::CallReceived(r) = received else {
-        unreachable!()
-    };
-    bob.engine
-        .accept_call(r.session.call_id())
-        .await
-        .expect("accept");
-    let wait = Duration::from_secs(5);
-    assert!(
-        alice_view.wait_for_frames(a0 + 1, wait).await > a0,
-        "alice saw no frame"
-    );
-    assert!(
-        bob_view.wait_for_frames(b0 + 1, wait).await > b0,
-        "bob saw no frame"
-    );
-    let took = start.elapsed();
-    alice
-        .engine
-        .end_call(EndCallParams::default())
-        .await
-        .expect("hang up");
-    ended(alice).await;
-    ended(bob).await;
-    took
 }
 
 fn media(c: &mut Criterion) {

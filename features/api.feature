@@ -16,7 +16,7 @@ Feature: The event handler, the version, and removing a view
     And alice's event handler heard what her event stream did
 
   Scenario: The version
-    Then the engine reports a version of the form major.minor.patch
+    Then the engine reports a semantic version
 
   @media @serial
   Scenario: A removed view shows nothing more

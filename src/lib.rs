@@ -10,6 +10,7 @@
 //! - [`recorders`] — event and quality handlers that keep what they hear.
 //! - [`rig`] — a simulator plus named participants, each an engine whose
 //!   events are recorded in order.
+//! - [`semver`] — what the suite takes for an SDK version.
 //! - [`timeline`] — turns recorded events into normalised, readable YAML
 //!   values (call ids → `call#1`, times → offsets from the scenario start).
 
@@ -21,4 +22,5 @@ pub mod fake_capture;
 pub mod junit;
 pub mod recorders;
 pub mod rig;
+pub mod semver;
 pub mod timeline;

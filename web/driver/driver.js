@@ -26,6 +26,12 @@ import {
 import { logToWire } from "../nccall/call-log.js";
 import { VirtualDevices } from "./virtual-devices.js";
 import { watchFrames } from "./frames.js";
+import { loopbackPair } from "./loopback.js";
+
+// The messages' types (protocol.d.ts, generated from the suite's schema).
+/** @typedef {import("./protocol").Command} Command */
+/** @typedef {import("./protocol").Message} Message */
+/** @typedef {import("./protocol").HelloResult} HelloResult */
 
 const params = new URLSearchParams(location.search);
 const SUITE = params.get("driver");
@@ -126,6 +132,8 @@ class Hosted {
       reconnectMaxBackoffMs: args.reconnectMaxBackoffMs,
       mediaLossTimeoutMs: args.mediaLossTimeoutMs,
       mediaEnabled: args.mediaEnabled,
+      // One AudioContext for the page: each one runs an audio thread of its own.
+      audioContext,
     });
     this.handled = [];
     this.views = new Map(); // viewId -> {element, stop}
@@ -343,6 +351,7 @@ class Session {
     this.queue = Promise.resolve();
   }
 
+  /** @param {Message} message */
   send(message) {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
@@ -353,6 +362,7 @@ class Session {
   }
 
   async handle(text) {
+    /** @type {Command} */
     let command;
     try {
       command = JSON.parse(text);
@@ -365,17 +375,21 @@ class Session {
     try {
       let result;
       if (what === "hello") {
+        /** @type {HelloResult} */
         result = {
           implementation: "nccall-web (Web NCCallEngine in the browser)",
           version: NCCallEngine.getVersion(),
           protocolVersion: PROTOCOL_VERSION,
-          capabilities: ["hello", "reset", "createEngine", ...Object.keys(COMMANDS)],
+          capabilities: ["hello", "reset", "createEngine", "benchLoopbackPair", ...Object.keys(COMMANDS)],
         };
       } else if (what === "reset") {
         this.dropAll();
         result = null;
       } else if (what === "getVersion") {
         result = NCCallEngine.getVersion();
+      } else if (what === "benchLoopbackPair") {
+        // Not an SDK command: the benchmark's floor, measured in this browser.
+        result = { ms: await loopbackPair(DEVICES, audioContext) };
       } else if (what === "createEngine") {
         if (!name) throw new Refused(80001, "bad params: this command needs an engine");
         this.engines.get(name)?.drop();

@@ -20,7 +20,7 @@ import { NCCallCode, NCCallLogOrder, NCCallMediaType, NCCallState, NCCallType, N
 import { logFromWire } from "./call-log.js";
 import { QualityMonitor } from "./quality.js";
 
-const VERSION = "0.1.0";
+const VERSION = "0.1.0-web";
 const MAX_HISTORY_PAGE = 100;
 const MAX_DELETE_BATCH = 100;
 
@@ -45,6 +45,7 @@ export class NCCallEngine {
    * @param {number} [options.reconnectMaxBackoffMs] the longest wait between reconnect attempts
    * @param {number} [options.mediaLossTimeoutMs] how long a media link may be down before it is rebuilt
    * @param {boolean} [options.mediaEnabled] false: signaling only, no peer connections
+   * @param {AudioContext} [options.audioContext] where received audio is analysed (default: one of its own)
    */
   constructor(options = {}) {
     this.devices = options.mediaDevices ?? navigator.mediaDevices;
@@ -66,7 +67,7 @@ export class NCCallEngine {
     this.deviceList = [];
     this.media = null; // the current call's CallMedia
     this.serverOffsetMs = 0;
-    this.context = null;
+    this.context = options.audioContext ?? null;
     this.devices?.addEventListener?.("devicechange", () => this.devicesChanged());
   }
 

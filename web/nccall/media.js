@@ -9,6 +9,9 @@ import { assignSlots } from "./slots.js";
 import { dimensions } from "./builders.js";
 import { detectTone } from "../lib/markers.js";
 
+/** How long a tone heard counts as "heard in the last decoded audio". */
+const TONE_HOLD_MS = 250;
+
 function gathered(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
@@ -44,6 +47,7 @@ export class CallMedia {
     this.capture = null; // {deviceId, config} of the running camera capture
     this.players = new Map(); // slot -> Audio element
     this.analysers = new Map(); // slot -> AnalyserNode
+    this.tones = new Map(); // slot -> {hz, at}: the tone last heard there
     this.closed = false;
     this.published = false;
     this.connectedWaiters = new Set();
@@ -98,16 +102,19 @@ export class CallMedia {
     this.pc = pc;
     this.slots = assignSlots([], this.members);
     const audio = pc.addTransceiver(this.audioTrack ?? "audio", { direction: "sendrecv" });
-    const video = pc.addTransceiver(this.videoTrack ?? "video", { direction: "sendrecv" });
+    const [full, quarter] = this.bitrates();
+    const video = pc.addTransceiver(this.videoTrack ?? "video", {
+      direction: "sendrecv",
+      sendEncodings: [{ maxBitrate: full }],
+    });
     const low = pc.addTransceiver(this.lowTrack ?? "video", {
       direction: "sendrecv",
-      sendEncodings: [{ scaleResolutionDownBy: 2 }],
+      sendEncodings: [{ scaleResolutionDownBy: 2, maxBitrate: quarter }],
     });
     this.transceivers = [[audio, video]];
     this.lowTransceiver = low;
     for (let k = 1; k < this.slots.length; k++) this.addSlot(pc);
     pc.addEventListener("connectionstatechange", () => this.linkChanged(pc));
-    await this.applyBitrate();
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     const { sdp } = await this.connection.request("publishMedia", {
@@ -125,6 +132,7 @@ export class CallMedia {
     for (const analyser of this.analysers.values()) analyser.disconnect();
     this.players.clear();
     this.analysers.clear();
+    this.tones.clear();
     this.bindAll();
     if (!this.watchdog) this.watch();
   }
@@ -135,13 +143,24 @@ export class CallMedia {
     this.transceivers.push([a, v]);
   }
 
-  /** The video config's maximum bit rate on the full layer, a quarter on the low one. */
+  /**
+   * The full layer at the video config's maximum bit rate, or 0.1 bit per
+   * pixel when it sets none (640x480 at 15 fps: ~460 kbit/s); the low layer
+   * at a quarter of that (docs/media.md, "Codecs and payload types").
+   */
+  bitrates() {
+    const config = this.engine.videoConfig;
+    const [width, height] = dimensions(config.resolution);
+    const full = config.maxBitrate ? config.maxBitrate * 1000 : Math.round(0.1 * width * height * config.frameRate);
+    return [full, Math.round(full / 4)];
+  }
+
+  /** The bit rates again once a camera starts (the config may have changed). */
   async applyBitrate() {
-    const max = this.engine.videoConfig.maxBitrate;
-    if (!max) return;
+    const [full, quarter] = this.bitrates();
     for (const [sender, bps] of [
-      [this.transceivers[0][1].sender, max * 1000],
-      [this.lowTransceiver.sender, (max * 1000) / 4],
+      [this.transceivers[0][1].sender, full],
+      [this.lowTransceiver.sender, quarter],
     ]) {
       const params = sender.getParameters();
       if (!params.encodings?.length) continue;
@@ -421,28 +440,39 @@ export class CallMedia {
     return (await this.inbound("audio", k)).reduce((n, s) => n + (s.packetsReceived ?? 0), 0);
   }
 
-  /** The marker tone in the last 2,048 samples from `userId`, or null. */
+  /**
+   * The marker tone last heard from `userId`, or null: what the analyser
+   * read in the last TONE_HOLD_MS (the browser plays audio out some tens of
+   * milliseconds after it arrives, so one reading can fall in a gap).
+   */
   heardToneFrom(userId) {
     const k = this.slotOf(userId);
-    const analyser = k === null ? undefined : this.analysers.get(k);
-    if (!analyser) return null;
-    const samples = new Float32Array(analyser.fftSize);
-    analyser.getFloatTimeDomainData(samples);
-    return detectTone(samples, analyser.context.sampleRate);
+    const heard = k === null ? undefined : this.tones.get(k);
+    if (!heard || performance.now() - heard.at > TONE_HOLD_MS) return null;
+    return heard.hz;
   }
 
-  /** Slot `k`'s audio into an analyser, for the tone a test asks about. */
+  /** Slot `k`'s audio into an analyser, read every 20 ms for the marker tone. */
   listen(k) {
     const context = this.engine.audioContext();
     const analyser = context.createAnalyser();
     analyser.fftSize = 2048;
     context.createMediaStreamSource(new MediaStream([this.transceivers[k][0].receiver.track])).connect(analyser);
     this.analysers.set(k, analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    this.toneTimer ??= setInterval(() => {
+      for (const [slot, a] of this.analysers) {
+        a.getFloatTimeDomainData(samples);
+        const hz = detectTone(samples, a.context.sampleRate);
+        if (hz !== null) this.tones.set(slot, { hz, at: performance.now() });
+      }
+    }, 20);
   }
 
   close() {
     this.closed = true;
     clearInterval(this.watchdog);
+    clearInterval(this.toneTimer);
     this.pc?.close();
     for (const t of [this.audioTrack, this.videoTrack, this.lowTrack]) t?.stop();
     for (const player of this.players.values()) player.srcObject = null;
