@@ -85,6 +85,9 @@ export class CallMedia {
       video: { deviceId: { exact: deviceId }, width: { exact: width }, height: { exact: height }, frameRate: { exact: config.frameRate } },
     });
     const track = stream.getVideoTracks()[0] ?? null;
+    // The configured resolution is what is sent: under a bit-rate cap or a
+    // busy CPU the browser would otherwise scale the picture down.
+    if (track) track.contentHint = "detail";
     this.capture = track ? { deviceId, config } : null;
     return track;
   }
@@ -125,6 +128,7 @@ export class CallMedia {
     });
     if (this.closed || this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp });
+    await this.applyBitrate();
     this.published = true;
     this.lost = false;
     // A rebuilt connection has new receivers: new players and analysers.
@@ -165,6 +169,7 @@ export class CallMedia {
       const params = sender.getParameters();
       if (!params.encodings?.length) continue;
       params.encodings[0].maxBitrate = bps;
+      params.degradationPreference = "maintain-resolution";
       await sender.setParameters(params).catch(() => {});
     }
   }
