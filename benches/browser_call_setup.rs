@@ -65,7 +65,8 @@ fn browser(c: &mut Criterion) {
     });
 
     let mut rig = rt.block_on(Rig::for_benchmarks()).expect("simulator");
-    rt.block_on(rig.use_driver(&page.target)).expect("the driver page");
+    rt.block_on(rig.use_driver(&page.target))
+        .expect("the driver page");
     let mut alice = rt
         .block_on(rig.online("alice", DEFAULT_APP))
         .expect("alice");

@@ -22,10 +22,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::{ended, one_media_call};
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
 use nccall::{CallEvent, CallMediaType, EndCallParams, StartCallParams};
-use common::{ended, one_media_call};
 use nccall_conformance::rig::{DEFAULT_APP, Participant, Rig};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;

@@ -21,10 +21,18 @@ mod tests {
 
     #[test]
     fn semantic_versions_with_and_without_pre_release_and_build() {
-        for good in ["0.1.0", "1.22.333", "0.1.0-web", "1.0.0-rc.1+build.5", "2.0.0+x"] {
+        for good in [
+            "0.1.0",
+            "1.22.333",
+            "0.1.0-web",
+            "1.0.0-rc.1+build.5",
+            "2.0.0+x",
+        ] {
             assert!(is_semantic_version(good), "{good}");
         }
-        for bad in ["", "1.0", "1.0.0.0", "v1.0.0", "1.x.0", "1.0.0-", "1..0", "1.0.0+", "-1.0.0"] {
+        for bad in [
+            "", "1.0", "1.0.0.0", "v1.0.0", "1.x.0", "1.0.0-", "1..0", "1.0.0+", "-1.0.0",
+        ] {
             assert!(!is_semantic_version(bad), "{bad}");
         }
     }

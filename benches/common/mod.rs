@@ -12,7 +12,6 @@ pub async fn ended(p: &mut Participant) {
         .expect("ended");
 }
 
-
 /// One measured media setup; the hang-up is not measured.
 pub async fn one_media_call(alice: &mut Participant, bob: &mut Participant) -> Duration {
     let alice_view = alice
@@ -64,4 +63,3 @@ pub async fn one_media_call(alice: &mut Participant, bob: &mut Participant) -> D
     ended(bob).await;
     took
 }
-

@@ -41,7 +41,11 @@ impl Listener {
     /// bound on first use. Under the name `address` it is found again,
     /// and under its real address (`ws://` + [`Listener::address`]).
     pub async fn bind(address: &str) -> Result<Arc<Listener>, DriverError> {
-        if let Some(found) = listeners().lock().ok().and_then(|m| m.get(address).cloned()) {
+        if let Some(found) = listeners()
+            .lock()
+            .ok()
+            .and_then(|m| m.get(address).cloned())
+        {
             return Ok(found);
         }
         let socket = TcpListener::bind(address)

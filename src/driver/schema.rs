@@ -100,7 +100,11 @@ fn ts_object(s: &Value) -> String {
     let fields: Vec<String> = props
         .iter()
         .map(|(k, v)| {
-            let optional = if required.contains(&k.as_str()) { "" } else { "?" };
+            let optional = if required.contains(&k.as_str()) {
+                ""
+            } else {
+                "?"
+            };
             let doc = v["description"]
                 .as_str()
                 .map(|d| format!("/** {} */ ", d.replace('\n', " ")))
@@ -115,33 +119,56 @@ fn ts_object(s: &Value) -> String {
 mod tests {
     use super::*;
 
-    const SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/driver-protocol.schema.json");
+    const SCHEMA: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/driver-protocol.schema.json"
+    );
     const TYPES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/web/driver/protocol.d.ts");
 
     #[test]
     fn the_checked_in_schema_and_types_are_current() {
         let schema = schema();
-        let text = format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default());
+        let text = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&schema).unwrap_or_default()
+        );
         let types = typescript(&schema);
         if std::env::var_os("NCCALL_UPDATE_SCHEMA").is_some() {
             std::fs::write(SCHEMA, &text).expect("write the schema");
             std::fs::write(TYPES, &types).expect("write the types");
         }
         let stale = "stale: NCCALL_UPDATE_SCHEMA=1 cargo test --lib driver::schema";
-        assert_eq!(std::fs::read_to_string(SCHEMA).unwrap_or_default(), text, "{SCHEMA} {stale}");
-        assert_eq!(std::fs::read_to_string(TYPES).unwrap_or_default(), types, "{TYPES} {stale}");
+        assert_eq!(
+            std::fs::read_to_string(SCHEMA).unwrap_or_default(),
+            text,
+            "{SCHEMA} {stale}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(TYPES).unwrap_or_default(),
+            types,
+            "{TYPES} {stale}"
+        );
     }
 
     #[test]
     fn the_schema_names_every_message_and_their_required_fields() {
         let schema = schema();
         let defs = &schema["$defs"];
-        for name in ["Command", "Reply", "EventMessage", "FrameMessage", "HelloResult"] {
+        for name in [
+            "Command",
+            "Reply",
+            "EventMessage",
+            "FrameMessage",
+            "HelloResult",
+        ] {
             assert!(defs[name].is_object(), "no {name} in {defs}");
         }
         let required = |name: &str| defs[name]["required"].clone();
         assert_eq!(required("Command"), json!(["id", "command"]));
-        assert_eq!(required("EventMessage"), json!(["engine", "callback", "event"]));
+        assert_eq!(
+            required("EventMessage"),
+            json!(["engine", "callback", "event"])
+        );
         let ts = typescript(&schema);
         assert!(ts.contains("export type Command = {"), "{ts}");
         assert!(ts.contains("engine?: string | null;"), "{ts}");

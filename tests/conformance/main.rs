@@ -199,12 +199,9 @@ fn default_concurrency() -> usize {
 #[tokio::main]
 async fn main() {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
-    let opts = cli::Opts::<
-        cucumber::parser::basic::Cli,
-        cucumber::runner::basic::Cli,
-        _,
-        Reports,
-    >::parsed();
+    let opts =
+        cli::Opts::<cucumber::parser::basic::Cli, cucumber::runner::basic::Cli, _, Reports>::parsed(
+        );
     // Every scenario runs: a snapshot of no scenario is stale.
     let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
     let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
@@ -220,8 +217,16 @@ async fn main() {
     // is held to the reference engine's unless told otherwise.
     let web_page = opts.custom.driver.as_deref() == Some("chromium");
     let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
-        let file = if web_page { "web.yaml" } else { "reference.yaml" };
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/expectations")).join(file)
+        let file = if web_page {
+            "web.yaml"
+        } else {
+            "reference.yaml"
+        };
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/expectations"
+        ))
+        .join(file)
     });
     let expected = match Expectations::load(&expectations_path) {
         Ok(e) => Arc::new(e),
