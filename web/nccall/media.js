@@ -9,6 +9,8 @@ import { assignSlots } from "./slots.js";
 import { dimensions } from "./builders.js";
 import { detectTone } from "../lib/markers.js";
 
+/** How long a rebuilt peer connection may take to connect before the next try. */
+const CONNECT_WAIT_MS = 5_000;
 /** How long a tone heard counts as "heard in the last decoded audio". */
 const TONE_HOLD_MS = 250;
 
@@ -190,6 +192,13 @@ export class CallMedia {
     let lastHeardAt = Date.now();
     this.watchdog = setInterval(async () => {
       if (this.closed || !this.published || this.rebuilding) return;
+      // Silence counts once the path has carried media: a connection still
+      // setting up (slow on a busy machine) is not a lost one.
+      if (this.pc.connectionState !== "connected" && !this.wasConnected) {
+        lastHeardAt = Date.now();
+        return;
+      }
+      this.wasConnected = true;
       let bytes = 0;
       (await this.pc.getStats()).forEach((s) => {
         if (s.type === "transport") bytes += s.bytesReceived ?? 0;
@@ -216,8 +225,10 @@ export class CallMedia {
         this.published = false;
         try {
           this.reconnections += 1;
+          this.wasConnected = false;
           await this.connect();
-          if (await this.waitConnected(true, this.engine.mediaLossTimeoutMs)) break;
+          // Setting up takes longer than the loss timeout on a busy machine.
+          if (await this.waitConnected(true, Math.max(this.engine.mediaLossTimeoutMs, CONNECT_WAIT_MS))) break;
         } catch (e) {
           console.warn(`media of ${this.callId}: rebuild failed`, e);
         }
