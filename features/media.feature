@@ -67,6 +67,15 @@ Feature: Media through the simulator's SFU
     And bob has no media connection
     And the media server holds no peer connections
 
+  Scenario: Disconnecting during a call releases its media
+    When alice calls bob for video
+    And bob accepts
+    Then alice and bob are connected
+    And bob's view of alice shows 5 frames of 640x480
+    When alice disconnects
+    Then alice's call ends with reason NETWORK_ERROR
+    And alice has no media connection
+
   Scenario: A video call needs a local view first
     When alice tries to call bob for video without a local view
     Then the attempt fails with LOCAL_VIEW_NOT_SET

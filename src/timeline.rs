@@ -106,8 +106,18 @@ impl Normaliser {
                 m.insert("disabled".into(), json!(e.disabled));
                 m
             }
-            CallEvent::LocalCallLogReceived(e) | CallEvent::ServerCallLogReceived(e) => {
-                self.call_log(&e.call_log)
+            CallEvent::ServerCallLogReceived(e) => self.call_log(&e.call_log),
+            CallEvent::LocalCallLogReceived(e) => {
+                // A device that ends a call on its own (it disconnected)
+                // can only estimate the server's clock: its last reading
+                // plus the time since. Whole seconds of the scenario's
+                // clock (which moves in whole seconds) keep that estimate
+                // from making the snapshot depend on the machine's speed.
+                let mut log = e.call_log.clone();
+                let floor = |t: i64| t - (t - self.epoch).rem_euclid(1000);
+                log.end_time = log.end_time.map(floor);
+                log.duration_ms -= log.duration_ms.rem_euclid(1000);
+                self.call_log(&log)
             }
             // A kind of event added after this renderer: its name alone, so
             // that a snapshot never holds an unnormalised id or time.

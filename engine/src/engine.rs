@@ -175,6 +175,9 @@ struct State {
     /// The incoming call this device is accepting: its peer connection is
     /// built while the answer travels.
     accepting: Option<String>,
+    /// The machine's latest server clock reading and when it came: the
+    /// server's "now" for a call this device ends on its own.
+    server_clock: Option<(i64, std::time::Instant)>,
 }
 
 /// The peer connection of one call. Dropping it stops the setup if it is
@@ -527,7 +530,13 @@ impl CallEngine {
         // is: each local log is built from the user id (the caller's log
         // is OUTGOING, with the caller first). Then the connection goes.
         // Wall-clock milliseconds, as server times are.
-        let now_ms = i64::try_from(crate::media::now_us() / 1000).unwrap_or(i64::MAX);
+        // On the server's clock (it may run apart from this one), or the
+        // wall clock if the server never said what time it is.
+        let now_ms = match st.server_clock {
+            Some((server_ms, at)) => server_ms
+                .saturating_add(i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX)),
+            None => i64::try_from(crate::media::now_us() / 1000).unwrap_or(i64::MAX),
+        };
         st.machine.end_all_calls(now_ms);
         st.machine.handle_disconnect();
         let events = self.inner.pump(&mut st);
@@ -1489,6 +1498,10 @@ impl LinkEvents for Inner {
                 return;
             }
             st.machine.handle_frame(frame);
+            let seen = st.machine.server_time();
+            if seen.is_some() && seen != st.server_clock.map(|(t, _)| t) {
+                st.server_clock = seen.map(|t| (t, std::time::Instant::now()));
+            }
             self.pump(&mut st)
         };
         self.deliver(events);

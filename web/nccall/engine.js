@@ -88,7 +88,7 @@ export class NCCallEngine {
         onEvent: (event) => this.onServerEvent(event),
         // The server ended this device's calls while it was away; nobody
         // but this engine will say so.
-        onSessionLost: (serverTime) => this.fire(this.book.endAll(serverTime)),
+        onSessionLost: (serverTime) => this.endAll(serverTime),
       },
     });
     this.connection = connection;
@@ -104,8 +104,18 @@ export class NCCallEngine {
   /** Closes the connection for good; this device's calls end here with NETWORK_ERROR. */
   disconnect() {
     this.connection?.close();
-    this.fire(this.book.endAll(this.serverNow()));
+    this.endAll(this.serverNow());
     return { code: NCCallCode.SUCCESS };
+  }
+
+  /**
+   * Every call ends here without a word from the server (the session is
+   * gone): each gets its onCallEnded, and the media of the current one
+   * stops with it, as for a call the server ended.
+   */
+  endAll(endTime) {
+    this.fire(this.book.endAll(endTime));
+    this.followMedia();
   }
 
   /** CONNECTED, RECONNECTING or DISCONNECTED (not in the spec: its "reconnects automatically"). */

@@ -11,17 +11,31 @@ import { detectTone } from "../lib/markers.js";
 
 /** How long a rebuilt peer connection may take to connect before the next try. */
 const CONNECT_WAIT_MS = 5_000;
+/** A watchdog tick this much later than due means the page itself stalled. */
+const STALL_MS = 400;
 /** How long a tone heard counts as "heard in the last decoded audio". */
 const TONE_HOLD_MS = 250;
 
+/**
+ * How long an offer waits for candidates: the offer carries every candidate
+ * (docs/media.md, no trickle), but an interface that never answers must not
+ * hold the call's media; what was gathered by then goes out.
+ */
+const GATHER_WAIT_MS = 3_000;
+
+/** Resolves once `pc` gathered its candidates, or after GATHER_WAIT_MS. */
 function gathered(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const check = () => {
-      if (pc.iceGatheringState !== "complete") return;
+    const done = () => {
       pc.removeEventListener("icegatheringstatechange", check);
+      clearTimeout(timer);
       resolve();
     };
+    const check = () => {
+      if (pc.iceGatheringState === "complete") done();
+    };
+    const timer = setTimeout(done, GATHER_WAIT_MS);
     pc.addEventListener("icegatheringstatechange", check);
   });
 }
@@ -60,8 +74,14 @@ export class CallMedia {
   /** Runs `job` after the previous media job: offers and answers never interleave. */
   serial(job) {
     const run = this.queue.then(() => (this.closed ? undefined : job()));
-    this.queue = run.catch((e) => console.warn(`media of ${this.callId}:`, e));
+    this.queue = run.catch((e) => this.warn("a media job failed", e));
     return run;
+  }
+
+  /** A warning on the page's console, naming whose media and what failed. */
+  warn(what, e) {
+    const why = e instanceof Error || e instanceof DOMException ? `${e.name}: ${e.message}` : String(e);
+    console.warn(`media of ${this.connection.userId} in ${this.callId}: ${what}: ${why}${e?.stack ? `\n${e.stack}` : ""}`);
   }
 
   start() {
@@ -120,8 +140,10 @@ export class CallMedia {
     this.lowTransceiver = low;
     for (let k = 1; k < this.slots.length; k++) this.addSlot(pc);
     pc.addEventListener("connectionstatechange", () => this.linkChanged(pc));
+    const began = performance.now();
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
+    const offered = performance.now();
     const { sdp } = await this.connection.request("publishMedia", {
       callId: this.callId,
       sdp: pc.localDescription.sdp,
@@ -131,6 +153,13 @@ export class CallMedia {
     if (this.closed || this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp });
     await this.applyBitrate();
+    // A slow set-up is worth a line in the browser log: it is the first
+    // thing to look at when a scenario waits in vain for media.
+    const took = performance.now() - began;
+    if (took > 1_000) {
+      const ms = (t) => Math.round(t);
+      console.info(`media of ${this.connection.userId} in ${this.callId}: published in ${ms(took)} ms (offer and candidates ${ms(offered - began)} ms, gathering ${pc.iceGatheringState})`);
+    }
     this.published = true;
     this.lost = false;
     // A rebuilt connection has new receivers: new players and analysers.
@@ -190,7 +219,14 @@ export class CallMedia {
   watch() {
     let heard = -1;
     let lastHeardAt = Date.now();
+    let lastTick = Date.now();
     this.watchdog = setInterval(async () => {
+      // A page that ran late (a busy machine starving the browser) cannot
+      // tell a silent path from its own stall: the senders of a test page
+      // run in it too. That time does not count as silence.
+      const now = Date.now();
+      if (now - lastTick > STALL_MS) lastHeardAt = now;
+      lastTick = now;
       if (this.closed || !this.published || this.rebuilding) return;
       // Silence counts once the path has carried media: a connection still
       // setting up (slow on a busy machine) is not a lost one.
@@ -207,6 +243,7 @@ export class CallMedia {
         heard = bytes;
         lastHeardAt = Date.now();
       } else if (Date.now() - lastHeardAt > this.engine.mediaLossTimeoutMs) {
+        console.info(`media of ${this.connection.userId} in ${this.callId}: nothing received for ${Date.now() - lastHeardAt} ms: rebuilding`);
         heard = -1;
         lastHeardAt = Date.now();
         this.rebuild();
@@ -214,30 +251,42 @@ export class CallMedia {
     }, 100);
   }
 
+  /**
+   * Closes the lost connection and publishes a new one; while that one does
+   * not connect within CONNECT_WAIT_MS (or the loss timeout, if longer),
+   * again, with backoff. Only the close-and-publish holds the media queue:
+   * a camera switch or a slot change made while the new connection sets up
+   * goes to the new connection's senders, instead of waiting seconds behind
+   * a connection that may never come.
+   */
   rebuild() {
+    if (this.rebuilding) return;
     this.rebuilding = true;
     this.lost = true;
     for (const waiter of [...this.connectedWaiters]) waiter();
-    this.serial(async () => {
+    const wait = Math.max(this.engine.mediaLossTimeoutMs, CONNECT_WAIT_MS);
+    (async () => {
       let backoff = 100;
       while (!this.closed) {
-        this.pc?.close();
-        this.published = false;
         try {
-          this.reconnections += 1;
-          this.wasConnected = false;
-          await this.connect();
-          // Setting up takes longer than the loss timeout on a busy machine.
-          if (await this.waitConnected(true, Math.max(this.engine.mediaLossTimeoutMs, CONNECT_WAIT_MS))) break;
+          await this.serial(async () => {
+            this.pc?.close();
+            this.published = false;
+            this.reconnections += 1;
+            this.wasConnected = false;
+            await this.connect();
+          });
+          if (await this.waitConnected(true, wait)) break;
         } catch (e) {
-          console.warn(`media of ${this.callId}: rebuild failed`, e);
+          this.warn("rebuild failed", e);
         }
+        this.lost = true;
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 2000);
       }
       this.lost = false;
       this.rebuilding = false;
-    });
+    })();
   }
 
   isConnected() {

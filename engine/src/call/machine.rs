@@ -102,6 +102,11 @@ pub struct CallMachine {
     early: std::collections::BTreeMap<u64, ServerEvent>,
     /// Heartbeats sent while a gap stayed open.
     gap_heartbeats: u32,
+    /// The latest server clock reading this machine was given (a `hello`,
+    /// a heartbeat, a start or end time), in server milliseconds: a call
+    /// this device ends on its own (`end_all_calls`) ends on the server's
+    /// clock, which a simulator may run apart from the wall clock.
+    server_time: Option<i64>,
 }
 
 /// Events processed between two acknowledgements at most (besides the one
@@ -600,6 +605,12 @@ impl CallMachine {
         }
     }
 
+    /// The latest server clock reading seen (server milliseconds), if any.
+    #[must_use]
+    pub fn server_time(&self) -> Option<i64> {
+        self.server_time
+    }
+
     /// Forgets a request whose caller stopped waiting (a timeout in the shell).
     pub fn abandon(&mut self, id: RequestId) {
         self.pending.remove(&id);
@@ -694,13 +705,18 @@ impl CallMachine {
         }
         let result = match pending {
             Pending::Hello => decode::<HelloResult>(response.result).map(|hello| {
+                self.server_time = Some(hello.server_time);
                 self.user_id = Some(hello.user_id.clone());
                 self.on_session(&hello);
                 Completion::Hello(hello)
             }),
             Pending::Ack => Ok(Completion::Done),
-            Pending::Heartbeat => decode::<nccall_protocol::HeartbeatResult>(response.result)
-                .map(|hb| Completion::Heartbeat(hb.server_time)),
+            Pending::Heartbeat => {
+                decode::<nccall_protocol::HeartbeatResult>(response.result).map(|hb| {
+                    self.server_time = Some(hb.server_time);
+                    Completion::Heartbeat(hb.server_time)
+                })
+            }
             Pending::StartCall(params) => {
                 decode::<StartCallResult>(response.result).map(|started| {
                     self.begin_outgoing(&params, &started);
@@ -913,6 +929,7 @@ impl CallMachine {
                 call_id,
                 start_time,
             } => {
+                self.server_time = Some(start_time);
                 let Some(session) = self.sessions.get_mut(&call_id) else {
                     return;
                 };
@@ -1029,7 +1046,10 @@ impl CallMachine {
                 call_id,
                 reason,
                 end_time,
-            } => self.end_session(&call_id, reason, end_time),
+            } => {
+                self.server_time = Some(end_time);
+                self.end_session(&call_id, reason, end_time);
+            }
             ServerEvent::ServerCallLogReceived { call_log } => {
                 self.emit(CallEvent::ServerCallLogReceived(CallLogEvent {
                     call_log: *call_log,
