@@ -22,6 +22,7 @@ use nccall_protocol::{
 
 use super::final_state::final_state;
 use super::local_log::local_log;
+use super::sequencing::Sequencer;
 use crate::error::CallError;
 use crate::events::*;
 use crate::session::{CallSession, RemoteParticipant, SessionRecord};
@@ -89,17 +90,12 @@ pub struct CallMachine {
     completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
     /// The server session this device holds, to resume after a lost connection.
     session_id: Option<String>,
-    /// The `seq` of the last event processed; a replayed duplicate is skipped.
-    last_seq: u64,
-    /// The `seq` last acknowledged to the server.
-    acked_seq: u64,
+    /// The session's events, exactly once and in order.
+    sequence: Sequencer<ServerEvent>,
     /// Whether the `hello` in flight asks to resume.
     resuming: bool,
     /// Heartbeats sent since the server last said anything.
     silent_heartbeats: u32,
-    /// Events that arrived ahead of a gap in `seq`, held until the gap
-    /// fills, so events are processed in the order the server numbered them.
-    early: std::collections::BTreeMap<u64, ServerEvent>,
     /// Heartbeats sent while a gap stayed open.
     gap_heartbeats: u32,
     /// The latest server clock reading this machine was given (a `hello`,
@@ -382,7 +378,7 @@ impl CallMachine {
         let resume = match (&self.session_id, resume) {
             (Some(session_id), true) => Some(ResumeParams {
                 session_id: session_id.clone(),
-                last_seq: self.last_seq,
+                last_seq: self.sequence.last(),
             }),
             _ => None,
         };
@@ -407,7 +403,7 @@ impl CallMachine {
             return None;
         }
         self.silent_heartbeats += 1;
-        if !self.early.is_empty() {
+        if self.sequence.has_gap() {
             self.gap_heartbeats += 1;
         }
         self.ack();
@@ -423,9 +419,7 @@ impl CallMachine {
     }
 
     fn ack(&mut self) {
-        if self.last_seq > self.acked_seq {
-            self.acked_seq = self.last_seq;
-            let seq = self.last_seq;
+        if let Some(seq) = self.sequence.take_ack() {
             self.queue(Request::Ack(AckParams { seq }), Pending::Ack);
         }
     }
@@ -621,28 +615,13 @@ impl CallMachine {
         match frame {
             ServerFrame::Response(response) => self.handle_response(response),
             ServerFrame::Event { seq, event } => {
-                // Exactly once: a resume replays what the server cannot know
-                // was processed; skip what was.
-                if seq != 0 && (seq <= self.last_seq || self.early.contains_key(&seq)) {
-                    return;
+                for event in self.sequence.receive(seq, event) {
+                    self.handle_event(event);
                 }
-                // In order: an event ahead of a gap waits for the gap to fill.
-                if seq > self.last_seq + 1 {
-                    self.early.insert(seq, event);
-                    return;
-                }
-                if seq != 0 {
-                    self.last_seq = seq;
-                }
-                self.handle_event(event);
-                while let Some(next) = self.early.remove(&(self.last_seq + 1)) {
-                    self.last_seq += 1;
-                    self.handle_event(next);
-                }
-                if self.early.is_empty() {
+                if !self.sequence.has_gap() {
                     self.gap_heartbeats = 0;
                 }
-                if self.last_seq >= self.acked_seq + ACK_EVERY {
+                if self.sequence.unacknowledged() >= ACK_EVERY {
                     self.ack();
                 }
             }
@@ -654,14 +633,17 @@ impl CallMachine {
 
     // ---- outputs ---------------------------------------------------------
 
+    #[must_use]
     pub fn poll_transmit(&mut self) -> Option<ClientFrame> {
         self.transmit.pop_front()
     }
 
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<CallEvent> {
         self.events.pop_front()
     }
 
+    #[must_use]
     pub fn poll_completion(&mut self) -> Option<(RequestId, Result<Completion, CallError>)> {
         self.completions.pop_front()
     }
@@ -1069,9 +1051,7 @@ impl CallMachine {
             return;
         }
         self.session_id = Some(hello.session_id.clone());
-        self.last_seq = 0;
-        self.acked_seq = 0;
-        self.early.clear();
+        self.sequence.reset();
         self.gap_heartbeats = 0;
         if lost {
             let ids: Vec<String> = self.sessions.keys().cloned().collect();

@@ -456,7 +456,10 @@ fn a_refused_resume_ends_the_calls_with_network_error() {
     std::iter::from_fn(|| m.poll_event()).for_each(drop);
     m.handle_disconnect();
     let id = m.hello("app", "token", "dev", true);
-    m.poll_transmit();
+    assert!(
+        matches!(m.poll_transmit().map(|f| f.request), Some(Request::Hello(h)) if h.resume.is_some()),
+        "the resuming hello goes out"
+    );
     m.handle_frame(ok(
         id,
         json!({"userId": "bob", "serverTime": 9, "heartbeatIntervalMs": 20000, "sessionId": "s8", "resumed": false}),

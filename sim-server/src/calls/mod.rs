@@ -104,11 +104,13 @@ impl CallTable {
     }
 
     /// Takes the notes queued by the operations so far.
+    #[must_use]
     pub fn drain_notes(&mut self) -> std::vec::Drain<'_, Note> {
         self.notes.drain(..)
     }
 
     /// Takes the calls that ended since the last call.
+    #[must_use]
     pub fn drain_finished(&mut self) -> std::vec::Drain<'_, Call> {
         self.finished.drain(..)
     }

@@ -71,7 +71,7 @@ fn placed(table: &mut CallTable) -> String {
     let r = table
         .start(T0, &app(), &actor("alice"), params(&["bob"]), ON, &|_| true)
         .unwrap();
-    table.drain_notes();
+    table.drain_notes().for_each(drop);
     r.call_id
 }
 
@@ -230,7 +230,7 @@ fn each_side_gets_its_own_end_reason() {
         let id = placed(&mut t);
         if connect {
             t.accept(T0, &actor("bob"), &id, ON).unwrap();
-            t.drain_notes();
+            t.drain_notes().for_each(drop);
         }
         t.end(T0 + 1, &actor(who), &id, None).unwrap();
         let notes: Vec<Note> = t.drain_notes().collect();
@@ -311,7 +311,7 @@ fn group_call_goes_on_until_fewer_than_two_remain() {
         .call_id;
     t.accept(T0, &actor("bob"), &id, ON).unwrap();
     t.accept(T0, &actor("carol"), &id, ON).unwrap();
-    t.drain_notes();
+    t.drain_notes().for_each(drop);
     t.end(T0, &actor("alice"), &id, None).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     assert_eq!(ended_reason(&notes, "alice"), Some(CallEndReason::Hangup));
@@ -340,7 +340,7 @@ fn caller_cancelling_a_group_call_before_any_answer_ends_it_for_all() {
         )
         .unwrap()
         .call_id;
-    t.drain_notes();
+    t.drain_notes().for_each(drop);
     t.end(T0, &actor("alice"), &id, None).unwrap();
     let notes: Vec<Note> = t.drain_notes().collect();
     for user in ["bob", "carol"] {
@@ -363,7 +363,7 @@ fn busy_policies() {
             .unwrap()
             .call_id;
         t.accept(T0, &actor("bob"), &first, ON).unwrap();
-        t.drain_notes();
+        t.drain_notes().for_each(drop);
         let r = t
             .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
             .unwrap();
@@ -398,7 +398,7 @@ fn bob_in_a_call_with_a_second_ringing() -> (CallTable, String, String) {
         .start(T0, &app, &actor("carol"), params(&["bob"]), ON, &|_| true)
         .unwrap()
         .call_id;
-    t.drain_notes();
+    t.drain_notes().for_each(drop);
     (t, first, second)
 }
 
@@ -463,7 +463,7 @@ fn inviting_into_a_one_to_one_call_upgrades_it_first() {
         .unwrap()
         .call_id;
     t.accept(T0, &actor("bob"), &id, ON).unwrap();
-    t.drain_notes();
+    t.drain_notes().for_each(drop);
     t.invite(
         T0,
         &app,

@@ -194,6 +194,7 @@ impl ServerCore {
     }
 
     /// When the core next needs [`ServerCore::handle_timeout`], if ever.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
         [
             self.calls.next_deadline(),
@@ -205,6 +206,7 @@ impl ServerCore {
         .min()
     }
 
+    #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }
