@@ -53,7 +53,7 @@ fn browser(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let r = floor
-                        .command(None, "benchLoopbackPair", serde_json::Value::Null)
+                        .command_named(None, "benchLoopbackPair", serde_json::Value::Null)
                         .await
                         .expect("benchLoopbackPair");
                     let ms = r["ms"].as_f64().expect("ms");

@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 
 pub use crate::driver::client::DriverError;
 use crate::driver::client::RemoteDriver;
+use crate::driver::commands::DriverCommand;
 use crate::recorders::{HandlerRecorder, QualityRecorder};
 
 /// The reference engine in this process, with what a test app keeps beside
@@ -170,26 +171,33 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl Remote {
-    async fn call(&self, command: &str, params: Value) -> DriverResult<Value> {
+    async fn call(&self, command: DriverCommand, params: Value) -> DriverResult<Value> {
         self.driver.command(Some(&self.name), command, params).await
     }
 
-    async fn ask<T: DeserializeOwned>(&self, command: &str, params: Value) -> DriverResult<T> {
-        decode(command, self.call(command, params).await?)
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        command: DriverCommand,
+        params: Value,
+    ) -> DriverResult<T> {
+        decode(command.name(), self.call(command, params).await?)
     }
 
-    async fn unit(&self, command: &str, params: Value) -> DriverResult<()> {
+    async fn unit(&self, command: DriverCommand, params: Value) -> DriverResult<()> {
         self.call(command, params).await.map(|_| ())
     }
 }
 
-fn device_command(kind: DeviceKind, verb: &str) -> String {
-    let noun = match kind {
-        DeviceKind::AudioInput => "AudioInputDevice",
-        DeviceKind::AudioOutput => "AudioOutputDevice",
-        DeviceKind::VideoInput => "VideoInputDevice",
-    };
-    format!("{verb}{noun}")
+/// `get…Devices` or `select…Device` for one kind of device.
+fn device_command(kind: DeviceKind, select: bool) -> DriverCommand {
+    match (kind, select) {
+        (DeviceKind::AudioInput, false) => DriverCommand::GetAudioInputDevices,
+        (DeviceKind::AudioOutput, false) => DriverCommand::GetAudioOutputDevices,
+        (DeviceKind::VideoInput, false) => DriverCommand::GetVideoInputDevices,
+        (DeviceKind::AudioInput, true) => DriverCommand::SelectAudioInputDevice,
+        (DeviceKind::AudioOutput, true) => DriverCommand::SelectAudioOutputDevice,
+        (DeviceKind::VideoInput, true) => DriverCommand::SelectVideoInputDevice,
+    }
 }
 
 impl EngineDriver {
@@ -208,7 +216,7 @@ impl EngineDriver {
             EngineDriver::Remote(r) => {
                 let p =
                     json!({ "url": params.url, "appKey": params.app_key, "token": params.token });
-                r.ask("connect", p).await
+                r.ask(DriverCommand::Connect, p).await
             }
         };
         exercised("connect", result)
@@ -220,7 +228,7 @@ impl EngineDriver {
                 l.engine.disconnect();
                 Ok(())
             }
-            EngineDriver::Remote(r) => r.unit("disconnect", Value::Null).await,
+            EngineDriver::Remote(r) => r.unit(DriverCommand::Disconnect, Value::Null).await,
         };
         exercised("disconnect", result)
     }
@@ -230,7 +238,7 @@ impl EngineDriver {
     pub async fn heartbeat(&self) -> DriverResult<i64> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.heartbeat().await?),
-            EngineDriver::Remote(r) => r.ask("heartbeat", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::Heartbeat, Value::Null).await,
         };
         exercised("heartbeat", result)
     }
@@ -238,7 +246,7 @@ impl EngineDriver {
     pub async fn start_call(&self, params: StartCallParams) -> DriverResult<StartCallResult> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.start_call(params).await?),
-            EngineDriver::Remote(r) => r.ask("startCall", json!(params)).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::StartCall, json!(params)).await,
         };
         exercised("startCall", result)
     }
@@ -246,7 +254,10 @@ impl EngineDriver {
     pub async fn accept_call(&self, call_id: &str) -> DriverResult<()> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.accept_call(call_id).await?),
-            EngineDriver::Remote(r) => r.unit("acceptCall", json!({ "callId": call_id })).await,
+            EngineDriver::Remote(r) => {
+                r.unit(DriverCommand::AcceptCall, json!({ "callId": call_id }))
+                    .await
+            }
         };
         exercised("acceptCall", result)
     }
@@ -256,7 +267,7 @@ impl EngineDriver {
             EngineDriver::InProcess(l) => Ok(l.engine.end_call(params).await?),
             EngineDriver::Remote(r) => {
                 let p = json!({ "callId": params.call_id, "pushConfig": params.push_config });
-                r.unit("endCall", p).await
+                r.unit(DriverCommand::EndCall, p).await
             }
         };
         exercised("endCall", result)
@@ -265,7 +276,10 @@ impl EngineDriver {
     pub async fn join_call(&self, call_id: &str) -> DriverResult<()> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.join_call(call_id).await?),
-            EngineDriver::Remote(r) => r.unit("joinCall", json!({ "callId": call_id })).await,
+            EngineDriver::Remote(r) => {
+                r.unit(DriverCommand::JoinCall, json!({ "callId": call_id }))
+                    .await
+            }
         };
         exercised("joinCall", result)
     }
@@ -273,7 +287,10 @@ impl EngineDriver {
     pub async fn invite_to_call(&self, user_ids: Vec<String>) -> DriverResult<InviteToCallResult> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.invite_to_call(user_ids).await?),
-            EngineDriver::Remote(r) => r.ask("inviteToCall", json!({ "userIds": user_ids })).await,
+            EngineDriver::Remote(r) => {
+                r.ask(DriverCommand::InviteToCall, json!({ "userIds": user_ids }))
+                    .await
+            }
         };
         exercised("inviteToCall", result)
     }
@@ -281,7 +298,10 @@ impl EngineDriver {
     pub async fn enable_camera(&self, enable: bool) -> DriverResult<()> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.enable_camera(enable).await?),
-            EngineDriver::Remote(r) => r.unit("enableCamera", json!({ "enable": enable })).await,
+            EngineDriver::Remote(r) => {
+                r.unit(DriverCommand::EnableCamera, json!({ "enable": enable }))
+                    .await
+            }
         };
         exercised("enableCamera", result)
     }
@@ -290,7 +310,7 @@ impl EngineDriver {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.enable_microphone(enable).await?),
             EngineDriver::Remote(r) => {
-                r.unit("enableMicrophone", json!({ "enable": enable }))
+                r.unit(DriverCommand::EnableMicrophone, json!({ "enable": enable }))
                     .await
             }
         };
@@ -300,7 +320,7 @@ impl EngineDriver {
     pub async fn is_camera_enabled(&self) -> DriverResult<bool> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.is_camera_enabled()),
-            EngineDriver::Remote(r) => r.ask("isCameraEnabled", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::IsCameraEnabled, Value::Null).await,
         };
         exercised("isCameraEnabled", result)
     }
@@ -308,7 +328,7 @@ impl EngineDriver {
     pub async fn is_microphone_enabled(&self) -> DriverResult<bool> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.is_microphone_enabled()),
-            EngineDriver::Remote(r) => r.ask("isMicrophoneEnabled", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::IsMicrophoneEnabled, Value::Null).await,
         };
         exercised("isMicrophoneEnabled", result)
     }
@@ -324,7 +344,10 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let result: Value = r
-                    .ask("requestChangeMediaType", json!({ "mediaType": media_type }))
+                    .ask(
+                        DriverCommand::RequestChangeMediaType,
+                        json!({ "mediaType": media_type }),
+                    )
                     .await?;
                 decode("requestChangeMediaType", result["transactionId"].clone())
             }
@@ -339,7 +362,7 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let p = json!({ "transactionId": transaction_id });
-                r.unit("cancelChangeMediaType", p).await
+                r.unit(DriverCommand::CancelChangeMediaType, p).await
             }
         };
         exercised("cancelChangeMediaType", result)
@@ -357,7 +380,7 @@ impl EngineDriver {
                 .await?),
             EngineDriver::Remote(r) => {
                 let p = json!({ "transactionId": transaction_id, "isAgreed": is_agreed });
-                r.unit("replyChangeMediaType", p).await
+                r.unit(DriverCommand::ReplyChangeMediaType, p).await
             }
         };
         exercised("replyChangeMediaType", result)
@@ -366,7 +389,10 @@ impl EngineDriver {
     pub async fn get_current_call_session(&self) -> DriverResult<Option<CallSession>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.get_current_call_session()),
-            EngineDriver::Remote(r) => r.ask("getCurrentCallSession", Value::Null).await,
+            EngineDriver::Remote(r) => {
+                r.ask(DriverCommand::GetCurrentCallSession, Value::Null)
+                    .await
+            }
         };
         exercised("getCurrentCallSession", result)
     }
@@ -377,7 +403,10 @@ impl EngineDriver {
     ) -> DriverResult<CallLogPage> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.get_history_call_logs(params).await?),
-            EngineDriver::Remote(r) => r.ask("getHistoryCallLogs", json!(params)).await,
+            EngineDriver::Remote(r) => {
+                r.ask(DriverCommand::GetHistoryCallLogs, json!(params))
+                    .await
+            }
         };
         exercised("getHistoryCallLogs", result)
     }
@@ -385,7 +414,7 @@ impl EngineDriver {
     pub async fn get_ongoing_call_logs(&self) -> DriverResult<Vec<CallLog>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.get_ongoing_call_logs().await?),
-            EngineDriver::Remote(r) => r.ask("getOngoingCallLogs", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::GetOngoingCallLogs, Value::Null).await,
         };
         exercised("getOngoingCallLogs", result)
     }
@@ -397,8 +426,11 @@ impl EngineDriver {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.delete_call_logs_for_me(call_ids).await?),
             EngineDriver::Remote(r) => {
-                r.ask("deleteCallLogsForMe", json!({ "callIds": call_ids }))
-                    .await
+                r.ask(
+                    DriverCommand::DeleteCallLogsForMe,
+                    json!({ "callIds": call_ids }),
+                )
+                .await
             }
         };
         exercised("deleteCallLogsForMe", result)
@@ -409,7 +441,9 @@ impl EngineDriver {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.delete_all_call_logs_for_me().await?),
             EngineDriver::Remote(r) => {
-                let result: Value = r.ask("deleteAllCallLogsForMe", Value::Null).await?;
+                let result: Value = r
+                    .ask(DriverCommand::DeleteAllCallLogsForMe, Value::Null)
+                    .await?;
                 decode("deleteAllCallLogsForMe", result["deletedCount"].clone())
             }
         };
@@ -418,30 +452,30 @@ impl EngineDriver {
 
     /// `getAudioInputDevices`, `getAudioOutputDevices`, `getVideoInputDevices`.
     pub async fn devices(&self, kind: DeviceKind) -> DriverResult<Vec<DeviceInfo>> {
-        let command = format!("{}s", device_command(kind, "get"));
+        let command = device_command(kind, false);
         let result = match self {
             EngineDriver::InProcess(l) => Ok(match kind {
                 DeviceKind::AudioInput => l.engine.get_audio_input_devices(),
                 DeviceKind::AudioOutput => l.engine.get_audio_output_devices(),
                 DeviceKind::VideoInput => l.engine.get_video_input_devices(),
             }),
-            EngineDriver::Remote(r) => r.ask(&command, Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(command, Value::Null).await,
         };
-        exercised(&command, result)
+        exercised(command.name(), result)
     }
 
     /// `selectAudioInputDevice`, `selectAudioOutputDevice`, `selectVideoInputDevice`.
     pub async fn select_device(&self, kind: DeviceKind, device_id: &str) -> DriverResult<()> {
-        let command = device_command(kind, "select");
+        let command = device_command(kind, true);
         let result = match self {
             EngineDriver::InProcess(l) => Ok(match kind {
                 DeviceKind::AudioInput => l.engine.select_audio_input_device(device_id),
                 DeviceKind::AudioOutput => l.engine.select_audio_output_device(device_id),
                 DeviceKind::VideoInput => l.engine.select_video_input_device(device_id),
             }?),
-            EngineDriver::Remote(r) => r.unit(&command, json!({ "deviceId": device_id })).await,
+            EngineDriver::Remote(r) => r.unit(command, json!({ "deviceId": device_id })).await,
         };
-        exercised(&command, result)
+        exercised(command.name(), result)
     }
 
     /// Builds a video config with the SDK's builder and applies it
@@ -477,7 +511,7 @@ impl EngineDriver {
                     "minBitrate": min_bitrate_kbps,
                     "maxBitrate": max_bitrate_kbps,
                 });
-                r.unit("setVideoConfig", p).await
+                r.unit(DriverCommand::SetVideoConfig, p).await
             }
         };
         // The config was built with the SDK's builder on the way.
@@ -502,8 +536,11 @@ impl EngineDriver {
             EngineDriver::InProcess(l) => Ok(l.engine.set_local_video_view(view)?),
             EngineDriver::Remote(r) => {
                 r.driver.route_view(&r.name, "local", view);
-                r.unit("setLocalVideoView", json!({ "viewId": "local" }))
-                    .await
+                r.unit(
+                    DriverCommand::SetLocalVideoView,
+                    json!({ "viewId": "local" }),
+                )
+                .await
             }
         };
         exercised("setLocalVideoView", result)
@@ -531,7 +568,7 @@ impl EngineDriver {
                     "viewId": user_id,
                     "enableLowResolutionStream": low_resolution,
                 }]});
-                r.unit("setRemoteVideoView", p).await
+                r.unit(DriverCommand::SetRemoteVideoView, p).await
             }
         };
         exercised("setRemoteVideoView", result)
@@ -541,7 +578,7 @@ impl EngineDriver {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.remove_video_view(user_id)?),
             EngineDriver::Remote(r) => {
-                r.unit("removeVideoView", json!({ "userId": user_id }))
+                r.unit(DriverCommand::RemoveVideoView, json!({ "userId": user_id }))
                     .await
             }
         };
@@ -560,7 +597,8 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 r.driver.route_quality(&r.name, recorder);
-                r.unit("setConnectionQualityHandler", Value::Null).await
+                r.unit(DriverCommand::SetConnectionQualityHandler, Value::Null)
+                    .await
             }
         };
         exercised("setConnectionQualityHandler", result)
@@ -574,7 +612,10 @@ impl EngineDriver {
                 l.engine.set_call_event_handler(l.handled.clone());
                 Ok(())
             }
-            EngineDriver::Remote(r) => r.unit("setCallEventHandler", Value::Null).await,
+            EngineDriver::Remote(r) => {
+                r.unit(DriverCommand::SetCallEventHandler, Value::Null)
+                    .await
+            }
         };
         exercised("setCallEventHandler", result)
     }
@@ -583,7 +624,7 @@ impl EngineDriver {
     pub async fn handled_callbacks(&self) -> DriverResult<Vec<String>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.handled.callbacks()),
-            EngineDriver::Remote(r) => r.ask("handledCallbacks", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::HandledCallbacks, Value::Null).await,
         };
         exercised("handledCallbacks", result)
     }
@@ -607,9 +648,9 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let command = if plugged {
-                    "plugDevice"
+                    DriverCommand::PlugDevice
                 } else {
-                    "unplugDevice"
+                    DriverCommand::UnplugDevice
                 };
                 r.unit(command, json!({ "deviceId": device_id })).await
             }
@@ -619,7 +660,10 @@ impl EngineDriver {
     pub async fn device_in_use(&self, kind: DeviceKind) -> DriverResult<Option<String>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.device_in_use(kind)),
-            EngineDriver::Remote(r) => r.ask("deviceInUse", json!({ "kind": kind })).await,
+            EngineDriver::Remote(r) => {
+                r.ask(DriverCommand::DeviceInUse, json!({ "kind": kind }))
+                    .await
+            }
         };
         exercised("deviceInUse", result)
     }
@@ -627,7 +671,7 @@ impl EngineDriver {
     pub async fn video_capture(&self) -> DriverResult<Option<VideoCapture>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.video_capture()),
-            EngineDriver::Remote(r) => r.ask("videoCapture", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::VideoCapture, Value::Null).await,
         };
         exercised("videoCapture", result)
     }
@@ -635,7 +679,7 @@ impl EngineDriver {
     pub async fn media_stats(&self) -> DriverResult<MediaStats> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.media_stats()),
-            EngineDriver::Remote(r) => r.ask("mediaStats", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::MediaStats, Value::Null).await,
         };
         exercised("mediaStats", result)
     }
@@ -644,8 +688,11 @@ impl EngineDriver {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.audio_packets_from(user_id)),
             EngineDriver::Remote(r) => {
-                r.ask("audioPacketsFrom", json!({ "userId": user_id }))
-                    .await
+                r.ask(
+                    DriverCommand::AudioPacketsFrom,
+                    json!({ "userId": user_id }),
+                )
+                .await
             }
         };
         exercised("audioPacketsFrom", result)
@@ -655,7 +702,10 @@ impl EngineDriver {
     pub async fn heard_tone_from(&self, user_id: &str) -> DriverResult<Option<u32>> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.heard_tone_from(user_id)),
-            EngineDriver::Remote(r) => r.ask("heardToneFrom", json!({ "userId": user_id })).await,
+            EngineDriver::Remote(r) => {
+                r.ask(DriverCommand::HeardToneFrom, json!({ "userId": user_id }))
+                    .await
+            }
         };
         exercised("heardToneFrom", result)
     }
@@ -666,7 +716,7 @@ impl EngineDriver {
             EngineDriver::InProcess(l) => Ok(l.engine.wait_for_audio_packets(count, timeout).await),
             EngineDriver::Remote(r) => {
                 let p = json!({ "count": count, "timeoutMs": millis(timeout) });
-                r.ask("waitForAudioPackets", p).await
+                r.ask(DriverCommand::WaitForAudioPackets, p).await
             }
         };
         exercised("waitForAudioPackets", result)
@@ -701,7 +751,7 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let p = json!({ "userId": user_id, "count": count, "timeoutMs": millis(timeout) });
-                r.ask("waitForAudioFrom", p).await
+                r.ask(DriverCommand::WaitForAudioFrom, p).await
             }
         };
         exercised("waitForAudioFrom", result)
@@ -719,7 +769,7 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let p = json!({ "connected": connected, "timeoutMs": millis(timeout) });
-                r.ask("waitMediaConnected", p).await
+                r.ask(DriverCommand::WaitMediaConnected, p).await
             }
         };
         exercised("waitMediaConnected", result)
@@ -728,7 +778,7 @@ impl EngineDriver {
     pub async fn connection_status(&self) -> DriverResult<ConnectionStatus> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.connection_status()),
-            EngineDriver::Remote(r) => r.ask("connectionStatus", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::ConnectionStatus, Value::Null).await,
         };
         exercised("connectionStatus", result)
     }
@@ -737,7 +787,7 @@ impl EngineDriver {
     pub async fn reconnections(&self) -> DriverResult<u64> {
         let result = match self {
             EngineDriver::InProcess(l) => Ok(l.engine.reconnections()),
-            EngineDriver::Remote(r) => r.ask("reconnections", Value::Null).await,
+            EngineDriver::Remote(r) => r.ask(DriverCommand::Reconnections, Value::Null).await,
         };
         exercised("reconnections", result)
     }
@@ -753,7 +803,7 @@ impl EngineDriver {
             }
             EngineDriver::Remote(r) => {
                 let p = json!({ "status": status, "timeoutMs": millis(timeout) });
-                r.ask("waitConnectionStatus", p).await
+                r.ask(DriverCommand::WaitConnectionStatus, p).await
             }
         };
         exercised("waitConnectionStatus", result)
@@ -765,7 +815,7 @@ impl EngineDriver {
             EngineDriver::InProcess(l) => Ok(l.engine.wait_reconnected(count, timeout).await),
             EngineDriver::Remote(r) => {
                 let p = json!({ "count": count, "timeoutMs": millis(timeout) });
-                r.ask("waitReconnected", p).await
+                r.ask(DriverCommand::WaitReconnected, p).await
             }
         };
         exercised("waitReconnected", result)

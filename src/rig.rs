@@ -155,7 +155,13 @@ impl Rig {
     pub async fn sdk_version(&self) -> DriverResult<String> {
         let version = match &self.driver {
             Some(driver) => {
-                let version = driver.command(None, "getVersion", Value::Null).await?;
+                let version = driver
+                    .command(
+                        None,
+                        crate::driver::commands::DriverCommand::GetVersion,
+                        Value::Null,
+                    )
+                    .await?;
                 serde_json::from_value(version)
                     .map_err(|e| DriverError::Broken(format!("getVersion: {e}")))?
             }

@@ -118,7 +118,7 @@ async fn an_unimplemented_command_is_reported_as_such() {
         .await
         .unwrap();
     let answer = driver
-        .command(Some("alice"), "noSuchCommand", Value::Null)
+        .command_named(Some("alice"), "noSuchCommand", Value::Null)
         .await;
     assert_eq!(
         answer,

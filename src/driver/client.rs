@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command as Process};
 use tokio::sync::{mpsc, oneshot};
 
+use super::commands::DriverCommand;
 use super::websocket;
 use super::wire::{Command, DRIVER_PROTOCOL_VERSION, EventMessage, HelloResult, Message, Reply};
 use crate::recorders::QualityRecorder;
@@ -131,7 +132,9 @@ impl RemoteDriver {
             next_id: AtomicU64::new(1),
             unimplemented: Mutex::default(),
         };
-        let hello = driver.command(None, "hello", Value::Null).await?;
+        let hello = driver
+            .command(None, DriverCommand::Hello, Value::Null)
+            .await?;
         let hello: HelloResult = serde_json::from_value(hello)
             .map_err(|e| DriverError::Broken(format!("hello result: {e}")))?;
         if hello.protocol_version != DRIVER_PROTOCOL_VERSION {
@@ -145,6 +148,18 @@ impl RemoteDriver {
 
     /// Sends one command and waits for its reply.
     pub async fn command(
+        &self,
+        engine: Option<&str>,
+        command: DriverCommand,
+        params: Value,
+    ) -> Result<Value, DriverError> {
+        self.command_named(engine, command.name(), params).await
+    }
+
+    /// Sends a command by its wire name: one outside the protocol's set (a
+    /// driver's own, as the browser page's benchmark floor, or a name no
+    /// driver knows, to see it refused).
+    pub async fn command_named(
         &self,
         engine: Option<&str>,
         command: &str,
@@ -195,7 +210,8 @@ impl RemoteDriver {
     ) -> Result<mpsc::UnboundedReceiver<CallEvent>, DriverError> {
         let (tx, rx) = mpsc::unbounded_channel();
         self.route(name, |r| r.events = Some(tx));
-        self.command(Some(name), "createEngine", params).await?;
+        self.command(Some(name), DriverCommand::CreateEngine, params)
+            .await?;
         Ok(rx)
     }
 

@@ -3,6 +3,7 @@
 //! over the driver's stdin and stdout.
 //!
 //! - `wire.rs`   — the messages.
+//! - `commands.rs` — every command, one enum (capabilities, dispatch, encoding).
 //! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
 //! - `websocket.rs` — the WebSocket transport (stdio is the other).
 //! - `schema.rs` — the messages as JSON Schema and TypeScript types.
@@ -11,6 +12,7 @@
 //!   commands, receives results and each engine's events.
 
 pub mod client;
+pub mod commands;
 pub mod enum_names;
 pub mod listen;
 pub mod schema;

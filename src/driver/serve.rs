@@ -20,68 +20,16 @@ use tokio::sync::mpsc;
 
 use crate::engine_driver::{DriverError, DriverResult, EngineDriver, InProcess};
 
+use super::commands::DriverCommand;
 use super::websocket;
 use super::wire::{
     Command, DRIVER_PROTOCOL_VERSION, EventMessage, FrameMessage, HelloResult, Message, Reply,
 };
 
-/// Every command this driver implements (the rest are `unimplemented`):
-/// the spec's methods, then the suite's instrumentation (what a test app
-/// reads off its SDK and virtual devices; `docs/driver-protocol.md`).
-pub const CAPABILITIES: &[&str] = &[
-    "hello",
-    "reset",
-    "createEngine",
-    "connect",
-    "disconnect",
-    "heartbeat",
-    "getVersion",
-    "setCallEventHandler",
-    "setConnectionQualityHandler",
-    "setLocalVideoView",
-    "setRemoteVideoView",
-    "removeVideoView",
-    "setVideoConfig",
-    "startCall",
-    "acceptCall",
-    "endCall",
-    "joinCall",
-    "inviteToCall",
-    "enableCamera",
-    "enableMicrophone",
-    "isCameraEnabled",
-    "isMicrophoneEnabled",
-    "requestChangeMediaType",
-    "cancelChangeMediaType",
-    "replyChangeMediaType",
-    "getCurrentCallSession",
-    "getHistoryCallLogs",
-    "getOngoingCallLogs",
-    "deleteCallLogsForMe",
-    "deleteAllCallLogsForMe",
-    "getAudioInputDevices",
-    "getAudioOutputDevices",
-    "getVideoInputDevices",
-    "selectAudioInputDevice",
-    "selectAudioOutputDevice",
-    "selectVideoInputDevice",
-    // Instrumentation.
-    "handledCallbacks",
-    "plugDevice",
-    "unplugDevice",
-    "deviceInUse",
-    "videoCapture",
-    "mediaStats",
-    "audioPacketsFrom",
-    "heardToneFrom",
-    "waitForAudioPackets",
-    "waitForAudioFrom",
-    "waitMediaConnected",
-    "connectionStatus",
-    "reconnections",
-    "waitConnectionStatus",
-    "waitReconnected",
-];
+/// Every command this driver implements: all of them (`commands.rs`), the
+/// spec's methods and the suite's instrumentation; a driver started
+/// `--without` some answers those `unimplemented`.
+pub const CAPABILITIES: &[&str] = DriverCommand::NAMES;
 
 /// Serves the protocol on stdin/stdout until stdin closes. Commands named
 /// in `without` are answered `unimplemented` and left out of `hello`'s
@@ -396,8 +344,11 @@ impl Driver {
         if self.without.contains(&c.command) {
             return unimplemented(id);
         }
-        match (c.command.as_str(), c.engine.as_deref()) {
-            ("hello", _) => ok(
+        let Some(command) = DriverCommand::from_name(&c.command) else {
+            return unimplemented(id);
+        };
+        match (command, c.engine.as_deref()) {
+            (DriverCommand::Hello, _) => ok(
                 id,
                 json!(HelloResult {
                     implementation: "nccall (reference engine)".into(),
@@ -410,13 +361,13 @@ impl Driver {
                         .collect(),
                 }),
             ),
-            ("reset", _) => {
+            (DriverCommand::Reset, _) => {
                 // Dropping an engine hangs it up and stops its forwarder.
                 self.engines.clear();
                 ok(id, Value::Null)
             }
-            ("getVersion", _) => ok(id, json!(CallEngine::get_version())),
-            ("createEngine", Some(name)) => match params::<CreateArgs>(&c.params) {
+            (DriverCommand::GetVersion, _) => ok(id, json!(CallEngine::get_version())),
+            (DriverCommand::CreateEngine, Some(name)) => match params::<CreateArgs>(&c.params) {
                 Ok(args) => {
                     self.create(name, args);
                     ok(id, Value::Null)
@@ -426,7 +377,7 @@ impl Driver {
             (command, Some(name)) => match self.engines.get(name) {
                 Some(hosted) => {
                     let reply = run(id, command, name, hosted, &c.params, &self.out).await;
-                    if command == "heartbeat" {
+                    if command == DriverCommand::Heartbeat {
                         // The promise of `heartbeat`: every event the server
                         // sent before it is written out before its reply.
                         flush(hosted).await;
@@ -574,7 +525,7 @@ impl VideoView for ForwardingView {
 /// One engine command.
 async fn run(
     id: u64,
-    command: &str,
+    command: DriverCommand,
     name: &str,
     hosted: &Hosted,
     p: &Value,
@@ -614,7 +565,7 @@ async fn run(
         })
     };
     match command {
-        "connect" => {
+        DriverCommand::Connect => {
             let a = args!(ConnectArgs);
             let params = ConnectParams {
                 url: a.url,
@@ -623,31 +574,31 @@ async fn run(
             };
             done(engine.connect(params).await.map(|user| json!(user)))
         }
-        "disconnect" => {
+        DriverCommand::Disconnect => {
             engine.disconnect();
             ok(id, Value::Null)
         }
-        "heartbeat" => done(engine.heartbeat().await.map(|t| json!(t))),
-        "setCallEventHandler" => {
+        DriverCommand::Heartbeat => done(engine.heartbeat().await.map(|t| json!(t))),
+        DriverCommand::SetCallEventHandler => {
             engine.set_call_event_handler(hosted.local.handled.clone());
             ok(id, Value::Null)
         }
-        "handledCallbacks" => ok(id, json!(hosted.local.handled.callbacks())),
-        "setConnectionQualityHandler" => {
+        DriverCommand::HandledCallbacks => ok(id, json!(hosted.local.handled.callbacks())),
+        DriverCommand::SetConnectionQualityHandler => {
             engine.set_connection_quality_handler(Arc::new(QualityForwarder {
                 engine: name.to_string(),
                 out: out.clone(),
             }));
             ok(id, Value::Null)
         }
-        "setLocalVideoView" => {
+        DriverCommand::SetLocalVideoView => {
             let a = args!(ViewArgs);
             match engine.set_local_video_view(view(a.view_id)) {
                 Ok(()) => ok(id, Value::Null),
                 Err(e) => failed(id, &e),
             }
         }
-        "setRemoteVideoView" => {
+        DriverCommand::SetRemoteVideoView => {
             let a = args!(RemoteViewsArgs);
             let views = a
                 .views
@@ -660,25 +611,25 @@ async fn run(
                 .collect();
             unit(engine.set_remote_video_view(views))
         }
-        "removeVideoView" => {
+        DriverCommand::RemoveVideoView => {
             let a = args!(UserIdArgs);
             unit(engine.remove_video_view(&a.user_id))
         }
-        "setVideoConfig" => {
+        DriverCommand::SetVideoConfig => {
             let a = args!(VideoConfigArgs);
             let set =
                 driver.set_video_config(a.resolution, a.frame_rate, a.min_bitrate, a.max_bitrate);
             driven(set.await)
         }
-        "startCall" => {
+        DriverCommand::StartCall => {
             let params = args!(StartCallParams);
             done(engine.start_call(params).await.map(|r| json!(r)))
         }
-        "acceptCall" => {
+        DriverCommand::AcceptCall => {
             let a = args!(CallIdArgs);
             unit(engine.accept_call(&a.call_id.unwrap_or_default()).await)
         }
-        "endCall" => {
+        DriverCommand::EndCall => {
             let a = args!(EndCallArgs);
             let params = EndCallParams {
                 call_id: a.call_id,
@@ -686,19 +637,21 @@ async fn run(
             };
             unit(engine.end_call(params).await)
         }
-        "joinCall" => {
+        DriverCommand::JoinCall => {
             let a = args!(CallIdArgs);
             unit(engine.join_call(&a.call_id.unwrap_or_default()).await)
         }
-        "inviteToCall" => {
+        DriverCommand::InviteToCall => {
             let a = args!(UserIdsArgs);
             done(engine.invite_to_call(a.user_ids).await.map(|r| json!(r)))
         }
-        "enableCamera" => unit(engine.enable_camera(args!(EnableArgs).enable).await),
-        "enableMicrophone" => unit(engine.enable_microphone(args!(EnableArgs).enable).await),
-        "isCameraEnabled" => ok(id, json!(engine.is_camera_enabled())),
-        "isMicrophoneEnabled" => ok(id, json!(engine.is_microphone_enabled())),
-        "requestChangeMediaType" => {
+        DriverCommand::EnableCamera => unit(engine.enable_camera(args!(EnableArgs).enable).await),
+        DriverCommand::EnableMicrophone => {
+            unit(engine.enable_microphone(args!(EnableArgs).enable).await)
+        }
+        DriverCommand::IsCameraEnabled => ok(id, json!(engine.is_camera_enabled())),
+        DriverCommand::IsMicrophoneEnabled => ok(id, json!(engine.is_microphone_enabled())),
+        DriverCommand::RequestChangeMediaType => {
             let a = args!(MediaTypeArgs);
             done(
                 engine
@@ -707,11 +660,11 @@ async fn run(
                     .map(|tx| json!({ "transactionId": tx })),
             )
         }
-        "cancelChangeMediaType" => {
+        DriverCommand::CancelChangeMediaType => {
             let a = args!(TransactionArgs);
             unit(engine.cancel_change_media_type(&a.transaction_id).await)
         }
-        "replyChangeMediaType" => {
+        DriverCommand::ReplyChangeMediaType => {
             let a = args!(TransactionArgs);
             unit(
                 engine
@@ -719,13 +672,15 @@ async fn run(
                     .await,
             )
         }
-        "getCurrentCallSession" => ok(id, json!(engine.get_current_call_session())),
-        "getHistoryCallLogs" => {
+        DriverCommand::GetCurrentCallSession => ok(id, json!(engine.get_current_call_session())),
+        DriverCommand::GetHistoryCallLogs => {
             let params = args!(GetHistoryCallLogsParams);
             done(engine.get_history_call_logs(params).await.map(|p| json!(p)))
         }
-        "getOngoingCallLogs" => done(engine.get_ongoing_call_logs().await.map(|l| json!(l))),
-        "deleteCallLogsForMe" => {
+        DriverCommand::GetOngoingCallLogs => {
+            done(engine.get_ongoing_call_logs().await.map(|l| json!(l)))
+        }
+        DriverCommand::DeleteCallLogsForMe => {
             let a = args!(CallIdsArgs);
             done(
                 engine
@@ -734,42 +689,42 @@ async fn run(
                     .map(|r| json!(r)),
             )
         }
-        "deleteAllCallLogsForMe" => done(
+        DriverCommand::DeleteAllCallLogsForMe => done(
             engine
                 .delete_all_call_logs_for_me()
                 .await
                 .map(|n| json!({ "deletedCount": n })),
         ),
-        "getAudioInputDevices" => ok(id, json!(engine.get_audio_input_devices())),
-        "getAudioOutputDevices" => ok(id, json!(engine.get_audio_output_devices())),
-        "getVideoInputDevices" => ok(id, json!(engine.get_video_input_devices())),
-        "selectAudioInputDevice" => {
+        DriverCommand::GetAudioInputDevices => ok(id, json!(engine.get_audio_input_devices())),
+        DriverCommand::GetAudioOutputDevices => ok(id, json!(engine.get_audio_output_devices())),
+        DriverCommand::GetVideoInputDevices => ok(id, json!(engine.get_video_input_devices())),
+        DriverCommand::SelectAudioInputDevice => {
             unit(engine.select_audio_input_device(&args!(DeviceIdArgs).device_id))
         }
-        "selectAudioOutputDevice" => {
+        DriverCommand::SelectAudioOutputDevice => {
             unit(engine.select_audio_output_device(&args!(DeviceIdArgs).device_id))
         }
-        "selectVideoInputDevice" => {
+        DriverCommand::SelectVideoInputDevice => {
             unit(engine.select_video_input_device(&args!(DeviceIdArgs).device_id))
         }
         // Instrumentation: the suite's view into the SDK and its devices.
-        "plugDevice" | "unplugDevice" => {
+        DriverCommand::PlugDevice | DriverCommand::UnplugDevice => {
             let a = args!(DeviceIdArgs);
-            let plugged = command == "plugDevice";
+            let plugged = command == DriverCommand::PlugDevice;
             driven(driver.plug_device(&a.device_id, plugged).await)
         }
-        "deviceInUse" => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
-        "videoCapture" => ok(id, json!(engine.video_capture())),
-        "mediaStats" => ok(id, json!(engine.media_stats())),
-        "audioPacketsFrom" => ok(
+        DriverCommand::DeviceInUse => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
+        DriverCommand::VideoCapture => ok(id, json!(engine.video_capture())),
+        DriverCommand::MediaStats => ok(id, json!(engine.media_stats())),
+        DriverCommand::AudioPacketsFrom => ok(
             id,
             json!(engine.audio_packets_from(&args!(UserIdArgs).user_id)),
         ),
-        "heardToneFrom" => ok(
+        DriverCommand::HeardToneFrom => ok(
             id,
             json!(engine.heard_tone_from(&args!(UserIdArgs).user_id)),
         ),
-        "waitForAudioPackets" => {
+        DriverCommand::WaitForAudioPackets => {
             let a = args!(WaitArgs);
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(
@@ -777,14 +732,14 @@ async fn run(
                 json!(engine.wait_for_audio_packets(a.count, timeout).await),
             )
         }
-        "waitForAudioFrom" => {
+        DriverCommand::WaitForAudioFrom => {
             let a = args!(WaitArgs);
             let timeout = Duration::from_millis(a.timeout_ms);
             let user = a.user_id.unwrap_or_default();
             let got = engine.wait_for_audio_from(&user, a.count, timeout).await;
             ok(id, json!(got))
         }
-        "waitMediaConnected" => {
+        DriverCommand::WaitMediaConnected => {
             let a = args!(WaitArgs);
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(
@@ -792,9 +747,9 @@ async fn run(
                 json!(engine.wait_media_connected(a.connected, timeout).await),
             )
         }
-        "connectionStatus" => ok(id, json!(engine.connection_status())),
-        "reconnections" => ok(id, json!(engine.reconnections())),
-        "waitConnectionStatus" => {
+        DriverCommand::ConnectionStatus => ok(id, json!(engine.connection_status())),
+        DriverCommand::Reconnections => ok(id, json!(engine.reconnections())),
+        DriverCommand::WaitConnectionStatus => {
             let a = args!(WaitArgs);
             let Some(status) = a.status else {
                 return bad_params(id, "status is missing");
@@ -805,11 +760,15 @@ async fn run(
                 json!(engine.wait_connection_status(status, timeout).await),
             )
         }
-        "waitReconnected" => {
+        DriverCommand::WaitReconnected => {
             let a = args!(WaitArgs);
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(id, json!(engine.wait_reconnected(a.count, timeout).await))
         }
-        _ => unimplemented(id),
+        // Answered before an engine is looked up (`Driver::handle`).
+        DriverCommand::Hello
+        | DriverCommand::Reset
+        | DriverCommand::GetVersion
+        | DriverCommand::CreateEngine => bad_params(id, format!("{command} takes no engine here")),
     }
 }

@@ -1,9 +1,10 @@
-//! Exactly once and in order (docs/protocol.md, "Sequencing"): the server
-//! numbers a session's events from 1; a resume replays what it cannot know
-//! was processed, and an event can arrive ahead of one numbered before it.
-//! [`Sequencer`] turns what arrives into what is processed, and knows what
-//! to acknowledge. Pure: no I/O and no clock; the call machine feeds it
-//! events and handles what comes out.
+//! Exactly once and in order (docs/protocol.md, "Sessions, resume and
+//! acknowledgements"): the server numbers a session's events from 1; a
+//! resume replays what it cannot know was processed, and an event can
+//! arrive ahead of one numbered before it. [`Sequencer`] turns what
+//! arrives into what is processed, and knows what to acknowledge. Pure: no
+//! I/O and no clock; the call machine feeds it events and handles what
+//! comes out.
 
 use std::collections::BTreeMap;
 
