@@ -70,7 +70,8 @@ export function readMarker(image) {
     for (let i = 0; i < 8; i++) v = (v << 1) | bits[b * 8 + i];
     bytes.push(v);
   }
-  if (crc8(bytes.slice(0, 7)) !== bytes[7]) return null;
+  // An all-zero word passes its CRC, and is what a black picture reads as.
+  if (bytes.every((b) => b === 0) || crc8(bytes.slice(0, 7)) !== bytes[7]) return null;
   // tag u16 | number u20 | capture_ms u20 | crc8, most significant first.
   const tag = (bytes[0] << 8) | bytes[1];
   const number = ((bytes[2] << 12) | (bytes[3] << 4) | (bytes[4] >> 4)) & FIELD_20;

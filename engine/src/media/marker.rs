@@ -73,10 +73,12 @@ impl VideoMarker {
         body | u64::from(crc8(&bytes[..7]))
     }
 
-    /// The marker a word carries, if its CRC holds.
+    /// The marker a word carries, if its CRC holds. An all-zero word is
+    /// none: it is what an all-black picture reads as (a player before its
+    /// first frame), and its CRC holds too.
     pub fn from_word(word: u64) -> Option<VideoMarker> {
         let bytes = word.to_be_bytes();
-        if crc8(&bytes[..7]) != bytes[7] {
+        if word == 0 || crc8(&bytes[..7]) != bytes[7] {
             return None;
         }
         Some(VideoMarker {
@@ -225,6 +227,11 @@ mod tests {
                 (10_000.0 * (std::f64::consts::TAU * f64::from(hz) * t).sin()) as i16
             })
             .collect()
+    }
+
+    #[test]
+    fn a_black_picture_carries_no_marker() {
+        assert_eq!(VideoMarker::from_word(0), None);
     }
 
     #[test]

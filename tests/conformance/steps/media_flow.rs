@@ -139,11 +139,20 @@ async fn sees_frames(world: &mut CallWorld, who: String, other: String) {
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
+    // Five frames that carry a marker: a picture with none (a player's
+    // black frame before the first decoded one, docs/media.md "Markers")
+    // is shown but names nobody, so it is neither counted nor a failure.
     let mut seen = Vec::new();
-    for _ in 0..5 {
-        let got = view.wait_for_frames(view.frames() + 1, MEDIA_WAIT).await;
-        assert!(got > 0, "{who}'s view of {other} shows nothing");
-        seen.extend(view.last_frame());
+    let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
+    while seen.len() < 5 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let before = view.frames();
+        let got = view.wait_for_frames(before + 1, left).await;
+        assert!(
+            got > before,
+            "{who}'s view of {other} shows nothing (frames with a marker: {seen:?})"
+        );
+        seen.extend(view.last_frame().filter(|f| f.sender_tag.is_some()));
     }
     assert!(
         seen.iter().all(|f| f.sender_tag == Some(tag_of(&other))),
