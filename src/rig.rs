@@ -9,6 +9,7 @@ use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
 use serde_json::{Value, json};
 
 use crate::driver::client::RemoteDriver;
+use crate::driver::commands::DriverCommand;
 use crate::engine_driver::{
     DriverError, DriverResult, EngineDriver, EventSource, InProcess, Remote,
 };
@@ -156,11 +157,7 @@ impl Rig {
         let version = match &self.driver {
             Some(driver) => {
                 let version = driver
-                    .command(
-                        None,
-                        crate::driver::commands::DriverCommand::GetVersion,
-                        Value::Null,
-                    )
+                    .command(None, DriverCommand::GetVersion, Value::Null)
                     .await?;
                 serde_json::from_value(version)
                     .map_err(|e| DriverError::Broken(format!("getVersion: {e}")))?

@@ -1498,9 +1498,8 @@ impl LinkEvents for Inner {
                 return;
             }
             st.machine.handle_frame(frame);
-            let seen = st.machine.server_time();
-            if seen.is_some() && seen != st.server_clock.map(|(t, _)| t) {
-                st.server_clock = seen.map(|t| (t, std::time::Instant::now()));
+            if let Some(t) = st.machine.poll_server_time() {
+                st.server_clock = Some((t, std::time::Instant::now()));
             }
             self.pump(&mut st)
         };

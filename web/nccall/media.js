@@ -277,8 +277,8 @@ export class CallMedia {
             await this.connect();
           });
           if (await this.waitConnected(true, wait)) break;
-        } catch (e) {
-          this.warn("rebuild failed", e);
+        } catch {
+          // The media queue logged it; try again after the backoff.
         }
         this.lost = true;
         await new Promise((r) => setTimeout(r, backoff));

@@ -98,10 +98,10 @@ pub struct CallMachine {
     silent_heartbeats: u32,
     /// Heartbeats sent while a gap stayed open.
     gap_heartbeats: u32,
-    /// The latest server clock reading this machine was given (a `hello`,
-    /// a heartbeat, a start or end time), in server milliseconds: a call
-    /// this device ends on its own (`end_all_calls`) ends on the server's
-    /// clock, which a simulator may run apart from the wall clock.
+    /// A server clock reading not yet taken by the shell (a `hello`, a
+    /// heartbeat, a start or end time), in server milliseconds: a call this
+    /// device ends on its own (`end_all_calls`) ends on the server's clock,
+    /// which a simulator may run apart from the wall clock (or hold still).
     server_time: Option<i64>,
 }
 
@@ -599,10 +599,12 @@ impl CallMachine {
         }
     }
 
-    /// The latest server clock reading seen (server milliseconds), if any.
+    /// The server clock reading that came since the last call, if one
+    /// did: the shell notes when it came (this machine has no clock). A
+    /// reading equal to the previous one is still a new reading.
     #[must_use]
-    pub fn server_time(&self) -> Option<i64> {
-        self.server_time
+    pub fn poll_server_time(&mut self) -> Option<i64> {
+        self.server_time.take()
     }
 
     /// Forgets a request whose caller stopped waiting (a timeout in the shell).
