@@ -7,6 +7,8 @@
 //! - [`engine_driver`] — the seam the steps talk to: the reference engine in
 //!   process, or any SDK behind the driver protocol.
 //! - [`junit`] — JUnit reports that say *skipped* for unimplemented scenarios.
+//! - [`net`] — the server core and engine machines in one process, on a
+//!   virtual clock, over a seeded faulty network (no sockets).
 //! - [`recorders`] — event and quality handlers that keep what they hear.
 //! - [`rig`] — a simulator plus named participants, each an engine whose
 //!   events are recorded in order.
@@ -20,6 +22,7 @@ pub mod driver;
 pub mod engine_driver;
 pub mod fake_capture;
 pub mod junit;
+pub mod net;
 pub mod recorders;
 pub mod rig;
 pub mod semver;

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nccall_protocol::{
     CallLog, CallLogPage, CallMediaType, CallState, CallUserState, DeleteCallLogsResult, ErrorCode,
@@ -16,7 +16,7 @@ use nccall_protocol::{
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::call::{CallMachine, Completion, RequestId};
+use crate::call::{CallMachine, Completion, ConnectionStatus, MachineConfig, Output, RequestId};
 use crate::devices::{DeviceInfo, DeviceKind, DeviceProvider, DeviceSelection, VirtualDevices};
 use crate::error::{CallError, CallResult};
 use crate::events::{CallEvent, CallEventHandler};
@@ -69,17 +69,6 @@ impl Default for EngineConfig {
             ice_check_interval: ICE_CHECK_INTERVAL,
         }
     }
-}
-
-/// The signaling connection as the engine sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ConnectionStatus {
-    /// Never connected, or closed by [`CallEngine::disconnect`].
-    Disconnected,
-    Connected,
-    /// Lost; the engine is reconnecting and will resume its session.
-    Reconnecting,
 }
 
 /// Where and as whom to connect (the analogue of the spec's chat connection).
@@ -141,8 +130,18 @@ struct Inner {
     handler: Mutex<Option<Arc<dyn CallEventHandler>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<CallEvent>>>,
     /// The connection status, and how many times the engine got a
-    /// connection back after losing one.
+    /// connection back after losing one (as the machine last said).
     status: tokio::sync::watch::Sender<(ConnectionStatus, u64)>,
+    /// Wakes the timer task: the machine's next timeout may have moved.
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(timer) = lock(&self.state).timer.take() {
+            timer.abort();
+        }
+    }
 }
 
 /// The real audio devices open for the current call, by id.
@@ -159,7 +158,12 @@ struct State {
     machine: CallMachine,
     waiters: HashMap<RequestId, oneshot::Sender<CallResult<Completion>>>,
     link: Option<Link>,
+    /// The link the machine asked for last: reports about others are stale.
     link_generation: u64,
+    /// Where `connect` said the server is, to reconnect to.
+    url: String,
+    /// The task that calls the machine's `handle_timeout` when it is due.
+    timer: Option<JoinHandle<()>>,
     selection: DeviceSelection,
     video_config: VideoConfig,
     capture: Option<VideoCapture>,
@@ -168,16 +172,9 @@ struct State {
     watching_devices: bool,
     /// The media of the current call: being set up, or running.
     media_slot: Option<MediaSlot>,
-    /// What `connect` was given, to reconnect with.
-    connect_params: Option<ConnectParams>,
-    /// The reconnect task, while one runs.
-    reconnect: Option<JoinHandle<()>>,
     /// The incoming call this device is accepting: its peer connection is
     /// built while the answer travels.
     accepting: Option<String>,
-    /// The machine's latest server clock reading and when it came: the
-    /// server's "now" for a call this device ends on its own.
-    server_clock: Option<(i64, std::time::Instant)>,
 }
 
 /// The peer connection of one call. Dropping it stops the setup if it is
@@ -235,15 +232,23 @@ impl CallEngine {
         media
             .ice_check_interval_us
             .store(ice_us.max(1), AtomicOrdering::SeqCst);
+        let machine_config = MachineConfig {
+            request_timeout: config.request_timeout,
+            reconnect_max_backoff: config.reconnect_max_backoff,
+        };
         let engine = CallEngine {
             inner: Arc::new_cyclic(|me| Inner {
                 me: me.clone(),
                 config,
                 media: Arc::new(media),
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    machine: CallMachine::new(machine_config),
+                    ..State::default()
+                }),
                 handler: Mutex::new(None),
                 subscribers: Mutex::new(Vec::new()),
                 status: tokio::sync::watch::Sender::new((ConnectionStatus::Disconnected, 0)),
+                wake: Arc::new(tokio::sync::Notify::new()),
             }),
         };
         {
@@ -394,7 +399,9 @@ impl CallEngine {
     }
 
     /// Connects to the server and authenticates; returns the user id the
-    /// token belongs to. A previous connection is closed first.
+    /// token belongs to. A previous connection is closed first. A
+    /// connection lost later is opened again on its own (the machine says
+    /// when), and the session resumed, until `disconnect`.
     pub async fn connect(&self, params: ConnectParams) -> CallResult<String> {
         for (name, value) in [
             ("url", &params.url),
@@ -408,79 +415,21 @@ impl CallEngine {
                 ));
             }
         }
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(CallError::new(
+                ErrorCode::ParamError,
+                "connect needs a tokio runtime",
+            ));
+        }
         self.watch_devices();
-        {
-            let mut st = self.inner.lock_state();
-            if let Some(task) = st.reconnect.take() {
-                task.abort();
-            }
-            st.connect_params = Some(params.clone());
-        }
-        let connected = self.open_session(&params, false).await;
-        let status = if connected.is_ok() {
-            ConnectionStatus::Connected
-        } else {
-            ConnectionStatus::Disconnected
-        };
-        self.inner.status.send_modify(|s| s.0 = status);
-        connected
-    }
-
-    /// Opens a link and says `hello` on it (asking to resume the session
-    /// this device held, with `resume`).
-    async fn open_session(&self, params: &ConnectParams, resume: bool) -> CallResult<String> {
-        let generation = {
-            let mut st = self.inner.lock_state();
-            st.link = None;
-            st.machine.handle_disconnect();
-            // Requests in flight fail; no call event comes from closing a link.
-            let events = self.inner.pump(&mut st);
-            debug_assert!(events.is_empty(), "closing a link emits no call event");
-            st.link_generation += 1;
-            st.link_generation
-        };
-        let link = Link::open(&params.url, generation, Arc::downgrade(&self.inner))
-            .await
-            .map_err(|e| CallError::new(ErrorCode::SignalDisconnected, e))?;
-        {
-            let mut st = self.inner.lock_state();
-            if st.link_generation != generation {
-                return Err(CallError::new(
-                    ErrorCode::SignalDisconnected,
-                    "superseded by another connect",
-                ));
-            }
-            st.link = Some(link);
-        }
+        self.inner.lock_state().url = params.url.clone();
         let device = self.inner.config.device_id.clone();
-        let outcome = self
-            .request(|m| Ok(m.hello(&params.app_key, &params.token, &device, resume)))
+        let completion = self
+            .request(|m, now| Ok(m.connect(now, &params.app_key, &params.token, &device)))
             .await;
-        let mut st = self.inner.lock_state();
-        match outcome {
-            Ok(Completion::Hello(hello)) => {
-                if let Some(link) = st.link.as_mut().filter(|l| l.generation == generation) {
-                    link.start_heartbeat(
-                        Duration::from_millis(hello.heartbeat_interval_ms),
-                        Arc::downgrade(&self.inner),
-                    );
-                }
-                // A session that could not be resumed ended calls here too.
-                let events = self.inner.pump(&mut st);
-                drop(st);
-                self.inner.deliver(events);
-                Ok(hello.user_id)
-            }
-            Ok(other) => Err(CallError::new(
-                ErrorCode::UnknownServerCode,
-                format!("unexpected answer to hello: {other:?}"),
-            )),
-            Err(e) => {
-                if st.link_generation == generation {
-                    st.link = None;
-                }
-                Err(e)
-            }
+        match completion? {
+            Completion::Hello(hello) => Ok(hello.user_id),
+            other => Err(unexpected(other)),
         }
     }
 
@@ -521,31 +470,11 @@ impl CallEngine {
     /// expires) and their media is released.
     pub fn disconnect(&self) {
         let mut st = self.inner.lock_state();
-        if let Some(task) = st.reconnect.take() {
-            task.abort();
-        }
-        st.connect_params = None;
-        st.link = None;
-        // Calls end first, while the machine still knows who this device
-        // is: each local log is built from the user id (the caller's log
-        // is OUTGOING, with the caller first). Then the connection goes.
-        // Wall-clock milliseconds, as server times are.
-        // On the server's clock (it may run apart from this one), or the
-        // wall clock if the server never said what time it is.
-        let now_ms = match st.server_clock {
-            Some((server_ms, at)) => server_ms
-                .saturating_add(i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX)),
-            None => i64::try_from(crate::media::now_us() / 1000).unwrap_or(i64::MAX),
-        };
-        st.machine.end_all_calls(now_ms);
-        st.machine.handle_disconnect();
+        st.machine.disconnect(now());
         let events = self.inner.pump(&mut st);
         drop(st);
         // The app hears how its calls ended, as for any other end.
         self.inner.deliver(events);
-        self.inner
-            .status
-            .send_modify(|s| s.0 = ConnectionStatus::Disconnected);
     }
 
     /// The user this engine is connected as.
@@ -740,7 +669,7 @@ impl CallEngine {
             .map(|l| l.iter().cloned().collect())
             .unwrap_or_default();
         match self
-            .request(|m| m.publish_media(call_id, sdp, low, slots))
+            .request(|m, _| m.publish_media(call_id, sdp, low, slots))
             .await?
         {
             Completion::Published(answer) => Ok(answer),
@@ -756,7 +685,7 @@ impl CallEngine {
         slots: Vec<String>,
     ) -> CallResult<Option<String>> {
         match self
-            .request(|m| m.update_media(call_id, offer, slots))
+            .request(|m, _| m.update_media(call_id, offer, slots))
             .await?
         {
             Completion::MediaUpdated(answer) => Ok(answer),
@@ -767,7 +696,7 @@ impl CallEngine {
     /// `startCall`: places a call; the result holds the call id.
     pub async fn start_call(&self, params: StartCallParams) -> CallResult<StartCallResult> {
         self.require_local_view(params.media_type)?;
-        match self.request(|m| m.start_call(params)).await? {
+        match self.request(|m, _| m.start_call(params)).await? {
             Completion::StartCall(result) => Ok(result),
             other => Err(unexpected(other)),
         }
@@ -806,7 +735,7 @@ impl CallEngine {
             .await?;
         }
         self.inner.lock_state().accepting = Some(call_id.to_string());
-        let accepted = self.request(|m| m.accept_call(call_id)).await.map(drop);
+        let accepted = self.request(|m, _| m.accept_call(call_id)).await.map(drop);
         if accepted.is_err() {
             let mut st = self.inner.lock_state();
             st.accepting = None;
@@ -818,7 +747,7 @@ impl CallEngine {
     /// `inviteToCall`: invites users into the current call. A one-to-one
     /// call becomes a group call. The result lists invitees who were busy.
     pub async fn invite_to_call(&self, user_ids: Vec<String>) -> CallResult<InviteToCallResult> {
-        match self.request(|m| m.invite_to_call(user_ids)).await? {
+        match self.request(|m, _| m.invite_to_call(user_ids)).await? {
             Completion::InviteToCall(result) => Ok(result),
             other => Err(unexpected(other)),
         }
@@ -826,7 +755,7 @@ impl CallEngine {
 
     /// `joinCall`: joins an ongoing group call directly.
     pub async fn join_call(&self, call_id: &str) -> CallResult<()> {
-        self.request(|m| m.join_call(call_id)).await.map(drop)
+        self.request(|m, _| m.join_call(call_id)).await.map(drop)
     }
 
     /// `enableCamera`: switches the camera. Before a call the choice applies
@@ -853,7 +782,7 @@ impl CallEngine {
 
     async fn switch_media(&self, camera: Option<bool>, microphone: Option<bool>) -> CallResult<()> {
         let (tx, rx) = oneshot::channel();
-        let id = {
+        {
             let mut st = self.inner.lock_state();
             let Some(id) = st.machine.set_local_media(camera, microphone) else {
                 return Ok(()); // not in a call: recorded for the next one
@@ -862,16 +791,15 @@ impl CallEngine {
             let events = self.inner.pump(&mut st);
             drop(st);
             self.inner.deliver(events);
-            id
-        };
-        self.wait(id, rx).await.map(drop)
+        }
+        answered(rx).await.map(drop)
     }
 
     /// `requestChangeMediaType`: asks the other side of the current
     /// one-to-one call; returns the transaction id.
     pub async fn request_change_media_type(&self, media_type: CallMediaType) -> CallResult<String> {
         match self
-            .request(|m| m.request_change_media_type(media_type))
+            .request(|m, _| m.request_change_media_type(media_type))
             .await?
         {
             Completion::MediaTypeChangeRequested(transaction_id) => Ok(transaction_id),
@@ -881,7 +809,7 @@ impl CallEngine {
 
     /// `cancelChangeMediaType`: withdraws this side's pending request.
     pub async fn cancel_change_media_type(&self, transaction_id: &str) -> CallResult<()> {
-        self.request(|m| m.cancel_change_media_type(transaction_id))
+        self.request(|m, _| m.cancel_change_media_type(transaction_id))
             .await
             .map(drop)
     }
@@ -892,7 +820,7 @@ impl CallEngine {
         transaction_id: &str,
         is_agreed: bool,
     ) -> CallResult<()> {
-        self.request(|m| m.reply_change_media_type(transaction_id, is_agreed))
+        self.request(|m, _| m.reply_change_media_type(transaction_id, is_agreed))
             .await
             .map(drop)
     }
@@ -903,7 +831,7 @@ impl CallEngine {
         &self,
         params: GetHistoryCallLogsParams,
     ) -> CallResult<CallLogPage> {
-        match self.request(|m| m.get_history_call_logs(params)).await? {
+        match self.request(|m, _| m.get_history_call_logs(params)).await? {
             Completion::CallLogPage(page) => Ok(page),
             other => Err(unexpected(other)),
         }
@@ -911,7 +839,7 @@ impl CallEngine {
 
     /// `getOngoingCallLogs`: the user's calls that have not ended.
     pub async fn get_ongoing_call_logs(&self) -> CallResult<Vec<CallLog>> {
-        match self.request(|m| m.get_ongoing_call_logs()).await? {
+        match self.request(|m, _| m.get_ongoing_call_logs()).await? {
             Completion::CallLogs(logs) => Ok(logs),
             other => Err(unexpected(other)),
         }
@@ -924,7 +852,7 @@ impl CallEngine {
         call_ids: Vec<String>,
     ) -> CallResult<DeleteCallLogsResult> {
         match self
-            .request(|m| m.delete_call_logs_for_me(call_ids))
+            .request(|m, _| m.delete_call_logs_for_me(call_ids))
             .await?
         {
             Completion::Deleted(result) => Ok(result),
@@ -934,7 +862,7 @@ impl CallEngine {
 
     /// `deleteAllCallLogsForMe`: returns how many logs were deleted.
     pub async fn delete_all_call_logs_for_me(&self) -> CallResult<u64> {
-        match self.request(|m| m.delete_all_call_logs_for_me()).await? {
+        match self.request(|m, _| m.delete_all_call_logs_for_me()).await? {
             Completion::DeletedAll(n) => Ok(n),
             other => Err(unexpected(other)),
         }
@@ -942,7 +870,7 @@ impl CallEngine {
 
     /// `endCall`: hangs up, cancels or rejects a call.
     pub async fn end_call(&self, params: EndCallParams) -> CallResult<()> {
-        self.request(|m| m.end_call(params.call_id.as_deref(), params.push_config))
+        self.request(|m, _| m.end_call(params.call_id.as_deref(), params.push_config))
             .await
             .map(drop)
     }
@@ -952,7 +880,7 @@ impl CallEngine {
     /// device before answering has been delivered, which makes it a barrier
     /// for tests and tools.
     pub async fn heartbeat(&self) -> CallResult<i64> {
-        let op = |m: &mut CallMachine| {
+        let op = |m: &mut CallMachine, _| {
             m.heartbeat().ok_or_else(|| {
                 CallError::new(
                     ErrorCode::SignalDisconnected,
@@ -971,50 +899,41 @@ impl CallEngine {
         self.inner.lock_state().machine.current_session()
     }
 
-    /// Runs `op` on the machine, sends what it queued and waits for the answer.
+    /// Runs `op` on the machine, sends what it queued and waits for the
+    /// answer (the machine fails it with REQUEST_TIMEOUT if none comes in
+    /// time, or SIGNAL_DISCONNECTED if the connection goes first).
     async fn request(
         &self,
-        op: impl FnOnce(&mut CallMachine) -> CallResult<RequestId>,
+        op: impl FnOnce(&mut CallMachine, Instant) -> CallResult<RequestId>,
     ) -> CallResult<Completion> {
         let (tx, rx) = oneshot::channel();
-        let id = {
+        {
             let mut st = self.inner.lock_state();
-            let id = op(&mut st.machine)?;
+            let id = op(&mut st.machine, now())?;
             st.waiters.insert(id, tx);
+            self.inner.ensure_timer(&mut st);
             let events = self.inner.pump(&mut st);
             drop(st);
             self.inner.deliver(events);
-            id
-        };
-        self.wait(id, rx).await
-    }
-
-    /// Waits for the completion of request `id`, within the request timeout.
-    async fn wait(
-        &self,
-        id: RequestId,
-        rx: oneshot::Receiver<CallResult<Completion>>,
-    ) -> CallResult<Completion> {
-        match tokio::time::timeout(self.inner.config.request_timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(CallError::new(
-                ErrorCode::SignalDisconnected,
-                "the engine stopped",
-            )),
-            Err(_) => {
-                let mut st = self.inner.lock_state();
-                st.waiters.remove(&id);
-                st.machine.abandon(id);
-                Err(CallError::new(
-                    ErrorCode::RequestTimeout,
-                    format!(
-                        "no answer from the server within {:?}",
-                        self.inner.config.request_timeout
-                    ),
-                ))
-            }
         }
+        answered(rx).await
     }
+}
+
+/// The answer to a request the machine holds (it always answers one).
+async fn answered(rx: oneshot::Receiver<CallResult<Completion>>) -> CallResult<Completion> {
+    rx.await.unwrap_or_else(|_| {
+        Err(CallError::new(
+            ErrorCode::SignalDisconnected,
+            "the engine stopped",
+        ))
+    })
+}
+
+/// The shell's clock: tokio's, so that a test runtime with paused time
+/// moves the machine's timers too.
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 /// The media of one call: builds the peer connection at once, publishes it
@@ -1210,19 +1129,40 @@ impl Inner {
     /// once the state lock is released.
     #[must_use = "the events go to the app: deliver them once the lock is released"]
     fn pump(&self, st: &mut State) -> Vec<CallEvent> {
-        while let Some(frame) = st.machine.poll_transmit() {
-            let sent = st.link.as_ref().is_some_and(|l| l.send(frame));
-            if !sent {
-                st.link = None;
-                st.machine.handle_disconnect();
+        let mut events = Vec::new();
+        let now = now();
+        while let Some(output) = st.machine.poll_output(now) {
+            match output {
+                Output::Transmit(frame) => {
+                    let sent = st.link.as_ref().is_some_and(|l| l.send(frame));
+                    if !sent {
+                        st.link = None;
+                        let generation = st.link_generation;
+                        st.machine.handle_link_closed(now, generation);
+                    }
+                }
+                Output::Event(event) => events.push(event),
+                Output::Completion(id, result) => {
+                    if let Some(waiter) = st.waiters.remove(&id) {
+                        let _ = waiter.send(result);
+                    }
+                }
+                Output::OpenLink { generation } => {
+                    st.link = None;
+                    st.link_generation = generation;
+                    self.open_link(st, generation);
+                }
+                Output::CloseLink => st.link = None,
+                Output::Status {
+                    status,
+                    reconnections,
+                } => {
+                    self.status.send_replace((status, reconnections));
+                }
             }
         }
-        while let Some((id, result)) = st.machine.poll_completion() {
-            if let Some(waiter) = st.waiters.remove(&id) {
-                let _ = waiter.send(result);
-            }
-        }
-        let events = std::iter::from_fn(|| st.machine.poll_event()).collect();
+        // The next timeout may have moved.
+        self.wake.notify_one();
         self.update_capture(st);
         if st.open_audio.in_call != self.audio_call(st)
             && let Err(e) = self.update_audio_devices(st)
@@ -1448,43 +1388,73 @@ impl Inner {
 }
 
 impl Inner {
-    /// The connection was lost without `disconnect`: reconnect with backoff
-    /// and resume the session, until it works or the app says otherwise.
-    fn start_reconnect(&self, st: &mut State) {
-        let Some(params) = st.connect_params.clone() else {
+    /// Opens link `generation` on a task, as the machine asked, and tells
+    /// the machine how it went.
+    fn open_link(&self, st: &State, generation: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        if st.reconnect.as_ref().is_some_and(|t| !t.is_finished()) {
+        let url = st.url.clone();
+        let me = self.me.clone();
+        runtime.spawn(async move {
+            let opened = Link::open(&url, generation, me.clone()).await;
+            let Some(inner) = me.upgrade() else { return };
+            let events = {
+                let mut st = inner.lock_state();
+                if st.link_generation != generation {
+                    return; // superseded; the link closes as it drops
+                }
+                match opened {
+                    Ok(link) => {
+                        st.link = Some(link);
+                        st.machine.handle_link_opened(now(), generation);
+                    }
+                    Err(e) => {
+                        tracing::debug!("cannot open the signaling connection: {e}");
+                        st.machine.handle_link_closed(now(), generation);
+                    }
+                }
+                inner.pump(&mut st)
+            };
+            inner.deliver(events);
+        });
+    }
+
+    /// Starts the task that calls the machine's `handle_timeout` when it
+    /// is due (once; it needs a tokio runtime, which `connect` has).
+    fn ensure_timer(&self, st: &mut State) {
+        if st.timer.is_some() {
             return;
         }
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        self.status
-            .send_modify(|s| s.0 = ConnectionStatus::Reconnecting);
         let me = self.me.clone();
-        let max_backoff = self.config.reconnect_max_backoff;
-        st.reconnect = Some(runtime.spawn(async move {
-            let mut backoff = Duration::ZERO;
+        let wake = self.wake.clone();
+        st.timer = Some(runtime.spawn(async move {
             loop {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2)
-                    .max(Duration::from_millis(50))
-                    .min(max_backoff);
                 let Some(inner) = me.upgrade() else { return };
-                let engine = CallEngine { inner };
-                match engine.open_session(&params, true).await {
-                    Ok(_) => {
-                        engine
-                            .inner
-                            .status
-                            .send_modify(|s| *s = (ConnectionStatus::Connected, s.1 + 1));
-                        // This task is done; let a later loss start another.
-                        engine.inner.lock_state().reconnect = None;
-                        return;
+                let due = inner.lock_state().machine.poll_timeout();
+                drop(inner);
+                match due {
+                    Some(at) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(at.into()) => {}
+                            _ = wake.notified() => continue,
+                        }
                     }
-                    Err(e) => tracing::debug!("reconnect attempt failed: {e}"),
+                    None => {
+                        wake.notified().await;
+                        continue;
+                    }
                 }
+                let Some(inner) = me.upgrade() else { return };
+                let events = {
+                    let mut st = inner.lock_state();
+                    st.machine.handle_timeout(now());
+                    inner.pump(&mut st)
+                };
+                inner.deliver(events);
             }
         }));
     }
@@ -1494,13 +1464,10 @@ impl LinkEvents for Inner {
     fn on_frame(&self, generation: u64, frame: ServerFrame) {
         let events = {
             let mut st = self.lock_state();
-            if st.link_generation != generation {
+            if st.link_generation != generation || st.link.is_none() {
                 return;
             }
-            st.machine.handle_frame(frame);
-            if let Some(t) = st.machine.poll_server_time() {
-                st.server_clock = Some((t, std::time::Instant::now()));
-            }
+            st.machine.handle_frame(now(), frame);
             self.pump(&mut st)
         };
         self.deliver(events);
@@ -1513,29 +1480,9 @@ impl LinkEvents for Inner {
                 return;
             }
             st.link = None;
-            st.machine.handle_disconnect();
-            self.start_reconnect(&mut st);
+            st.machine.handle_link_closed(now(), generation);
             self.pump(&mut st)
         };
         self.deliver(events);
-    }
-
-    fn on_heartbeat_due(&self, generation: u64) {
-        let mut st = self.lock_state();
-        if st.link_generation != generation {
-            return;
-        }
-        if st.machine.connection_is_silent() {
-            // Two heartbeats unanswered: the connection is half-open.
-            tracing::info!("the server stopped answering; reconnecting");
-            drop(st);
-            self.on_closed(generation);
-            return;
-        }
-        if st.machine.heartbeat().is_some() {
-            let events = self.pump(&mut st);
-            drop(st);
-            self.deliver(events);
-        }
     }
 }

@@ -20,7 +20,7 @@ mod session;
 mod signaling;
 mod video;
 
-pub use call::{CallMachine, Completion, RequestId};
+pub use call::{CallMachine, Completion, ConnectionStatus, MachineConfig, Output, RequestId};
 #[cfg(feature = "cpal")]
 pub use devices::CpalDevices;
 pub use devices::{
@@ -30,10 +30,7 @@ pub use devices::{
 };
 /// The media path's audio format at the device seam: 48 kHz mono, 20 ms frames.
 pub use devices::{FRAME_SAMPLES as AUDIO_FRAME_SAMPLES, SAMPLE_RATE as AUDIO_SAMPLE_RATE};
-pub use engine::{
-    CallEngine, ConnectParams, ConnectionStatus, EndCallParams, EngineConfig, EventStream,
-    MediaStats,
-};
+pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream, MediaStats};
 pub use error::{CallError, CallResult};
 pub use events::{
     CallConnectedEvent, CallEndedEvent, CallEvent, CallEventHandler, CallLogEvent,

@@ -1,12 +1,19 @@
 //! [`CallMachine`]: the engine's state, with no sockets and no clock.
 //!
-//! The shell feeds it API calls (`start_call`, ...) and server frames
-//! (`handle_frame`), then drains `poll_transmit` (frames to send),
-//! `poll_event` (events for the app) and `poll_completion` (results of API
-//! calls). An API call that fails local checks returns its error at once and
+//! The shell feeds it API calls (`connect`, `start_call`, ...), what
+//! happened to its links (`handle_link_opened`, `handle_link_closed`),
+//! server frames (`handle_frame`) and the passing of time
+//! (`handle_timeout`), each with the time it happened; it drains
+//! [`Output`]s (`poll_output`: links to open or close, frames to send,
+//! events for the app, results of API calls, connection status) and sleeps
+//! until `poll_timeout`. When to send a heartbeat, when a request has waited
+//! too long, when a silent connection counts as lost and when to try a lost
+//! one again are decided here (`connection.rs`, `requests.rs`), not in the
+//! shell. An API call that fails local checks returns its error at once and
 //! changes nothing; one that passes returns the id of the request it queued.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use nccall_protocol::{
     AcceptCallParams, AckParams, CallEndReason, CallInfo, CallLog, CallLogList, CallLogPage,
@@ -20,14 +27,14 @@ use nccall_protocol::{
     TransactionParams, UpdateMediaParams, UpdateMediaResult,
 };
 
+use super::connection::{Connection, ConnectionStatus, Credentials};
 use super::final_state::final_state;
 use super::local_log::local_log;
+use super::requests::{Pending, RequestId, Requests};
 use super::sequencing::Sequencer;
 use crate::error::CallError;
 use crate::events::*;
 use crate::session::{CallSession, RemoteParticipant, SessionRecord};
-
-pub type RequestId = u64;
 
 /// The result of a request, once the server answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,29 +57,47 @@ pub enum Completion {
     Done,
 }
 
-/// What an in-flight request was, to interpret its answer.
-#[derive(Debug, Clone)]
-enum Pending {
-    Hello,
-    Heartbeat,
-    Ack,
-    StartCall(StartCallParams),
-    AcceptCall(String),
-    EndCall,
-    InviteToCall,
-    JoinCall,
-    SetMediaState,
-    RequestMediaChange,
-    SettleMediaChange,
-    History,
-    Publish,
-    UpdateMedia,
-    Ongoing,
-    Delete,
-    DeleteAll,
+/// What the machine asks of the shell, or tells it, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Open a signaling connection (replacing any other); report it with
+    /// `handle_link_opened` or `handle_link_closed` and this generation.
+    OpenLink { generation: u64 },
+    /// Close the signaling connection: it was given up, or it went silent.
+    CloseLink,
+    /// Send this frame on the open connection.
+    Transmit(ClientFrame),
+    /// An event for the app.
+    Event(CallEvent),
+    /// The result of the API call that returned this id.
+    Completion(RequestId, Result<Completion, CallError>),
+    /// The connection status changed, or the engine reconnected again.
+    Status {
+        status: ConnectionStatus,
+        reconnections: u64,
+    },
 }
 
-#[derive(Debug, Default)]
+/// The timing the machine works to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineConfig {
+    /// How long a request waits for its answer before REQUEST_TIMEOUT
+    /// (`connect`: for the connection to open and `hello` to succeed).
+    pub request_timeout: Duration,
+    /// A lost connection is tried again after 0, then 50 ms, doubling up to this.
+    pub reconnect_max_backoff: Duration,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            request_timeout: Duration::from_secs(10),
+            reconnect_max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug)]
 pub struct CallMachine {
     /// Set once `hello` succeeded on the current connection.
     user_id: Option<String>,
@@ -83,11 +108,16 @@ pub struct CallMachine {
     /// This device's camera and microphone switches; they apply to every
     /// call it enters and are sent to the server when they change in a call.
     local_media: MediaState,
-    next_request: RequestId,
-    pending: HashMap<RequestId, Pending>,
-    transmit: VecDeque<ClientFrame>,
-    events: VecDeque<CallEvent>,
-    completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
+    requests: Requests,
+    /// The `connect` being answered, while it is.
+    connect_request: Option<RequestId>,
+    connection: Connection,
+    outputs: VecDeque<Output>,
+    /// Calls this device ended on its own account, which the server may
+    /// still hold (the last [`ENDED_HERE_KEPT`]).
+    ended_here: RecentSet,
+    /// The connection status last reported with [`Output::Status`].
+    reported_status: (ConnectionStatus, u64),
     /// The server session this device holds, to resume after a lost connection.
     session_id: Option<String>,
     /// The session's events, exactly once and in order.
@@ -98,11 +128,19 @@ pub struct CallMachine {
     silent_heartbeats: u32,
     /// Heartbeats sent while a gap stayed open.
     gap_heartbeats: u32,
-    /// A server clock reading not yet taken by the shell (a `hello`, a
-    /// heartbeat, a start or end time), in server milliseconds: a call this
-    /// device ends on its own (`end_all_calls`) ends on the server's clock,
-    /// which a simulator may run apart from the wall clock (or hold still).
+    /// A server clock reading from the frame being handled (a `hello`, a
+    /// heartbeat, a start or end time), in server milliseconds.
     server_time: Option<i64>,
+    /// The latest reading and when it came: a call this device ends on its
+    /// own (`disconnect`) ends on the server's clock, which a simulator may
+    /// run apart from the wall clock (or hold still).
+    server_clock: Option<(i64, Instant)>,
+}
+
+impl Default for CallMachine {
+    fn default() -> Self {
+        Self::new(MachineConfig::default())
+    }
 }
 
 /// Events processed between two acknowledgements at most (besides the one
@@ -110,8 +148,26 @@ pub struct CallMachine {
 const ACK_EVERY: u64 = 32;
 
 impl CallMachine {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(config: MachineConfig) -> Self {
+        CallMachine {
+            user_id: None,
+            sessions: BTreeMap::new(),
+            current: None,
+            local_media: MediaState::default(),
+            requests: Requests::new(config.request_timeout),
+            connect_request: None,
+            connection: Connection::new(config.reconnect_max_backoff),
+            outputs: VecDeque::new(),
+            reported_status: (ConnectionStatus::Disconnected, 0),
+            ended_here: RecentSet::default(),
+            session_id: None,
+            sequence: Sequencer::default(),
+            resuming: false,
+            silent_heartbeats: 0,
+            gap_heartbeats: 0,
+            server_time: None,
+            server_clock: None,
+        }
     }
 
     pub fn is_camera_enabled(&self) -> bool {
@@ -364,35 +420,221 @@ impl CallMachine {
 
     // ---- API calls -------------------------------------------------------
 
-    /// Queues the `hello` of a freshly opened connection. With `resume`,
-    /// asks to pick up the session a lost connection left, if there is one.
-    pub fn hello(
+    /// `connect`: open a connection and say `hello` as this user (any
+    /// connection there was is replaced; what was in flight on it fails).
+    /// The request is answered with [`Completion::Hello`] once `hello`
+    /// succeeds, or fails: refused, the connection could not be opened, or
+    /// the request timeout passed. A first connection that fails is not
+    /// retried; one lost later is, until `disconnect`.
+    pub fn connect(
         &mut self,
+        now: Instant,
         app_key: &str,
         token: &str,
         device_id: &str,
-        resume: bool,
     ) -> RequestId {
+        self.drop_link(CallError::new(
+            ErrorCode::SignalDisconnected,
+            "superseded by another connect",
+        ));
+        let generation = self.connection.want(Credentials {
+            app_key: app_key.to_string(),
+            token: token.to_string(),
+            device_id: device_id.to_string(),
+        });
+        let id = self.requests.open(Pending::Connect);
+        self.requests.start_clock(id, now);
+        self.connect_request = Some(id);
+        self.outputs.push_back(Output::OpenLink { generation });
+        self.note_status();
+        id
+    }
+
+    /// `disconnect`: close the connection for good. Requests in flight
+    /// fail with SIGNAL_DISCONNECTED; nobody will tell this device how its
+    /// calls end, so they end here, each with NETWORK_ERROR at the
+    /// server's time (as when a resume is refused), and the shell then
+    /// releases their media.
+    pub fn disconnect(&mut self, now: Instant) {
+        let end_time = self.server_now(now);
+        // Calls end first, while the machine still knows who this device
+        // is: each local log is built from the user id (the caller's log
+        // is OUTGOING, with the caller first).
+        let ids: Vec<String> = self.sessions.keys().cloned().collect();
+        for call_id in ids {
+            self.end_here(&call_id, end_time);
+        }
+        self.drop_link(CallError::new(
+            ErrorCode::SignalDisconnected,
+            "disconnected before the server answered",
+        ));
+        // Its calls ended here: resuming it would put this device back in
+        // calls the server still holds for the resume window.
+        self.session_id = None;
+        self.connection.give_up();
+        self.outputs.push_back(Output::CloseLink);
+        self.note_status();
+    }
+
+    /// The shell opened link `generation`: `hello` goes out on it (asking
+    /// to resume the session a lost connection left, when reconnecting).
+    pub fn handle_link_opened(&mut self, _now: Instant, generation: u64) {
+        if !self.connection.opened(generation) {
+            return;
+        }
+        let Some(credentials) = self.connection.credentials().cloned() else {
+            return;
+        };
         self.user_id = None;
         self.silent_heartbeats = 0;
-        let resume = match (&self.session_id, resume) {
-            (Some(session_id), true) => Some(ResumeParams {
-                session_id: session_id.clone(),
-                last_seq: self.sequence.last(),
-            }),
-            _ => None,
-        };
+        // Any session this device still holds is resumed, on a reconnect
+        // and on an app's second `connect` alike: a fresh session would
+        // announce its ringing calls again, and the app would hear them
+        // twice (the net's property test found this). `disconnect` forgets
+        // the session, so a connect after it starts afresh.
+        let resume = self.session_id.as_ref().map(|session_id| ResumeParams {
+            session_id: session_id.clone(),
+            last_seq: self.sequence.last(),
+        });
         self.resuming = resume.is_some();
         self.queue(
             Request::Hello(HelloParams {
                 protocol_version: PROTOCOL_VERSION,
-                app_key: app_key.to_string(),
-                token: token.to_string(),
-                device_id: device_id.to_string(),
+                app_key: credentials.app_key,
+                token: credentials.token,
+                device_id: credentials.device_id,
                 resume,
             }),
             Pending::Hello,
-        )
+        );
+    }
+
+    /// Link `generation` closed, or could not be opened. Requests in
+    /// flight fail with SIGNAL_DISCONNECTED; calls stay as they are (the
+    /// server keeps them) and a connection that was up is tried again.
+    pub fn handle_link_closed(&mut self, now: Instant, generation: u64) {
+        if self.connection.is_current(generation) {
+            self.link_lost(now);
+        }
+    }
+
+    /// The connection status now.
+    pub fn status(&self) -> (ConnectionStatus, u64) {
+        (self.connection.status(), self.connection.reconnections())
+    }
+
+    /// When [`CallMachine::handle_timeout`] should be called next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.connection.poll_timeout(), self.requests.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Time passed to `now`: requests past their deadline fail with
+    /// REQUEST_TIMEOUT, a due heartbeat goes out (or, after two unanswered,
+    /// the connection counts as lost), a due reconnect attempt starts.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for (id, kind) in self.requests.expired(now) {
+            let timeout = CallError::new(
+                ErrorCode::RequestTimeout,
+                format!(
+                    "no answer from the server within {:?}",
+                    self.requests.timeout()
+                ),
+            );
+            match kind {
+                Pending::Connect => {
+                    self.connect_request = None;
+                    self.complete(id, Err(timeout));
+                    self.drop_link(CallError::new(
+                        ErrorCode::SignalDisconnected,
+                        "the connection was not made in time",
+                    ));
+                    self.connection.give_up();
+                    self.outputs.push_back(Output::CloseLink);
+                }
+                // A reconnect's hello went unanswered: try again.
+                Pending::Hello => self.link_lost(now),
+                _ => self.complete(id, Err(timeout)),
+            }
+        }
+        let due = self.connection.handle_timeout(now);
+        if let Some(generation) = due.open {
+            self.outputs.push_back(Output::OpenLink { generation });
+        }
+        if due.heartbeat {
+            if self.connection_is_silent() {
+                // Two heartbeats unanswered, or a gap that never filled:
+                // the connection is half-open; a resume fixes both.
+                tracing::info!("the server stopped answering; reconnecting");
+                self.link_lost(now);
+            } else {
+                let _ = self.heartbeat();
+                self.connection.heartbeat_sent(now);
+            }
+        }
+        self.note_status();
+    }
+
+    /// The current link is gone: fail what was in flight, and let the
+    /// connection decide whether to try again.
+    fn link_lost(&mut self, now: Instant) {
+        self.drop_link(CallError::new(
+            ErrorCode::SignalDisconnected,
+            "the signaling connection closed before the server answered",
+        ));
+        if !self.connection.lost(now)
+            && let Some(id) = self.connect_request.take()
+        {
+            self.requests.take(id);
+            self.complete(
+                id,
+                Err(CallError::new(
+                    ErrorCode::SignalDisconnected,
+                    "the signaling connection closed before hello succeeded",
+                )),
+            );
+        }
+        self.outputs.push_back(Output::CloseLink);
+        self.note_status();
+    }
+
+    /// Forgets the link's state: frames not yet sent, and every request
+    /// sent on it (they fail with `error`); `connect` stays awaited.
+    fn drop_link(&mut self, error: CallError) {
+        self.user_id = None;
+        self.outputs.retain(|o| !matches!(o, Output::Transmit(_)));
+        for (id, _) in self
+            .requests
+            .drain_except(|p| matches!(p, Pending::Connect))
+        {
+            self.complete(id, Err(error.clone()));
+        }
+    }
+
+    /// Reports the connection status if it differs from the last report.
+    fn note_status(&mut self) {
+        let (status, reconnections) = self.status();
+        if (status, reconnections) != self.reported_status {
+            self.reported_status = (status, reconnections);
+            self.outputs.push_back(Output::Status {
+                status,
+                reconnections,
+            });
+        }
+    }
+
+    /// The server's time at `now`, from the latest reading (0 before any:
+    /// a device that never said `hello` has no call to end).
+    fn server_now(&self, now: Instant) -> i64 {
+        match self.server_clock {
+            Some((server_ms, at)) => server_ms.saturating_add(
+                i64::try_from(now.saturating_duration_since(at).as_millis()).unwrap_or(i64::MAX),
+            ),
+            None => 0,
+        }
     }
 
     /// Queues a heartbeat (with an acknowledgement of the events so far).
@@ -437,11 +679,7 @@ impl CallMachine {
                 format!("already in call {id}; end it before starting another"),
             ));
         }
-        if self
-            .pending
-            .values()
-            .any(|p| matches!(p, Pending::StartCall(_)))
-        {
+        if self.requests.any(|p| matches!(p, Pending::StartCall(_))) {
             return Err(CallError::new(
                 ErrorCode::SessionExist,
                 "a call is already being started",
@@ -568,54 +806,13 @@ impl CallMachine {
         Ok(self.queue(request, Pending::EndCall))
     }
 
-    // ---- connection ------------------------------------------------------
+    // ---- frames ----------------------------------------------------------
 
-    /// The signaling connection is gone: every request in flight fails with
-    /// SIGNAL_DISCONNECTED. Calls stay as they are; the server keeps them.
-    pub fn handle_disconnect(&mut self) {
-        self.user_id = None;
-        self.transmit.clear();
-        let mut ids: Vec<RequestId> = self.pending.drain().map(|(id, _)| id).collect();
-        ids.sort_unstable();
-        for id in ids {
-            self.completions.push_back((
-                id,
-                Err(CallError::new(
-                    ErrorCode::SignalDisconnected,
-                    "the signaling connection closed before the server answered",
-                )),
-            ));
-        }
-    }
-
-    /// The app closed the connection for good (`disconnect`): nobody will
-    /// tell this device how its calls end, so they end here, each with
-    /// NETWORK_ERROR at `end_time`, as when a resume is refused. The shell
-    /// then releases their media.
-    pub fn end_all_calls(&mut self, end_time: i64) {
-        let ids: Vec<String> = self.sessions.keys().cloned().collect();
-        for call_id in ids {
-            self.end_session(&call_id, CallEndReason::NetworkError, end_time);
-        }
-    }
-
-    /// The server clock reading that came since the last call, if one
-    /// did: the shell notes when it came (this machine has no clock). A
-    /// reading equal to the previous one is still a new reading.
-    #[must_use]
-    pub fn poll_server_time(&mut self) -> Option<i64> {
-        self.server_time.take()
-    }
-
-    /// Forgets a request whose caller stopped waiting (a timeout in the shell).
-    pub fn abandon(&mut self, id: RequestId) {
-        self.pending.remove(&id);
-    }
-
-    pub fn handle_frame(&mut self, frame: ServerFrame) {
+    /// A frame from the server arrived on the current link at `now`.
+    pub fn handle_frame(&mut self, now: Instant, frame: ServerFrame) {
         self.silent_heartbeats = 0;
         match frame {
-            ServerFrame::Response(response) => self.handle_response(response),
+            ServerFrame::Response(response) => self.handle_response(now, response),
             ServerFrame::Event { seq, event } => {
                 for event in self.sequence.receive(seq, event) {
                     self.handle_event(event);
@@ -631,33 +828,36 @@ impl CallMachine {
                 tracing::warn!(code, "server reported a bad frame: {message}");
             }
         }
+        if let Some(t) = self.server_time.take() {
+            self.server_clock = Some((t, now));
+        }
+        self.note_status();
     }
 
     // ---- outputs ---------------------------------------------------------
 
+    /// The next output, in the order they arose. `now` starts the clock of
+    /// the request a transmitted frame carries.
     #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<ClientFrame> {
-        self.transmit.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<CallEvent> {
-        self.events.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_completion(&mut self) -> Option<(RequestId, Result<Completion, CallError>)> {
-        self.completions.pop_front()
+    pub fn poll_output(&mut self, now: Instant) -> Option<Output> {
+        let output = self.outputs.pop_front()?;
+        if let Output::Transmit(frame) = &output {
+            self.requests.start_clock(frame.id, now);
+        }
+        Some(output)
     }
 
     // ---- internals -------------------------------------------------------
 
     fn queue(&mut self, request: Request, pending: Pending) -> RequestId {
-        self.next_request += 1;
-        let id = self.next_request;
-        self.pending.insert(id, pending);
-        self.transmit.push_back(ClientFrame { id, request });
+        let id = self.requests.open(pending);
+        self.outputs
+            .push_back(Output::Transmit(ClientFrame { id, request }));
         id
+    }
+
+    fn complete(&mut self, id: RequestId, result: Result<Completion, CallError>) {
+        self.outputs.push_back(Output::Completion(id, result));
     }
 
     fn require_connection(&self) -> Result<String, CallError> {
@@ -678,22 +878,20 @@ impl CallMachine {
             .ok_or_else(|| CallError::new(ErrorCode::CallIdInvalid, format!("no call {call_id}")))
     }
 
-    fn handle_response(&mut self, response: Response) {
-        let Some(pending) = self.pending.remove(&response.id) else {
-            return; // answer to an abandoned request
+    fn handle_response(&mut self, now: Instant, response: Response) {
+        let Some(pending) = self.requests.take(response.id) else {
+            return; // answer to a request that timed out
         };
+        if let Pending::Hello = pending {
+            return self.on_hello(now, response);
+        }
         if response.code != ErrorCode::Success.code() {
             let error = CallError::from_server(response.code, response.message);
-            self.completions.push_back((response.id, Err(error)));
+            self.complete(response.id, Err(error));
             return;
         }
         let result = match pending {
-            Pending::Hello => decode::<HelloResult>(response.result).map(|hello| {
-                self.server_time = Some(hello.server_time);
-                self.user_id = Some(hello.user_id.clone());
-                self.on_session(&hello);
-                Completion::Hello(hello)
-            }),
+            Pending::Hello | Pending::Connect => return, // answered elsewhere
             Pending::Ack => Ok(Completion::Done),
             Pending::Heartbeat => {
                 decode::<nccall_protocol::HeartbeatResult>(response.result).map(|hb| {
@@ -741,7 +939,43 @@ impl CallMachine {
                 Completion::Done
             }),
         };
-        self.completions.push_back((response.id, result));
+        self.complete(response.id, result);
+    }
+
+    /// The answer to a link's `hello`: the connection is ready and the
+    /// `connect` that asked for it, if any, is answered; or it was refused,
+    /// which counts as losing the link (a first `connect` hears why).
+    fn on_hello(&mut self, now: Instant, response: Response) {
+        let hello = if response.code == ErrorCode::Success.code() {
+            decode::<HelloResult>(response.result)
+        } else {
+            Err(CallError::from_server(response.code, response.message))
+        };
+        match hello {
+            Ok(hello) => {
+                self.server_time = Some(hello.server_time);
+                self.user_id = Some(hello.user_id.clone());
+                self.connection
+                    .ready(now, Duration::from_millis(hello.heartbeat_interval_ms));
+                self.on_session(&hello);
+                if let Some(id) = self.connect_request.take()
+                    && self.requests.take(id).is_some()
+                {
+                    self.complete(id, Ok(Completion::Hello(hello)));
+                }
+            }
+            Err(error) => {
+                if self.connection.status() == ConnectionStatus::Disconnected
+                    && let Some(id) = self.connect_request.take()
+                {
+                    self.requests.take(id);
+                    self.complete(id, Err(error));
+                } else {
+                    tracing::debug!("hello refused while reconnecting: {error}");
+                }
+                self.link_lost(now);
+            }
+        }
     }
 
     fn begin_outgoing(&mut self, params: &StartCallParams, started: &StartCallResult) {
@@ -810,6 +1044,16 @@ impl CallMachine {
     }
 
     fn handle_event(&mut self, event: ServerEvent) {
+        // A call this device ended on its own (disconnect, a refused
+        // resume) may still be alive on the server, which announces it
+        // again to a new session: the app heard it end, and hears no more
+        // of it (the net's property test found the second onCallReceived).
+        // Its server log still comes: logs may follow the end.
+        if let Some(call_id) = call_of(&event)
+            && self.ended_here.contains(call_id)
+        {
+            return;
+        }
         let me = self.user_id.clone().unwrap_or_default();
         match event {
             ServerEvent::CallReceived {
@@ -1058,9 +1302,18 @@ impl CallMachine {
         if lost {
             let ids: Vec<String> = self.sessions.keys().cloned().collect();
             for call_id in ids {
-                self.end_session(&call_id, CallEndReason::NetworkError, hello.server_time);
+                self.end_here(&call_id, hello.server_time);
             }
         }
+    }
+
+    /// Ends a call on this device's own account (not because the server
+    /// said so): later news of it from the server is ignored.
+    fn end_here(&mut self, call_id: &str, end_time: i64) {
+        if self.sessions.contains_key(call_id) {
+            self.ended_here.insert(call_id.to_string());
+        }
+        self.end_session(call_id, CallEndReason::NetworkError, end_time);
     }
 
     fn end_session(&mut self, call_id: &str, reason: CallEndReason, end_time: i64) {
@@ -1088,7 +1341,55 @@ impl CallMachine {
     }
 
     fn emit(&mut self, event: CallEvent) {
-        self.events.push_back(event);
+        self.outputs.push_back(Output::Event(event));
+    }
+}
+
+/// How many calls ended here are remembered: a call the server holds for
+/// a device that left ends within its timeouts, long before this many
+/// more calls came and went.
+const ENDED_HERE_KEPT: usize = 256;
+
+/// A set that forgets its oldest members beyond [`ENDED_HERE_KEPT`].
+#[derive(Debug, Default)]
+struct RecentSet {
+    order: VecDeque<String>,
+    members: HashSet<String>,
+}
+
+impl RecentSet {
+    fn insert(&mut self, id: String) {
+        if self.members.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+        while self.order.len() > ENDED_HERE_KEPT {
+            if let Some(old) = self.order.pop_front() {
+                self.members.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.members.contains(id)
+    }
+}
+
+/// The call a server event is about; `None` for a call log, which may
+/// come after the call ended.
+fn call_of(event: &ServerEvent) -> Option<&str> {
+    match event {
+        ServerEvent::CallReceived { call_id, .. }
+        | ServerEvent::RemoteUserStateChanged { call_id, .. }
+        | ServerEvent::CallConnected { call_id, .. }
+        | ServerEvent::StartTimeReceived { call_id, .. }
+        | ServerEvent::RemoteUserInvited { call_id, .. }
+        | ServerEvent::CallTypeChanged { call_id, .. }
+        | ServerEvent::MediaTypeChangeRequestReceived { call_id, .. }
+        | ServerEvent::MediaTypeChangeResultReceived { call_id, .. }
+        | ServerEvent::RemoteCameraStateChanged { call_id, .. }
+        | ServerEvent::RemoteMicrophoneStateChanged { call_id, .. }
+        | ServerEvent::CallEnded { call_id, .. } => Some(call_id),
+        ServerEvent::ServerCallLogReceived { .. } => None,
     }
 }
 

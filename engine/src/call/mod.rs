@@ -1,15 +1,22 @@
-//! The engine's call logic, sans-IO: [`CallMachine`] takes API calls and
-//! server frames and produces frames to send, events for the app, and
-//! results for pending API calls. `final_state.rs` decides the state a
-//! session ends in; `sequencing.rs` puts the server's events in order,
-//! exactly once.
+//! The engine's call logic, sans-IO: [`CallMachine`] takes API calls,
+//! server frames, link reports and the passing of time, and produces links
+//! to open or close, frames to send, events for the app, results for
+//! pending API calls and the connection status. `connection.rs` decides
+//! when to connect, reconnect and send heartbeats; `requests.rs` when a
+//! request has waited too long; `sequencing.rs` puts the server's events in
+//! order, exactly once; `final_state.rs` decides the state a session ends
+//! in; `local_log.rs` writes the log a device keeps of a one-to-one call.
 
+mod connection;
 mod final_state;
 mod local_log;
 mod machine;
+mod requests;
 mod sequencing;
 
-pub use machine::{CallMachine, Completion, RequestId};
+pub use connection::ConnectionStatus;
+pub use machine::{CallMachine, Completion, MachineConfig, Output};
+pub use requests::RequestId;
 
 #[cfg(test)]
 mod tests;

@@ -6,8 +6,117 @@ use nccall_protocol::{
 };
 use serde_json::json;
 
-use super::{CallMachine, Completion};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use nccall_protocol::ClientFrame;
+
+use super::{CallMachine, Completion, ConnectionStatus, MachineConfig, Output, RequestId};
+use crate::error::CallError;
 use crate::events::CallEvent;
+
+/// A machine with the shell's part played by hand: its outputs sorted into
+/// queues, links opened at once, time moved only when a test says so.
+struct Probe {
+    m: CallMachine,
+    now: Instant,
+    generation: u64,
+    frames: VecDeque<ClientFrame>,
+    events: VecDeque<CallEvent>,
+    completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
+    links: VecDeque<Output>,
+}
+
+impl std::ops::Deref for Probe {
+    type Target = CallMachine;
+    fn deref(&self) -> &CallMachine {
+        &self.m
+    }
+}
+
+impl std::ops::DerefMut for Probe {
+    fn deref_mut(&mut self) -> &mut CallMachine {
+        &mut self.m
+    }
+}
+
+impl Probe {
+    fn new() -> Self {
+        Probe {
+            m: CallMachine::new(MachineConfig::default()),
+            now: Instant::now(),
+            generation: 0,
+            frames: VecDeque::new(),
+            events: VecDeque::new(),
+            completions: VecDeque::new(),
+            links: VecDeque::new(),
+        }
+    }
+
+    fn sort(&mut self) {
+        while let Some(output) = self.m.poll_output(self.now) {
+            match output {
+                Output::Transmit(frame) => self.frames.push_back(frame),
+                Output::Event(event) => self.events.push_back(event),
+                Output::Completion(id, result) => self.completions.push_back((id, result)),
+                Output::OpenLink { generation } => {
+                    self.generation = generation;
+                    self.links.push_back(output);
+                }
+                other => self.links.push_back(other),
+            }
+        }
+    }
+
+    fn poll_transmit(&mut self) -> Option<ClientFrame> {
+        self.sort();
+        self.frames.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<CallEvent> {
+        self.sort();
+        self.events.pop_front()
+    }
+
+    fn poll_completion(&mut self) -> Option<(RequestId, Result<Completion, CallError>)> {
+        self.sort();
+        self.completions.pop_front()
+    }
+
+    fn handle_frame(&mut self, frame: ServerFrame) {
+        self.sort();
+        self.m.handle_frame(self.now, frame);
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.sort();
+        self.now += by;
+        self.m.handle_timeout(self.now);
+        self.sort();
+    }
+
+    /// Connects and opens the link; the hello is the next frame out.
+    fn connect(&mut self) -> RequestId {
+        let id = self.m.connect(self.now, "app", "token", "dev");
+        self.sort();
+        self.m.handle_link_opened(self.now, self.generation);
+        id
+    }
+
+    /// The link drops; the machine's retry opens a new one at once (the
+    /// first retry waits 0 ms). Returns the id of the resuming hello.
+    fn lose_link_and_reopen(&mut self) -> RequestId {
+        self.sort();
+        self.m.handle_link_closed(self.now, self.generation);
+        self.frames.clear();
+        self.advance(Duration::ZERO);
+        self.sort();
+        self.m.handle_link_opened(self.now, self.generation);
+        let hello = self.poll_transmit().expect("a hello on the new link");
+        self.frames.push_front(hello.clone());
+        hello.id
+    }
+}
 
 fn ok(id: u64, result: serde_json::Value) -> ServerFrame {
     ServerFrame::Response(Response {
@@ -22,18 +131,28 @@ fn event(seq: u64, event: ServerEvent) -> ServerFrame {
     ServerFrame::Event { seq, event }
 }
 
-fn connected_as(user: &str) -> CallMachine {
-    let mut m = CallMachine::new();
-    let id = m.hello("app", "token", "dev", false);
-    assert!(matches!(
-        m.poll_transmit().map(|f| f.request),
-        Some(Request::Hello(_))
-    ));
+fn connected_as(user: &str) -> Probe {
+    let mut m = Probe::new();
+    let id = m.connect();
+    let hello = m.poll_transmit().expect("a hello");
+    assert!(matches!(hello.request, Request::Hello(ref h) if h.resume.is_none()));
     m.handle_frame(ok(
-        id,
+        hello.id,
         json!({"userId": user, "serverTime": 1, "heartbeatIntervalMs": 20000, "sessionId": "s7"}),
     ));
     assert!(matches!(m.poll_completion(), Some((i, Ok(Completion::Hello(_)))) if i == id));
+    assert_eq!(m.status(), (ConnectionStatus::Connected, 0));
+    m.sort();
+    assert_eq!(
+        m.links.drain(..).collect::<Vec<_>>(),
+        [
+            Output::OpenLink { generation: 1 },
+            Output::Status {
+                status: ConnectionStatus::Connected,
+                reconnections: 0
+            }
+        ]
+    );
     m
 }
 
@@ -62,13 +181,13 @@ fn incoming(call_id: &str) -> ServerEvent {
     }
 }
 
-fn drain_events(m: &mut CallMachine) -> Vec<CallEvent> {
+fn drain_events(m: &mut Probe) -> Vec<CallEvent> {
     std::iter::from_fn(|| m.poll_event()).collect()
 }
 
 #[test]
 fn nothing_works_before_connect_and_nothing_is_sent() {
-    let mut m = CallMachine::new();
+    let mut m = Probe::new();
     let err = m
         .start_call(StartCallParams::single("bob", CallMediaType::Audio))
         .unwrap_err();
@@ -321,7 +440,10 @@ fn server_refusals_and_disconnects_complete_requests_with_codes() {
     let id = m
         .start_call(StartCallParams::single("bob", CallMediaType::Audio))
         .unwrap();
-    m.handle_disconnect();
+    let _ = m.poll_transmit();
+    let generation = m.generation;
+    let now = m.now;
+    m.m.handle_link_closed(now, generation);
     let (done, result) = m.poll_completion().unwrap();
     assert_eq!(
         (done, result.unwrap_err().code()),
@@ -440,8 +562,7 @@ fn replayed_events_are_processed_once_and_a_resume_names_the_last_one() {
         .count();
     assert_eq!(received, 1);
     // The connection drops; the next hello asks to resume after seq 1.
-    m.handle_disconnect();
-    m.hello("app", "token", "dev", true);
+    m.lose_link_and_reopen();
     let Some(Request::Hello(h)) = m.poll_transmit().map(|f| f.request) else {
         panic!("no hello");
     };
@@ -454,8 +575,7 @@ fn a_refused_resume_ends_the_calls_with_network_error() {
     let mut m = connected_as("bob");
     m.handle_frame(event(1, incoming("call-1")));
     std::iter::from_fn(|| m.poll_event()).for_each(drop);
-    m.handle_disconnect();
-    let id = m.hello("app", "token", "dev", true);
+    let id = m.lose_link_and_reopen();
     assert!(
         matches!(m.poll_transmit().map(|f| f.request), Some(Request::Hello(h)) if h.resume.is_some()),
         "the resuming hello goes out"
@@ -478,8 +598,8 @@ fn closing_the_connection_for_good_ends_every_call_here() {
     m.handle_frame(event(1, incoming("call-1")));
     m.handle_frame(event(2, incoming("call-2")));
     std::iter::from_fn(|| m.poll_event()).for_each(drop);
-    m.handle_disconnect();
-    m.end_all_calls(77);
+    let now = m.now;
+    m.disconnect(now);
     let ended: Vec<(String, CallEndReason)> = std::iter::from_fn(|| m.poll_event())
         .filter_map(|e| match e {
             CallEvent::CallEnded(e) => Some((e.session.call_id().to_string(), e.reason)),
@@ -552,10 +672,125 @@ fn a_gap_left_open_for_two_heartbeats_asks_for_a_resume() {
         m.connection_is_silent(),
         "the gap before seq 2 never filled"
     );
-    m.handle_disconnect();
-    m.hello("app", "token", "dev", true);
+    m.lose_link_and_reopen();
     let Some(Request::Hello(h)) = m.poll_transmit().map(|f| f.request) else {
         panic!("no hello");
     };
     assert_eq!(h.resume.map(|r| r.last_seq), Some(0));
+}
+
+/// The machine's clock, not the shell's, decides when a request has waited
+/// too long: it fails with REQUEST_TIMEOUT a timeout after its frame left.
+#[test]
+fn a_request_unanswered_for_the_timeout_fails_with_request_timeout() {
+    let mut m = connected_as("alice");
+    let id = m.get_ongoing_call_logs().unwrap();
+    assert!(m.poll_transmit().is_some());
+    let deadline = m.poll_timeout().expect("a deadline");
+    assert_eq!(deadline, m.now + MachineConfig::default().request_timeout);
+    m.advance(MachineConfig::default().request_timeout - Duration::from_millis(1));
+    assert!(m.poll_completion().is_none(), "not a millisecond early");
+    m.advance(Duration::from_millis(1));
+    let (done, result) = m.poll_completion().expect("a completion");
+    assert_eq!(
+        (done, result.unwrap_err().code()),
+        (id, ErrorCode::RequestTimeout)
+    );
+    // The late answer is ignored.
+    m.handle_frame(ok(id, json!({"callLogList": []})));
+    assert!(m.poll_completion().is_none());
+}
+
+/// Heartbeats go out on the server's interval; two unanswered make the
+/// connection count as lost, and the machine opens a new one and resumes.
+#[test]
+fn silent_heartbeats_lose_the_link_and_the_machine_reconnects_and_resumes() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(1, incoming("call-1")));
+    drain_events(&mut m);
+    let interval = Duration::from_millis(20_000);
+    for _ in 0..2 {
+        m.advance(interval);
+        let beat = std::iter::from_fn(|| m.poll_transmit())
+            .find(|f| matches!(f.request, Request::Heartbeat));
+        assert!(beat.is_some(), "a heartbeat after an interval");
+    }
+    assert!(m.links.is_empty());
+    m.advance(interval);
+    m.sort();
+    assert_eq!(m.links.pop_front(), Some(Output::CloseLink));
+    assert_eq!(
+        m.links.pop_front(),
+        Some(Output::Status {
+            status: ConnectionStatus::Reconnecting,
+            reconnections: 0
+        })
+    );
+    m.advance(Duration::ZERO); // the first retry waits 0 ms
+    let open = m.links.pop_front();
+    assert!(
+        matches!(open, Some(Output::OpenLink { .. })),
+        "{open:?} {:?}",
+        m.links
+    );
+    let (now, generation) = (m.now, m.generation);
+    m.m.handle_link_opened(now, generation);
+    let hello = m.poll_transmit().expect("a hello");
+    let Request::Hello(h) = &hello.request else {
+        panic!("not a hello: {hello:?}");
+    };
+    assert_eq!(h.resume.as_ref().map(|r| r.last_seq), Some(1));
+    m.handle_frame(ok(
+        hello.id,
+        json!({"userId": "bob", "serverTime": 5, "heartbeatIntervalMs": 20000, "sessionId": "s7", "resumed": true}),
+    ));
+    assert_eq!(m.status(), (ConnectionStatus::Connected, 1));
+    assert!(
+        !m.completions
+            .iter()
+            .any(|(_, r)| matches!(r, Ok(Completion::Hello(_)))),
+        "a reconnect answers no connect"
+    );
+    assert!(m.current_session().is_some(), "a resumed call stays");
+}
+
+/// A first `connect` that is refused is answered with the server's code
+/// and not tried again; one the network loses repeatedly backs off.
+#[test]
+fn a_refused_connect_is_answered_and_a_lost_one_backs_off() {
+    let mut m = Probe::new();
+    let id = m.connect();
+    let hello = m.poll_transmit().expect("a hello");
+    m.handle_frame(ServerFrame::Response(Response {
+        id: hello.id,
+        code: ErrorCode::TokenInvalid.code(),
+        message: Some("bad token".into()),
+        result: None,
+    }));
+    let (done, result) = m.poll_completion().expect("an answer");
+    assert_eq!(
+        (done, result.unwrap_err().code()),
+        (id, ErrorCode::TokenInvalid)
+    );
+    assert_eq!(
+        m.poll_timeout(),
+        None,
+        "no retry of a refused first connect"
+    );
+    assert_eq!(m.status().0, ConnectionStatus::Disconnected);
+
+    let mut m = connected_as("bob");
+    let mut retries = Vec::new();
+    for _ in 0..4 {
+        let (now, generation) = (m.now, m.generation);
+        m.m.handle_link_closed(now, generation);
+        let at = m.poll_timeout().expect("a retry");
+        retries.push((at - m.now).as_millis());
+        m.advance(at - m.now);
+        m.sort();
+    }
+    assert_eq!(retries, [0, 50, 100, 200]);
+    let now = m.now;
+    m.disconnect(now);
+    assert_eq!(m.poll_timeout(), None, "disconnect stops the retries");
 }

@@ -1,8 +1,6 @@
 //! One WebSocket connection to the simulator (or any server that speaks
 //! `docs/protocol.md`). Tasks are aborted when the [`Link`] is dropped.
 
-use std::time::Duration;
-
 use futures_util::{SinkExt, StreamExt};
 use nccall_protocol::{ClientFrame, MAX_FRAME_BYTES, ServerFrame};
 use tokio::sync::mpsc;
@@ -15,11 +13,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 pub(crate) trait LinkEvents: Send + Sync + 'static {
     fn on_frame(&self, generation: u64, frame: ServerFrame);
     fn on_closed(&self, generation: u64);
-    fn on_heartbeat_due(&self, generation: u64);
 }
 
 pub(crate) struct Link {
-    pub generation: u64,
     outbound: mpsc::UnboundedSender<ClientFrame>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -73,31 +69,9 @@ impl Link {
         });
 
         Ok(Link {
-            generation,
             outbound,
             tasks: vec![writer, reader],
         })
-    }
-
-    /// Sends heartbeats every `interval` from now on.
-    pub fn start_heartbeat<E: LinkEvents>(
-        &mut self,
-        interval: Duration,
-        events: std::sync::Weak<E>,
-    ) {
-        let generation = self.generation;
-        let interval = interval.max(Duration::from_millis(100));
-        self.tasks.push(tokio::spawn(async move {
-            let mut ticks =
-                tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-            loop {
-                ticks.tick().await;
-                match events.upgrade() {
-                    Some(e) => e.on_heartbeat_due(generation),
-                    None => return,
-                }
-            }
-        }));
     }
 
     /// Queues a frame; false if the connection is gone.

@@ -103,6 +103,12 @@ impl CallTable {
         self.next_call_number = self.next_call_number.max(n);
     }
 
+    /// The number of the call started last (`call-N`), or the number
+    /// numbering continues after.
+    pub fn last_call_number(&self) -> u64 {
+        self.next_call_number
+    }
+
     /// Takes the notes queued by the operations so far.
     #[must_use]
     pub fn drain_notes(&mut self) -> std::vec::Drain<'_, Note> {

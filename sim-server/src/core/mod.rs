@@ -32,6 +32,10 @@ pub type ConnId = DeviceId;
 /// How often clients are asked to send `heartbeat`.
 pub const HEARTBEAT_INTERVAL_MS: u64 = 20_000;
 
+/// How many call numbers one store write reserves (a project choice: ids
+/// are opaque; after a restart they jump ahead by up to this much).
+const CALL_NUMBER_BLOCK: u64 = 1_000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     Opened { conn: ConnId },
@@ -116,6 +120,9 @@ pub struct ServerCore {
     /// Push notifications sent to users with no live device.
     pushes: Vec<PushRecord>,
     calls: CallTable,
+    /// Call numbers up to this one are recorded in the store as possibly
+    /// used: a restart numbers after them, even for calls that left no log.
+    call_numbers_reserved: u64,
     store: Box<dyn CallLogStore>,
     outputs: VecDeque<Output>,
 }
@@ -133,7 +140,8 @@ impl ServerCore {
         mut store: Box<dyn CallLogStore>,
     ) -> Result<Self, StoreError> {
         let mut calls = CallTable::new();
-        calls.continue_numbering_after(store.max_call_number()?);
+        let numbered_through = store.max_call_number()?;
+        calls.continue_numbering_after(numbered_through);
         if store.count()? == 0 {
             for app in &fixtures.apps {
                 for (n, spec) in app.seed_call_logs.iter().enumerate() {
@@ -152,6 +160,7 @@ impl ServerCore {
             now: 0,
             pushes: Vec::new(),
             calls,
+            call_numbers_reserved: numbered_through,
             store,
             outputs: VecDeque::new(),
         })
@@ -305,6 +314,13 @@ impl ServerCore {
             Request::Heartbeat => to_value(&HeartbeatResult { server_time: now }),
             Request::Ack(_) => Err((ErrorCode::BadFrame, "ack is handled before".into())),
             Request::StartCall(params) => {
+                if calls.last_call_number() >= self.call_numbers_reserved {
+                    let through = calls.last_call_number() + CALL_NUMBER_BLOCK;
+                    self.store
+                        .reserve_call_numbers(through)
+                        .map_err(|e| (ErrorCode::ServerError, e.to_string()))?;
+                    self.call_numbers_reserved = through;
+                }
                 to_value(&calls.start(now, app, actor, params.params, params.media, &is_online)?)
             }
             Request::AcceptCall(p) => calls.accept(now, actor, &p.call_id, p.media).map(|()| None),

@@ -608,3 +608,23 @@ fn a_user_acts_only_on_calls_they_belong_to() {
         assert_eq!(ids, vec![call()], "conn {conn} keeps its log");
     }
 }
+
+#[test]
+fn a_restarted_core_never_reuses_the_id_of_a_call_that_was_in_progress() {
+    let dir = std::env::temp_dir().join(format!("nccall-core-ids-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let boot = || {
+        let store = crate::store::SqliteStore::open_dir(&dir).expect("a store");
+        let mut c = ServerCore::with_store(Fixtures::from_yaml(FIXTURES).unwrap(), Box::new(store))
+            .unwrap();
+        login(&mut c, 1, "ta");
+        login(&mut c, 2, "tb");
+        assert_eq!(code_of(&start_call(&mut c, 1, "bob")), 0);
+        call_of(&c, "alice")
+    };
+    // The first call is in progress when the core goes: it leaves no log.
+    let before = boot();
+    let after = boot();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_ne!(before, after);
+}

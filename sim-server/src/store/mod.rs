@@ -84,7 +84,12 @@ pub trait CallLogStore: Send {
     /// How many logs are stored in all.
     fn count(&self) -> Result<u64, StoreError>;
 
-    /// The highest `N` among stored call ids `call-N` (0 if none): a
-    /// restarted simulator numbers its calls after it, so ids stay unique.
+    /// The highest `N` among stored call ids `call-N` and numbers reserved
+    /// (0 if none): a restarted simulator numbers its calls after it, so ids
+    /// stay unique, also those of calls that were in progress (no log).
     fn max_call_number(&self) -> Result<u64, StoreError>;
+
+    /// Records that call numbers up to `through` may have been handed out
+    /// (numbers are reserved in blocks, so this is rare).
+    fn reserve_call_numbers(&mut self, through: u64) -> Result<(), StoreError>;
 }

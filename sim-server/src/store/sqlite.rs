@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS call_logs (
     PRIMARY KEY (app, owner, call_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS call_logs_by_sync ON call_logs (app, owner, sync_time);
+CREATE TABLE IF NOT EXISTS call_numbers (
+    id       INTEGER PRIMARY KEY CHECK (id = 0),
+    reserved INTEGER NOT NULL
+);
 ";
 
 pub struct SqliteStore {
@@ -203,7 +207,30 @@ impl CallLogStore for SqliteStore {
             [],
             |r| r.get(0),
         )?;
-        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+        let stored = n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        let reserved: Option<i64> = self
+            .conn
+            .query_row("SELECT reserved FROM call_numbers WHERE id = 0", [], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let reserved = reserved.and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        Ok(stored.max(reserved))
+    }
+
+    fn reserve_call_numbers(&mut self, through: u64) -> Result<(), StoreError> {
+        let through = i64::try_from(through)
+            .map_err(|_| StoreError(format!("call number {through} is out of range")))?;
+        self.conn.execute(
+            "INSERT INTO call_numbers (id, reserved) VALUES (0, ?1) \
+             ON CONFLICT (id) DO UPDATE SET reserved = MAX(reserved, excluded.reserved)",
+            params![through],
+        )?;
+        Ok(())
     }
 }
 
@@ -301,6 +328,12 @@ mod tests {
         }
         // call-0 .. call-11: numerically 11, though "call-9" sorts last as text.
         assert_eq!(store.max_call_number().unwrap(), 11);
+        // Numbers handed out to calls that never got a log count too.
+        store.reserve_call_numbers(40).unwrap();
+        assert_eq!(store.max_call_number().unwrap(), 40);
+        // A reservation never moves back.
+        store.reserve_call_numbers(20).unwrap();
+        assert_eq!(store.max_call_number().unwrap(), 40);
     }
 
     #[test]
