@@ -16,7 +16,7 @@ use std::time::Duration;
 use nccall::{
     AndroidPushConfigBuilder, CallEngine, CallError, CallEvent, CallLog, CallLogPage,
     CallMediaType, CallSession, ConnectParams, ConnectionStatus, DeleteCallLogsResult, DeviceInfo,
-    DeviceKind, EndCallParams, ErrorCode, EventStream, GetHistoryCallLogsParams,
+    DeviceKind, EndCallParams, ErrorCode, EventStream, GetHistoryCallLogsParams, Instrumentation,
     InviteToCallResult, MediaStats, RecordingView, RemoteVideoView, StartCallParams,
     StartCallResult, VideoCapture, VideoFrameRate, VideoResolution, VirtualDevices,
 };

@@ -30,7 +30,10 @@ pub use devices::{
 };
 /// The media path's audio format at the device seam: 48 kHz mono, 20 ms frames.
 pub use devices::{FRAME_SAMPLES as AUDIO_FRAME_SAMPLES, SAMPLE_RATE as AUDIO_SAMPLE_RATE};
-pub use engine::{CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream, MediaStats};
+pub use engine::{
+    CallEngine, ConnectParams, EndCallParams, EngineConfig, EventStream, Instrumentation,
+    MediaStats,
+};
 pub use error::{CallError, CallResult};
 pub use events::{
     CallConnectedEvent, CallEndedEvent, CallEvent, CallEventHandler, CallLogEvent,

@@ -11,7 +11,8 @@ use std::time::Duration;
 use nccall::marker::{detect_tone, tag_of, tone_frequencies, tone_hz};
 use nccall::{
     AUDIO_FRAME_SAMPLES, AUDIO_SAMPLE_RATE, AudioCapture, AudioPlayback, CallEngine, CallError,
-    CallResult, DeviceInfo, DeviceKind, DeviceProvider, EngineConfig, ErrorCode, ToneSource,
+    CallResult, DeviceInfo, DeviceKind, DeviceProvider, EngineConfig, ErrorCode, Instrumentation,
+    ToneSource,
 };
 
 mod common;

@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use nccall::{CallMediaType, StartCallParams};
+use nccall::{CallMediaType, Instrumentation, StartCallParams};
 use nccall_sim::MediaServer;
 
 mod common;

@@ -9,7 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use nccall::{CallEngine, CallMediaType, ConnectParams, EngineConfig, StartCallParams};
+use nccall::{
+    CallEngine, CallMediaType, ConnectParams, EngineConfig, Instrumentation, StartCallParams,
+};
 use nccall_sim::{SimHandle, Simulator};
 
 mod common;

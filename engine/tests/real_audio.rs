@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nccall::marker::{detect_tone, tag_of, tone_frequencies, tone_hz};
-use nccall::{AUDIO_SAMPLE_RATE, CpalDevices, DeviceKind, EngineConfig, ToneSource};
+use nccall::{
+    AUDIO_SAMPLE_RATE, CpalDevices, DeviceKind, EngineConfig, Instrumentation, ToneSource,
+};
 
 mod common;
 

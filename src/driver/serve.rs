@@ -10,8 +10,9 @@ use futures_util::StreamExt;
 use nccall::{
     AudioVolumeEvent, CallEngine, CallError, CallEvent, CallMediaType, ConnectParams,
     ConnectionQualityHandler, ConnectionStatus, DeviceKind, EndCallParams, EngineConfig,
-    GetHistoryCallLogsParams, PushConfig, ReceiveQualityEvent, RemoteVideoView, RenderedFrame,
-    SendQualityEvent, StartCallParams, VideoFrameRate, VideoResolution, VideoView, VirtualDevices,
+    GetHistoryCallLogsParams, Instrumentation, PushConfig, ReceiveQualityEvent, RemoteVideoView,
+    RenderedFrame, SendQualityEvent, StartCallParams, VideoFrameRate, VideoResolution, VideoView,
+    VirtualDevices,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -436,7 +436,8 @@ impl Net {
                     peer.answered_twice.push(id);
                 }
             }
-            Output::Status { .. } => {}
+            // The net's machines are signaling only (no media configured).
+            Output::Status { .. } | Output::Media(_) => {}
         }
     }
 }

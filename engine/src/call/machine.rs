@@ -14,12 +14,14 @@
 //!
 //! This file holds the state and the output queue; the inputs are in
 //! `machine/`: `app_requests.rs` (what the app asks), `connecting.rs` (the
-//! connection's life, `hello`, heartbeats, timeouts), `responses.rs` (the
+//! connection's life, `hello`, heartbeats, timeouts), `media.rs` (which
+//! call has media, the shell's media reports), `responses.rs` (the
 //! server's answers) and `server_events.rs` (the server's events and the
 //! callbacks they become).
 
 mod app_requests;
 mod connecting;
+mod media;
 mod responses;
 mod server_events;
 
@@ -32,6 +34,7 @@ use nccall_protocol::{
 };
 
 use super::connection::{Connection, ConnectionStatus};
+use super::media_plan::{MediaIntent, MediaPlan};
 use super::requests::{Pending, RequestId, Requests};
 use super::sequencing::Sequencer;
 use crate::error::CallError;
@@ -74,6 +77,8 @@ pub enum Output {
     Event(CallEvent),
     /// The result of the API call that returned this id.
     Completion(RequestId, Result<Completion, CallError>),
+    /// Something to do with the current call's media.
+    Media(MediaIntent),
     /// The connection status changed, or the engine reconnected again.
     Status {
         status: ConnectionStatus,
@@ -89,6 +94,9 @@ pub struct MachineConfig {
     pub request_timeout: Duration,
     /// A lost connection is tried again after 0, then 50 ms, doubling up to this.
     pub reconnect_max_backoff: Duration,
+    /// Whether calls have media: [`Output::Media`] intents are given only
+    /// if so (signaling-only engines, e.g. load generators, have none).
+    pub media: bool,
 }
 
 impl Default for MachineConfig {
@@ -96,6 +104,7 @@ impl Default for MachineConfig {
         MachineConfig {
             request_timeout: Duration::from_secs(10),
             reconnect_max_backoff: Duration::from_secs(2),
+            media: false,
         }
     }
 }
@@ -115,6 +124,8 @@ pub struct CallMachine {
     /// The `connect` being answered, while it is.
     connect_request: Option<RequestId>,
     connection: Connection,
+    /// The current call's media, when calls have media.
+    media: Option<MediaPlan>,
     outputs: VecDeque<Output>,
     /// Calls this device ended on its own account, which the server may
     /// still hold (the last [`ENDED_HERE_KEPT`]).
@@ -160,6 +171,7 @@ impl CallMachine {
             requests: Requests::new(config.request_timeout),
             connect_request: None,
             connection: Connection::new(config.reconnect_max_backoff),
+            media: config.media.then(MediaPlan::default),
             outputs: VecDeque::new(),
             reported_status: (ConnectionStatus::Disconnected, 0),
             ended_here: RecentSet::default(),
@@ -203,10 +215,14 @@ impl CallMachine {
     /// When [`CallMachine::handle_timeout`] should be called next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.connection.poll_timeout(), self.requests.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.connection.poll_timeout(),
+            self.requests.poll_timeout(),
+            self.media.as_ref().and_then(MediaPlan::poll_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// A frame from the server arrived on the current link at `now`.
@@ -239,6 +255,10 @@ impl CallMachine {
     /// the request a transmitted frame carries.
     #[must_use]
     pub fn poll_output(&mut self, now: Instant) -> Option<Output> {
+        if self.outputs.is_empty() {
+            // Whatever the last input changed, the media follows it.
+            self.plan_media();
+        }
         let output = self.outputs.pop_front()?;
         if let Output::Transmit(frame) = &output {
             self.requests.start_clock(frame.id, now);

@@ -3,7 +3,9 @@
 //! to open or close, frames to send, events for the app, results for
 //! pending API calls and the connection status. `connection.rs` decides
 //! when to connect, reconnect and send heartbeats; `requests.rs` when a
-//! request has waited too long; `sequencing.rs` puts the server's events in
+//! request has waited too long; `media_plan.rs` when the current call's
+//! media is built, published, re-assigned, rebuilt and released;
+//! `sequencing.rs` puts the server's events in
 //! order, exactly once; `final_state.rs` decides the state a session ends
 //! in; `local_log.rs` writes the log a device keeps of a one-to-one call.
 
@@ -11,11 +13,13 @@ mod connection;
 mod final_state;
 mod local_log;
 mod machine;
+mod media_plan;
 mod requests;
 mod sequencing;
 
 pub use connection::ConnectionStatus;
 pub use machine::{CallMachine, Completion, MachineConfig, Output};
+pub use media_plan::{MediaIntent, MediaReport};
 pub use requests::RequestId;
 
 #[cfg(test)]

@@ -89,6 +89,11 @@ impl Requests {
         self.in_flight.remove(&id).map(|r| r.kind)
     }
 
+    /// The first awaited request, in id order, for which `f` gives a value.
+    pub fn find_map<'a, T>(&'a self, f: impl Fn(&'a Pending) -> Option<T>) -> Option<T> {
+        self.in_flight.values().find_map(|r| f(&r.kind))
+    }
+
     pub fn any(&self, f: impl Fn(&Pending) -> bool) -> bool {
         self.in_flight.values().any(|r| f(&r.kind))
     }

@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use nccall_protocol::ClientFrame;
 
-use super::{CallMachine, Completion, ConnectionStatus, MachineConfig, Output, RequestId};
+use super::{
+    CallMachine, Completion, ConnectionStatus, MachineConfig, MediaIntent, MediaReport, Output,
+    RequestId,
+};
 use crate::error::CallError;
 use crate::events::CallEvent;
 
@@ -25,6 +28,7 @@ struct Probe {
     events: VecDeque<CallEvent>,
     completions: VecDeque<(RequestId, Result<Completion, CallError>)>,
     links: VecDeque<Output>,
+    media: VecDeque<MediaIntent>,
 }
 
 impl std::ops::Deref for Probe {
@@ -42,14 +46,19 @@ impl std::ops::DerefMut for Probe {
 
 impl Probe {
     fn new() -> Self {
+        Self::with(MachineConfig::default())
+    }
+
+    fn with(config: MachineConfig) -> Self {
         Probe {
-            m: CallMachine::new(MachineConfig::default()),
+            m: CallMachine::new(config),
             now: Instant::now(),
             generation: 0,
             frames: VecDeque::new(),
             events: VecDeque::new(),
             completions: VecDeque::new(),
             links: VecDeque::new(),
+            media: VecDeque::new(),
         }
     }
 
@@ -63,6 +72,7 @@ impl Probe {
                     self.generation = generation;
                     self.links.push_back(output);
                 }
+                Output::Media(intent) => self.media.push_back(intent),
                 other => self.links.push_back(other),
             }
         }
@@ -132,7 +142,11 @@ fn event(seq: u64, event: ServerEvent) -> ServerFrame {
 }
 
 fn connected_as(user: &str) -> Probe {
-    let mut m = Probe::new();
+    connected_with(user, MachineConfig::default())
+}
+
+fn connected_with(user: &str, config: MachineConfig) -> Probe {
+    let mut m = Probe::with(config);
     let id = m.connect();
     let hello = m.poll_transmit().expect("a hello");
     assert!(matches!(hello.request, Request::Hello(ref h) if h.resume.is_none()));
@@ -793,4 +807,106 @@ fn a_refused_connect_is_answered_and_a_lost_one_backs_off() {
     let now = m.now;
     m.disconnect(now);
     assert_eq!(m.poll_timeout(), None, "disconnect stops the retries");
+}
+
+/// The intents the machine gave since the last look.
+fn intents(m: &mut Probe) -> Vec<MediaIntent> {
+    m.sort();
+    m.media.drain(..).collect()
+}
+
+#[test]
+fn media_is_built_when_accepting_published_when_connected_released_at_the_end() {
+    let mut m = connected_with(
+        "bob",
+        MachineConfig {
+            media: true,
+            ..MachineConfig::default()
+        },
+    );
+    m.handle_frame(event(1, incoming("c1")));
+    assert_eq!(intents(&mut m), [], "a call that only rings has no media");
+    let id = m.accept_call("c1").unwrap();
+    assert_eq!(
+        intents(&mut m),
+        [MediaIntent::Prepare {
+            call_id: "c1".into(),
+            receive_slots: 1
+        }],
+        "built while the answer travels"
+    );
+    m.handle_frame(ok(id, serde_json::Value::Null));
+    assert_eq!(intents(&mut m), []);
+    m.handle_frame(event(
+        2,
+        ServerEvent::CallConnected {
+            call_id: "c1".into(),
+            participants: vec![
+                participant("alice", CallUserState::OnCall),
+                participant("bob", CallUserState::OnCall),
+            ],
+        },
+    ));
+    assert_eq!(
+        intents(&mut m),
+        [MediaIntent::Publish {
+            call_id: "c1".into(),
+            slots: vec!["alice".into()]
+        }]
+    );
+    let now = m.now;
+    m.handle_media_report(now, "c1", MediaReport::Lost);
+    assert_eq!(
+        intents(&mut m),
+        [MediaIntent::Rebuild {
+            call_id: "c1".into(),
+            slots: vec!["alice".into()]
+        }]
+    );
+    m.handle_media_report(now, "c1", MediaReport::RebuildFailed);
+    assert_eq!(intents(&mut m), []);
+    let due = m.poll_timeout().expect("a retry is due");
+    assert_eq!(due - m.now, Duration::from_millis(100));
+    m.advance(Duration::from_millis(100));
+    assert_eq!(intents(&mut m).len(), 1, "the rebuild is asked for again");
+    m.handle_frame(event(
+        3,
+        ServerEvent::CallEnded {
+            call_id: "c1".into(),
+            reason: CallEndReason::RemoteHangup,
+            end_time: 99,
+        },
+    ));
+    assert_eq!(
+        intents(&mut m),
+        [MediaIntent::Release {
+            call_id: "c1".into()
+        }]
+    );
+}
+
+#[test]
+fn a_refused_accept_releases_the_media_built_for_it() {
+    let mut m = connected_with(
+        "bob",
+        MachineConfig {
+            media: true,
+            ..MachineConfig::default()
+        },
+    );
+    m.handle_frame(event(1, incoming("c1")));
+    let id = m.accept_call("c1").unwrap();
+    assert_eq!(intents(&mut m).len(), 1);
+    m.handle_frame(ServerFrame::Response(Response {
+        id,
+        code: ErrorCode::CallStateInvalid.code(),
+        message: Some("no longer rings".into()),
+        result: None,
+    }));
+    assert_eq!(
+        intents(&mut m),
+        [MediaIntent::Release {
+            call_id: "c1".into()
+        }]
+    );
 }

@@ -27,7 +27,7 @@ pub use quality::{
     ReceiveQualityEvent, SendQualityEvent,
 };
 pub use session::{DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL, ICE_MAX_BINDING_REQUESTS};
-pub(crate) use session::{LinkState, MediaSession, MediaShared, SlotControl};
+pub(crate) use session::{LinkState, MediaSession, MediaShared, PendingSession, SlotControl};
 pub(crate) use slots::assign_slots;
 pub use views::{RecordingView, RemoteVideoView, RenderedFrame, VideoView};
 

@@ -147,6 +147,7 @@ impl CallMachine {
                 _ => self.complete(id, Err(timeout)),
             }
         }
+        self.media_timeout(now);
         let due = self.connection.handle_timeout(now);
         if let Some(generation) = due.open {
             self.outputs.push_back(Output::OpenLink { generation });
