@@ -12,20 +12,15 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::hub::HubMsg;
+use super::messages::{ConnCmd, ConnEvent};
 use super::rate_limit::{Admission, RateLimit};
 
 use crate::core::ConnId;
 
-pub(super) enum ConnCmd {
-    Frame(ServerFrame),
-    Close,
-}
-
 pub(super) async fn serve(
     stream: TcpStream,
     conn: ConnId,
-    hub: mpsc::UnboundedSender<HubMsg>,
+    hub: mpsc::UnboundedSender<ConnEvent>,
     idle: Duration,
     mut limit: Option<RateLimit>,
 ) {
@@ -47,7 +42,7 @@ pub(super) async fn serve(
     let (mut sink, mut source) = ws.split();
     let (tx, mut rx) = mpsc::unbounded_channel();
     if hub
-        .send(HubMsg::Open {
+        .send(ConnEvent::Open {
             conn,
             tx: tx.clone(),
         })
@@ -110,7 +105,7 @@ pub(super) async fn serve(
         match next {
             Some(Ok(Message::Text(text))) => match decode(text.as_str()) {
                 Ok(frame) => {
-                    if hub.send(HubMsg::Frame { conn, frame }).is_err() {
+                    if hub.send(ConnEvent::Frame { conn, frame }).is_err() {
                         break;
                     }
                 }
@@ -136,7 +131,7 @@ pub(super) async fn serve(
             }
         }
     }
-    let _ = hub.send(HubMsg::Closed { conn });
+    let _ = hub.send(ConnEvent::Closed { conn });
     let _ = tx.send(ConnCmd::Close);
     drop(tx);
     let _ = writer.await;

@@ -1,90 +1,27 @@
-//! The hub: the one task that owns the server core. Inputs arrive on one
-//! channel and are applied in order; the core's outputs are routed to the
+//! The hub: the one task that owns the server core. Connections' inputs
+//! arrive on one channel and are applied in order, the `SimHandle`'s
+//! control on another (`messages.rs`); the core's outputs are routed to the
 //! connection tasks; its timers run on the system clock or, with a virtual
 //! clock, only when `Advance` moves time.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use nccall_protocol::ClientFrame;
-use tokio::sync::{mpsc, oneshot};
-
 use nccall_protocol::{ErrorCode, PublishMediaResult, Response, ServerFrame, UpdateMediaResult};
-
-use crate::calls::UserKey;
-use crate::media::MediaServer;
-use crate::store::SeedSpec;
+use tokio::sync::mpsc;
 
 use super::SimError;
+use super::messages::{ConnCmd, ConnEvent, Control, Fault};
 use crate::clock::{Millis, SimClock};
-use crate::core::{ConnId, CoreStats, Input, Output, PushRecord, ServerCore};
-
-use super::connection::ConnCmd;
-
-pub(super) enum HubMsg {
-    Open {
-        conn: ConnId,
-        tx: mpsc::UnboundedSender<ConnCmd>,
-    },
-    Frame {
-        conn: ConnId,
-        frame: ClientFrame,
-    },
-    Closed {
-        conn: ConnId,
-    },
-    Advance {
-        by_ms: Millis,
-        ack: oneshot::Sender<Millis>,
-    },
-    Stats {
-        ack: oneshot::Sender<CoreStats>,
-    },
-    Pushes {
-        ack: oneshot::Sender<Vec<PushRecord>>,
-    },
-    Hold {
-        user: UserKey,
-        ack: oneshot::Sender<()>,
-    },
-    Release {
-        user: UserKey,
-        ack: oneshot::Sender<()>,
-    },
-    Fault {
-        user: UserKey,
-        fault: Fault,
-        ack: oneshot::Sender<()>,
-    },
-    Seed {
-        app: String,
-        spec: SeedSpec,
-        prefix: String,
-        ack: oneshot::Sender<Result<(), SimError>>,
-    },
-}
-
-/// Network faults the suite injects for one user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Fault {
-    /// Close the user's connections; their sessions wait for a resume.
-    Drop,
-    /// Drop them and refuse new ones until `Restore`.
-    Down,
-    Restore,
-    /// Events leave this long (simulator time) after they were sent.
-    Delay(Millis),
-    /// The next so many events arrive last first.
-    Reverse(usize),
-    /// Connections stay open but nothing gets through either way.
-    Partition,
-}
+use crate::core::{ConnId, Input, Output, ServerCore};
+use crate::media::MediaServer;
 
 pub(super) async fn run(
     mut core: ServerCore,
     clock: SimClock,
     media: MediaServer,
-    mut rx: mpsc::UnboundedReceiver<HubMsg>,
+    mut events: mpsc::UnboundedReceiver<ConnEvent>,
+    mut control: mpsc::UnboundedReceiver<Control>,
 ) {
     let mut conns: HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>> = HashMap::new();
     loop {
@@ -94,37 +31,46 @@ pub(super) async fn run(
             core.poll_timeout()
         };
         tokio::select! {
-            msg = rx.recv() => {
-                let Some(msg) = msg else { break };
-                match msg {
-                    HubMsg::Open { conn, tx } => {
+            // What arrived from the connections first: a control message
+            // (acknowledged, so the steps wait for it) never overtakes
+            // frames that were already in the channel when it came.
+            biased;
+            event = events.recv() => {
+                let Some(event) = event else { break };
+                match event {
+                    ConnEvent::Open { conn, tx } => {
                         conns.insert(conn, tx);
                         core.handle_input(clock.now(), Input::Opened { conn });
                     }
-                    HubMsg::Frame { conn, frame } => {
+                    ConnEvent::Frame { conn, frame } => {
                         core.handle_input(clock.now(), Input::Frame { conn, frame });
                     }
-                    HubMsg::Closed { conn } => {
+                    ConnEvent::Closed { conn } => {
                         conns.remove(&conn);
                         core.handle_input(clock.now(), Input::Closed { conn });
                     }
-                    HubMsg::Advance { by_ms, ack } => {
+                }
+            }
+            msg = control.recv() => {
+                let Some(msg) = msg else { break };
+                match msg {
+                    Control::Advance { by_ms, ack } => {
                         let now = clock.advance(by_ms);
                         core.handle_timeout(now);
                         route(&mut core, &mut conns, &media);
                         let _ = ack.send(now);
                     }
-                    HubMsg::Stats { ack } => {
+                    Control::Stats { ack } => {
                         let _ = ack.send(core.stats());
                     }
-                    HubMsg::Pushes { ack } => {
+                    Control::Pushes { ack } => {
                         let _ = ack.send(core.pushes().to_vec());
                     }
-                    HubMsg::Hold { user, ack } => {
+                    Control::Hold { user, ack } => {
                         core.hold(user);
                         let _ = ack.send(());
                     }
-                    HubMsg::Fault { user, fault, ack } => {
+                    Control::Fault { user, fault, ack } => {
                         match fault {
                             Fault::Drop => core.drop_connections(clock.now(), &user),
                             Fault::Down => core.block(clock.now(), user),
@@ -136,11 +82,11 @@ pub(super) async fn run(
                         route(&mut core, &mut conns, &media);
                         let _ = ack.send(());
                     }
-                    HubMsg::Seed { app, spec, prefix, ack } => {
+                    Control::Seed { app, spec, prefix, ack } => {
                         let done = core.seed_logs(&app, &spec, &prefix).map_err(SimError::from);
                         let _ = ack.send(done);
                     }
-                    HubMsg::Release { user, ack } => {
+                    Control::Release { user, ack } => {
                         core.release(&user);
                         route(&mut core, &mut conns, &media);
                         let _ = ack.send(());

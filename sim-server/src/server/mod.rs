@@ -4,6 +4,7 @@
 
 mod connection;
 mod hub;
+mod messages;
 mod rate_limit;
 
 use rate_limit::RateLimit;
@@ -24,7 +25,7 @@ use crate::core::{CoreStats, PushRecord, ServerCore};
 use crate::fixtures::Fixtures;
 use crate::media::{MediaServer, MediaStats, NetworkProfile};
 use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
-use hub::{Fault, HubMsg};
+use messages::{ConnEvent, Control, Fault};
 
 /// How to run a simulator.
 #[derive(Debug, Clone)]
@@ -153,7 +154,8 @@ impl Simulator {
             addr: config.listen,
             source,
         })?;
-        let (hub_tx, hub_rx) = mpsc::unbounded_channel();
+        let (events_tx, events_rx) = mpsc::unbounded_channel();
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
         let store: Box<dyn CallLogStore> = match &config.data_dir {
             Some(dir) => Box::new(SqliteStore::open_dir(dir)?),
             None => Box::new(SqliteStore::in_memory()?),
@@ -184,10 +186,16 @@ impl Simulator {
                 source,
             }
         })?;
-        let hub_task = tokio::spawn(hub::run(core, config.clock.clone(), media.clone(), hub_rx));
+        let hub_task = tokio::spawn(hub::run(
+            core,
+            config.clock.clone(),
+            media.clone(),
+            events_rx,
+            control_rx,
+        ));
         let accept_task = tokio::spawn(accept_loop(
             listener,
-            hub_tx.clone(),
+            events_tx,
             config.idle_timeout,
             config.rate_limited,
         ));
@@ -197,7 +205,7 @@ impl Simulator {
             media,
             network_profiles,
             clock: config.clock,
-            hub: hub_tx,
+            hub: control_tx,
             tasks: vec![hub_task, accept_task],
         })
     }
@@ -205,7 +213,7 @@ impl Simulator {
 
 async fn accept_loop(
     listener: TcpListener,
-    hub: mpsc::UnboundedSender<HubMsg>,
+    hub: mpsc::UnboundedSender<ConnEvent>,
     idle: Duration,
     rate_limited: bool,
 ) {
@@ -239,7 +247,8 @@ pub struct SimHandle {
     media: MediaServer,
     network_profiles: std::collections::BTreeMap<String, NetworkProfile>,
     clock: SimClock,
-    hub: mpsc::UnboundedSender<HubMsg>,
+    /// The hub's control channel (connections have their own).
+    hub: mpsc::UnboundedSender<Control>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -269,11 +278,11 @@ impl SimHandle {
             return Err(SimError::NotVirtual);
         }
         let by_ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.ask(|ack| HubMsg::Advance { by_ms, ack }).await
+        self.ask(|ack| Control::Advance { by_ms, ack }).await
     }
 
     pub async fn stats(&self) -> Result<CoreStats, SimError> {
-        self.ask(|ack| HubMsg::Stats { ack }).await
+        self.ask(|ack| Control::Stats { ack }).await
     }
 
     /// The media server's counters (peer connections alive, frames forwarded).
@@ -300,7 +309,7 @@ impl SimHandle {
 
     /// Every push notification sent to offline users so far, oldest first.
     pub async fn pushes(&self) -> Result<Vec<PushRecord>, SimError> {
-        self.ask(|ack| HubMsg::Pushes { ack }).await
+        self.ask(|ack| Control::Pushes { ack }).await
     }
 
     /// Holds back every event for `user_id` of `app` until [`SimHandle::release`]:
@@ -308,7 +317,7 @@ impl SimHandle {
     /// still answered. Used to make races (glare) happen on purpose.
     pub async fn hold(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
-        self.ask(|ack| HubMsg::Hold { user, ack }).await
+        self.ask(|ack| Control::Hold { user, ack }).await
     }
 
     /// Events to the user leave `delay` (simulator time: with a virtual
@@ -345,7 +354,7 @@ impl SimHandle {
     /// what was kept is delivered in order.
     pub async fn release(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
-        self.ask(|ack| HubMsg::Release { user, ack }).await
+        self.ask(|ack| Control::Release { user, ack }).await
     }
 
     /// Closes every connection of `user_id` (the network blips): their
@@ -366,13 +375,13 @@ impl SimHandle {
 
     async fn fault(&self, app: &str, user_id: &str, fault: Fault) -> Result<(), SimError> {
         let user = UserKey::new(app, user_id);
-        self.ask(|ack| HubMsg::Fault { user, fault, ack }).await
+        self.ask(|ack| Control::Fault { user, fault, ack }).await
     }
 
     /// Stores seeded call logs for `app` (see [`SeedSpec`]); call ids start with `prefix`.
     pub async fn seed_logs(&self, app: &str, spec: SeedSpec, prefix: &str) -> Result<(), SimError> {
         let (app, prefix) = (app.to_string(), prefix.to_string());
-        self.ask(|ack| HubMsg::Seed {
+        self.ask(|ack| Control::Seed {
             app,
             spec,
             prefix,
@@ -381,7 +390,7 @@ impl SimHandle {
         .await?
     }
 
-    async fn ask<T>(&self, msg: impl FnOnce(oneshot::Sender<T>) -> HubMsg) -> Result<T, SimError> {
+    async fn ask<T>(&self, msg: impl FnOnce(oneshot::Sender<T>) -> Control) -> Result<T, SimError> {
         let (ack, done) = oneshot::channel();
         self.hub.send(msg(ack)).map_err(|_| SimError::Stopped)?;
         done.await.map_err(|_| SimError::Stopped)
