@@ -10,9 +10,7 @@ use serde_json::{Value, json};
 
 use crate::driver::client::RemoteDriver;
 use crate::driver::commands::DriverCommand;
-use crate::engine_driver::{
-    DriverError, DriverResult, EngineDriver, EventSource, InProcess, Remote,
-};
+use crate::engine_driver::{DriverError, DriverResult, EventSource, InProcess, Remote, Sdk};
 use crate::recorders::{HandlerRecorder, QualityRecorder};
 
 /// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
@@ -230,7 +228,7 @@ impl Rig {
         key: &str,
         device: &str,
         media_enabled: bool,
-    ) -> DriverResult<(EngineDriver, EventSource)> {
+    ) -> DriverResult<(Sdk, EventSource)> {
         // Reconnect scenarios wait for real reconnect attempts: keep them
         // close. Media outages in scenarios last seconds, not tens of them.
         let reconnect_max_backoff = Duration::from_millis(100);
@@ -248,7 +246,7 @@ impl Rig {
                 driver: driver.clone(),
                 name: key.to_string(),
             };
-            return Ok((EngineDriver::Remote(remote), EventSource::Remote(events)));
+            return Ok((Sdk::new(remote), EventSource::Remote(events)));
         }
         let devices = Arc::new(VirtualDevices::builtin());
         let engine = CallEngine::new(EngineConfig {
@@ -265,7 +263,7 @@ impl Rig {
             devices,
             handled: Arc::new(HandlerRecorder::default()),
         };
-        Ok((EngineDriver::InProcess(local), stream))
+        Ok((Sdk::new(local), stream))
     }
 
     /// A participant connected to `app` with their fixture token.
@@ -293,7 +291,7 @@ impl Rig {
 pub struct Participant {
     pub name: String,
     /// The SDK instance under test (in process, or in a driver process).
-    pub engine: EngineDriver,
+    pub engine: Sdk,
     /// Where the participant's own camera is shown.
     pub local_view: Arc<RecordingView>,
     /// Every quality and volume callback, in order.
@@ -410,7 +408,7 @@ impl Participant {
     pub async fn wait_until(
         &mut self,
         what: &str,
-        cond: impl AsyncFn(&EngineDriver) -> DriverResult<bool>,
+        cond: impl AsyncFn(&Sdk) -> DriverResult<bool>,
     ) -> Result<(), String> {
         let wait = event_wait();
         let deadline = tokio::time::Instant::now() + wait;

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
-use crate::engine_driver::{DriverError, DriverResult, EngineDriver, InProcess};
+use crate::engine_driver::{DriverError, DriverResult, InProcess, Sdk};
 
 use super::commands::DriverCommand;
 use super::websocket;
@@ -546,7 +546,7 @@ async fn run(
     };
     let unit = |r: Result<(), CallError>| done(r.map(|()| Value::Null));
     let engine = &hosted.local.engine;
-    let driver = EngineDriver::InProcess(hosted.local.clone());
+    let driver = Sdk::new(hosted.local.clone());
     let driven = |r: DriverResult<()>| match r {
         Ok(()) => ok(id, Value::Null),
         Err(DriverError::Code { code, message }) => Reply {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use nccall::CallError;
-use nccall_conformance::engine_driver::{DriverError, EngineDriver};
+use nccall_conformance::engine_driver::{DriverError, Sdk};
 use nccall_conformance::rig::{DEFAULT_APP, Participant, Rig};
 
 #[derive(cucumber::World, Default)]
@@ -158,7 +158,7 @@ impl CallWorld {
     /// or start if there is none yet.
     pub async fn current_call_id(&mut self, name: &str) -> String {
         let person = self.person(name);
-        let has_call = async |e: &EngineDriver| Ok(e.get_current_call_session().await?.is_some());
+        let has_call = async |e: &Sdk| Ok(e.get_current_call_session().await?.is_some());
         if let Err(msg) = person.wait_until("a current call", has_call).await {
             panic!("{msg}");
         }

@@ -2,7 +2,7 @@
 
 use cucumber::{then, when};
 use nccall::{DeviceKind, VideoFrameRate, VideoResolution};
-use nccall_conformance::engine_driver::EngineDriver;
+use nccall_conformance::engine_driver::Sdk;
 
 use super::names;
 use crate::world::{CallWorld, must, outcome};
@@ -51,7 +51,7 @@ async fn uses(world: &mut CallWorld, who: String, device: String, id: String) {
     let wanted = id.clone();
     let outcome = world
         .person(&who)
-        .wait_until(&what, async |e: &EngineDriver| {
+        .wait_until(&what, async |e: &Sdk| {
             Ok(e.device_in_use(k).await?.as_deref() == Some(wanted.as_str()))
         })
         .await;
@@ -66,7 +66,7 @@ async fn none_in_use(world: &mut CallWorld, who: String, device: String) {
     let k = kind(&device);
     let outcome = world
         .person(&who)
-        .wait_until("no device in use", async |e: &EngineDriver| {
+        .wait_until("no device in use", async |e: &Sdk| {
             Ok(e.device_in_use(k).await?.is_none())
         })
         .await;
@@ -119,7 +119,7 @@ async fn captures(world: &mut CallWorld, who: String, size: String, fps: u32, de
     let what = format!("capturing {size} at {fps} fps");
     let outcome = world
         .person(&who)
-        .wait_until(&what, async |e: &EngineDriver| {
+        .wait_until(&what, async |e: &Sdk| {
             Ok(e.video_capture().await?.is_some_and(|c| {
                 c.config.resolution == res
                     && c.config.frame_rate == rate
@@ -137,7 +137,7 @@ async fn captures(world: &mut CallWorld, who: String, size: String, fps: u32, de
 async fn not_capturing(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("no capture", async |e: &EngineDriver| {
+        .wait_until("no capture", async |e: &Sdk| {
             Ok(e.video_capture().await?.is_none())
         })
         .await;

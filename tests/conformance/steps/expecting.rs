@@ -6,7 +6,7 @@ use nccall::{CallEndReason, CallEvent, CallState, CallUserState};
 
 use super::{expect, media};
 use crate::world::CallWorld;
-use nccall_conformance::engine_driver::EngineDriver;
+use nccall_conformance::engine_driver::Sdk;
 
 #[then(regex = r"^(\w+(?:@\w+)?) receives an incoming (audio|video) call from (\w+(?:@\w+)?)$")]
 async fn receives_call(world: &mut CallWorld, callee: String, kind: String, caller: String) {
@@ -147,7 +147,7 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
 async fn no_current_call(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("no current call", async |e: &EngineDriver| {
+        .wait_until("no current call", async |e: &Sdk| {
             Ok(e.get_current_call_session().await?.is_none())
         })
         .await;
@@ -162,7 +162,7 @@ async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
     let what = format!("a current call in state {state}");
     let outcome = world
         .person(&who)
-        .wait_until(&what, async |e: &EngineDriver| {
+        .wait_until(&what, async |e: &Sdk| {
             let session = e.get_current_call_session().await?;
             Ok(session.map(|s| s.call_state().name()) == Some(state.as_str()))
         })

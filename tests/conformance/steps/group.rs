@@ -6,7 +6,7 @@ use nccall::{CallEvent, CallType, StartCallParams};
 use super::acting::place;
 use super::{expect, media, names};
 use crate::world::CallWorld;
-use nccall_conformance::engine_driver::EngineDriver;
+use nccall_conformance::engine_driver::Sdk;
 
 #[when(regex = r"^(\w+(?:@\w+)?) calls (.+) for (audio|video) as a group call$")]
 async fn group_call(world: &mut CallWorld, caller: String, callees: String, kind: String) {
@@ -93,7 +93,7 @@ async fn participants(world: &mut CallWorld, who: String, list: String) {
     let what = format!("participants {wanted:?}");
     if let Err(msg) = world
         .person(&who)
-        .wait_until(&what, async |e: &EngineDriver| {
+        .wait_until(&what, async |e: &Sdk| {
             Ok(seen(e.get_current_call_session().await?) == wanted)
         })
         .await

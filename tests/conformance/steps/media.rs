@@ -5,7 +5,7 @@ use nccall::{CallEvent, MediaTypeChangeResult};
 
 use super::{expect, media};
 use crate::world::{CallWorld, must, outcome};
-use nccall_conformance::engine_driver::{DriverError, EngineDriver};
+use nccall_conformance::engine_driver::{DriverError, Sdk};
 
 /// The media-type change request that `who` received from the latest
 /// request another user's step made (waiting for it to arrive, so an
@@ -187,7 +187,7 @@ async fn call_media(world: &mut CallWorld, who: String, kind: String) {
 
 /// `enableCamera` or `enableMicrophone`.
 async fn switch(
-    engine: &EngineDriver,
+    engine: &Sdk,
     device: &str,
     on: bool,
 ) -> nccall_conformance::engine_driver::DriverResult<()> {
@@ -255,7 +255,7 @@ async fn shows_flags(
     };
     let outcome = world
         .person(&who)
-        .wait_until(&what, async |e: &EngineDriver| {
+        .wait_until(&what, async |e: &Sdk| {
             Ok(shown(e.get_current_call_session().await?) == Some(wanted))
         })
         .await;

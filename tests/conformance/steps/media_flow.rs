@@ -9,7 +9,7 @@ use nccall::marker::{tag_of, tone_hz};
 use nccall_sim::NetworkProfile;
 
 use crate::world::{CallWorld, must, outcome};
-use nccall_conformance::engine_driver::EngineDriver;
+use nccall_conformance::engine_driver::Sdk;
 
 /// Real time: media runs on the wall clock, unlike the signaling clock.
 const MEDIA_WAIT: Duration = Duration::from_secs(10);
@@ -122,7 +122,7 @@ async fn hears(world: &mut CallWorld, who: String, other: String) {
     let heard = std::cell::Cell::new(None);
     let outcome = world
         .person(&who)
-        .wait_until("the tone", async |e: &EngineDriver| {
+        .wait_until("the tone", async |e: &Sdk| {
             heard.set(e.heard_tone_from(&other).await?);
             Ok(heard.get() == want)
         })
@@ -188,7 +188,7 @@ async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64
 async fn no_media(world: &mut CallWorld, who: String) {
     let outcome = world
         .person(&who)
-        .wait_until("media released", async |e: &EngineDriver| {
+        .wait_until("media released", async |e: &Sdk| {
             Ok(!e.media_stats().await?.connected)
         })
         .await;
@@ -298,11 +298,11 @@ async fn accept_without_view(world: &mut CallWorld, callee: String, caller: Stri
     world.last_attempt = Some(outcome(result));
 }
 
-async fn media_stats(engine: &EngineDriver, who: &str) -> nccall::MediaStats {
+async fn media_stats(engine: &Sdk, who: &str) -> nccall::MediaStats {
     must(engine.media_stats().await, format!("{who}'s media stats"))
 }
 
-async fn audio_from(engine: &EngineDriver, who: &str, other: &str) -> u64 {
+async fn audio_from(engine: &Sdk, who: &str, other: &str) -> u64 {
     let count = engine.audio_packets_from(other).await;
     must(count, format!("{who}'s audio from {other}"))
 }

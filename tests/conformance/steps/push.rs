@@ -7,11 +7,11 @@ use nccall_sim::PushKind;
 use super::acting::place;
 use super::media;
 use crate::world::{CallWorld, outcome};
-use nccall_conformance::engine_driver::EngineDriver;
+use nccall_conformance::engine_driver::Sdk;
 
 /// A push configuration as an app builds it: title, content, and Android
 /// settings from the engine's builder (`createAndroidPushConfigBuilder`).
-fn push_config(engine: &EngineDriver, title: &str, content: &str) -> PushConfig {
+fn push_config(engine: &Sdk, title: &str, content: &str) -> PushConfig {
     let android = engine
         .create_android_push_config_builder()
         .set_channel_id_mi("calls")
