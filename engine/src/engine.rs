@@ -27,7 +27,7 @@ use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::{Arc, Mutex, Weak};
 
 use nccall_protocol::{
-    CallLog, CallLogPage, CallMediaType, CallState, DeleteCallLogsResult, ErrorCode,
+    CallLog, CallLogPage, CallMediaType, DeleteCallLogsResult, ErrorCode,
     GetHistoryCallLogsParams, InviteToCallResult, StartCallParams, StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -44,7 +44,7 @@ use crate::signaling::Link;
 use crate::video::{VideoCapture, VideoConfig};
 use call_media::MediaSlot;
 use devices::OpenAudio;
-use shell::{answered, now, unexpected};
+use shell::{answered, now};
 
 /// `NCCallEngine`. Cheap to clone; clones share one engine.
 #[derive(Clone)]
@@ -173,10 +173,7 @@ impl CallEngine {
         let completion = self
             .request(|m, now| Ok(m.connect(now, &params.app_key, &params.token, &device)))
             .await;
-        match completion? {
-            Completion::Hello(hello) => Ok(hello.user_id),
-            other => Err(unexpected(other)),
-        }
+        completion?.user_id()
     }
 
     /// The connection status now.
@@ -213,57 +210,21 @@ impl CallEngine {
 
     /// `startCall`: places a call; the result holds the call id.
     pub async fn start_call(&self, params: StartCallParams) -> CallResult<StartCallResult> {
-        self.require_local_view(params.media_type)?;
-        match self.request(|m, _| m.start_call(params)).await? {
-            Completion::StartCall(result) => Ok(result),
-            other => Err(unexpected(other)),
-        }
+        self.request(|m, _| m.start_call(params)).await?.started_call()
     }
 
-    /// `acceptCall`: answers an incoming call.
+    /// `acceptCall`: answers an incoming call; an active call is ended
+    /// first (the machine sends the answer once that hang-up succeeded).
+    /// While the answer travels, the machine has the peer connection built
+    /// (its media plan counts a pending accept).
     pub async fn accept_call(&self, call_id: &str) -> CallResult<()> {
-        let media_type = self
-            .inner
-            .lock_state()
-            .machine
-            .session(call_id)
-            .map(|s| s.media_type());
-        if let Some(media_type) = media_type {
-            self.require_local_view(media_type)?;
-        }
-        // The spec: "only one active call is allowed at a time, the SDK ends
-        // the current call internally before answering the new one". A
-        // plain hang-up (HANGUP here, REMOTE_HANGUP for the others, as in
-        // the ancestor); if it fails the new call is not answered.
-        let current = self.get_current_call_session().filter(|s| {
-            s.call_id() != call_id
-                && matches!(
-                    s.call_state(),
-                    CallState::OnCall
-                        | CallState::Connecting
-                        | CallState::Calling
-                        | CallState::BusylineWait
-                )
-        });
-        if let (Some(current), true) = (current, media_type.is_some()) {
-            self.end_call(EndCallParams {
-                call_id: Some(current.call_id().to_string()),
-                push_config: None,
-            })
-            .await?;
-        }
-        // While the answer travels, the machine has the peer connection
-        // built (its media plan counts a pending accept).
         self.request(|m, _| m.accept_call(call_id)).await.map(drop)
     }
 
     /// `inviteToCall`: invites users into the current call. A one-to-one
     /// call becomes a group call. The result lists invitees who were busy.
     pub async fn invite_to_call(&self, user_ids: Vec<String>) -> CallResult<InviteToCallResult> {
-        match self.request(|m, _| m.invite_to_call(user_ids)).await? {
-            Completion::InviteToCall(result) => Ok(result),
-            other => Err(unexpected(other)),
-        }
+        self.request(|m, _| m.invite_to_call(user_ids)).await?.invited()
     }
 
     /// `joinCall`: joins an ongoing group call directly.
@@ -311,13 +272,9 @@ impl CallEngine {
     /// `requestChangeMediaType`: asks the other side of the current
     /// one-to-one call; returns the transaction id.
     pub async fn request_change_media_type(&self, media_type: CallMediaType) -> CallResult<String> {
-        match self
+        self
             .request(|m, _| m.request_change_media_type(media_type))
-            .await?
-        {
-            Completion::MediaTypeChangeRequested(transaction_id) => Ok(transaction_id),
-            other => Err(unexpected(other)),
-        }
+            .await?.transaction_id()
     }
 
     /// `cancelChangeMediaType`: withdraws this side's pending request.
@@ -344,18 +301,12 @@ impl CallEngine {
         &self,
         params: GetHistoryCallLogsParams,
     ) -> CallResult<CallLogPage> {
-        match self.request(|m, _| m.get_history_call_logs(params)).await? {
-            Completion::CallLogPage(page) => Ok(page),
-            other => Err(unexpected(other)),
-        }
+        self.request(|m, _| m.get_history_call_logs(params)).await?.call_log_page()
     }
 
     /// `getOngoingCallLogs`: the user's calls that have not ended.
     pub async fn get_ongoing_call_logs(&self) -> CallResult<Vec<CallLog>> {
-        match self.request(|m, _| m.get_ongoing_call_logs()).await? {
-            Completion::CallLogs(logs) => Ok(logs),
-            other => Err(unexpected(other)),
-        }
+        self.request(|m, _| m.get_ongoing_call_logs()).await?.call_logs()
     }
 
     /// `deleteCallLogsForMe`: at most 100 ids; the result lists ids the user
@@ -364,21 +315,14 @@ impl CallEngine {
         &self,
         call_ids: Vec<String>,
     ) -> CallResult<DeleteCallLogsResult> {
-        match self
+        self
             .request(|m, _| m.delete_call_logs_for_me(call_ids))
-            .await?
-        {
-            Completion::Deleted(result) => Ok(result),
-            other => Err(unexpected(other)),
-        }
+            .await?.deleted()
     }
 
     /// `deleteAllCallLogsForMe`: returns how many logs were deleted.
     pub async fn delete_all_call_logs_for_me(&self) -> CallResult<u64> {
-        match self.request(|m, _| m.delete_all_call_logs_for_me()).await? {
-            Completion::DeletedAll(n) => Ok(n),
-            other => Err(unexpected(other)),
-        }
+        self.request(|m, _| m.delete_all_call_logs_for_me()).await?.deleted_all()
     }
 
     /// `endCall`: hangs up, cancels or rejects a call.

@@ -28,11 +28,9 @@ mod server_events;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use nccall_protocol::{
-    CallLog, CallLogPage, ClientFrame, DeleteCallLogsResult, HelloResult, InviteToCallResult,
-    MediaState, Request, ServerEvent, ServerFrame, StartCallResult,
-};
+use nccall_protocol::{ClientFrame, MediaState, Request, ServerEvent, ServerFrame};
 
+use super::completion::Completion;
 use super::connection::{Connection, ConnectionStatus};
 use super::media_plan::{MediaIntent, MediaPlan};
 use super::requests::{Pending, RequestId, Requests};
@@ -41,27 +39,6 @@ use crate::error::CallError;
 use crate::events::*;
 use crate::session::CallSession;
 use server_events::RecentSet;
-
-/// The result of a request, once the server answered.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Completion {
-    Hello(HelloResult),
-    StartCall(StartCallResult),
-    InviteToCall(InviteToCallResult),
-    /// The transaction id of a media-type change request.
-    MediaTypeChangeRequested(String),
-    CallLogPage(CallLogPage),
-    /// The media server's SDP answer.
-    Published(String),
-    /// The media server's answer to a renegotiation offer, if one was sent.
-    MediaUpdated(Option<String>),
-    CallLogs(Vec<CallLog>),
-    Deleted(DeleteCallLogsResult),
-    DeletedAll(u64),
-    /// Server time from a heartbeat answer.
-    Heartbeat(i64),
-    Done,
-}
 
 /// What the machine asks of the shell, or tells it, in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +97,8 @@ pub struct CallMachine {
     /// This device's camera and microphone switches; they apply to every
     /// call it enters and are sent to the server when they change in a call.
     local_media: MediaState,
+    /// Whether the app set a local video view (a video call needs one).
+    local_view: bool,
     requests: Requests,
     /// The `connect` being answered, while it is.
     connect_request: Option<RequestId>,
@@ -168,6 +147,7 @@ impl CallMachine {
             sessions: BTreeMap::new(),
             current: None,
             local_media: MediaState::default(),
+            local_view: false,
             requests: Requests::new(config.request_timeout),
             connect_request: None,
             connection: Connection::new(config.reconnect_max_backoff),
@@ -275,6 +255,17 @@ impl CallMachine {
 
     fn complete(&mut self, id: RequestId, result: Result<Completion, CallError>) {
         self.outputs.push_back(Output::Completion(id, result));
+    }
+
+    /// Request `id` (a `pending`) failed with `error`; a hang-up that an
+    /// answer waited for fails the answer with it.
+    fn fail(&mut self, id: RequestId, pending: Pending, error: CallError) {
+        if let Pending::PreemptingEnd { accept, .. } = pending
+            && self.requests.take(accept).is_some()
+        {
+            self.complete(accept, Err(error.clone()));
+        }
+        self.complete(id, Err(error));
     }
 
     fn emit(&mut self, event: CallEvent) {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use nccall_protocol::StartCallParams;
+use nccall_protocol::{Request, StartCallParams};
 
 pub type RequestId = u64;
 
@@ -22,6 +22,13 @@ pub(super) enum Pending {
     StartCall(StartCallParams),
     AcceptCall(String),
     EndCall,
+    /// The hang-up of the current call that answering another one needs
+    /// first (the spec's preemption); once it succeeds, `frame` (the
+    /// answer) is sent as request `accept`, whose clock starts then.
+    PreemptingEnd {
+        accept: RequestId,
+        frame: Box<Request>,
+    },
     InviteToCall,
     JoinCall,
     SetMediaState,

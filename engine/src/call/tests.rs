@@ -488,8 +488,75 @@ fn a_second_incoming_call_rings_busy_line_and_does_not_replace_the_current() {
         m.current_session().map(|s| s.call_id().to_string()),
         Some("c1".into())
     );
-    // Answering it is allowed: the server ends c1 first (preemption).
-    assert!(m.accept_call("c2").is_ok());
+    // Answering it ends c1 first (preemption); the answer goes out once
+    // the hang-up succeeded, under the id the app was given.
+    m.sort();
+    m.frames.clear();
+    m.completions.clear();
+    let accept = m.accept_call("c2").unwrap();
+    let hang_up = m.poll_transmit().expect("the hang-up of c1");
+    assert!(
+        matches!(&hang_up.request, Request::EndCall(p) if p.call_id == "c1"),
+        "{hang_up:?}"
+    );
+    assert_ne!(hang_up.id, accept);
+    assert!(m.poll_transmit().is_none(), "no answer before the hang-up");
+    m.handle_frame(ok(hang_up.id, serde_json::Value::Null));
+    let answer = m.poll_transmit().expect("the answer to c2");
+    assert!(
+        matches!(&answer.request, Request::AcceptCall(p) if p.call_id == "c2") && answer.id == accept,
+        "{answer:?}"
+    );
+    assert!(m.poll_completion().is_none(), "the hang-up is the machine's own");
+    m.handle_frame(ok(accept, serde_json::Value::Null));
+    assert!(matches!(m.poll_completion(), Some((id, Ok(Completion::Done))) if id == accept));
+}
+
+#[test]
+fn a_refused_preempting_hang_up_leaves_the_new_call_unanswered() {
+    let mut m = connected_as("bob");
+    m.handle_frame(event(1, incoming("c1")));
+    let id = m.accept_call("c1").unwrap();
+    m.handle_frame(ok(id, serde_json::Value::Null));
+    m.handle_frame(event(2, incoming("c2")));
+    m.sort();
+    m.frames.clear();
+    m.completions.clear();
+    let accept = m.accept_call("c2").unwrap();
+    let hang_up = m.poll_transmit().expect("the hang-up of c1");
+    m.handle_frame(ServerFrame::Response(Response {
+        id: hang_up.id,
+        code: ErrorCode::CallStateInvalid.code(),
+        message: Some("no".into()),
+        result: None,
+    }));
+    assert!(m.poll_transmit().is_none(), "the answer is not sent");
+    let failed: Vec<_> = std::iter::from_fn(|| m.poll_completion()).collect();
+    assert!(
+        failed
+            .iter()
+            .any(|(i, r)| *i == accept
+                && matches!(r, Err(e) if e.code() == ErrorCode::CallStateInvalid)),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_video_call_needs_a_local_view_first() {
+    let mut m = connected_as("alice");
+    let video = StartCallParams {
+        callee_ids: vec!["bob".into()],
+        call_type: CallType::Single,
+        media_type: CallMediaType::AudioVideo,
+        extra: None,
+        target_id: None,
+        push_config: None,
+    };
+    let refused = m.start_call(video.clone()).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::LocalViewNotSet);
+    assert!(m.poll_transmit().is_none());
+    m.set_local_view(true);
+    assert!(m.start_call(video).is_ok());
 }
 
 #[test]

@@ -12,7 +12,7 @@ use nccall_protocol::CallState;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::shell::{lock, now, unexpected};
+use super::shell::{lock, now};
 use super::{CallEngine, Inner, State};
 use crate::call::{Completion, MediaIntent, MediaReport};
 use crate::error::CallResult;
@@ -68,7 +68,7 @@ impl CallEngine {
             .await?
         {
             Completion::Published(answer) => Ok(answer),
-            other => Err(unexpected(other)),
+            other => Err(other.unexpected()),
         }
     }
 
@@ -84,7 +84,7 @@ impl CallEngine {
             .await?
         {
             Completion::MediaUpdated(answer) => Ok(answer),
-            other => Err(unexpected(other)),
+            other => Err(other.unexpected()),
         }
     }
 }

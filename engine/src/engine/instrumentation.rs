@@ -8,8 +8,7 @@ use std::time::Duration;
 use nccall_protocol::ErrorCode;
 
 use super::CallEngine;
-use super::shell::unexpected;
-use crate::call::{CallMachine, Completion, ConnectionStatus};
+use crate::call::{CallMachine, ConnectionStatus};
 use crate::error::{CallError, CallResult};
 
 /// What media arrived for this engine so far (all calls).
@@ -164,10 +163,7 @@ impl Instrumentation for CallEngine {
                 )
             })
         };
-        match self.request(op).await? {
-            Completion::Heartbeat(server_time) => Ok(server_time),
-            other => Err(unexpected(other)),
-        }
+        self.request(op).await?.server_time()
     }
 }
 

@@ -64,13 +64,6 @@ pub(super) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
-pub(super) fn unexpected(c: Completion) -> CallError {
-    CallError::new(
-        ErrorCode::UnknownServerCode,
-        format!("unexpected answer: {c:?}"),
-    )
-}
-
 pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking handler must not take the engine down with it.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

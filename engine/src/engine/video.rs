@@ -40,6 +40,7 @@ impl CallEngine {
     /// typed), so it is always `Ok`, kept for the spec's shape.
     pub fn set_local_video_view(&self, view: Arc<dyn VideoView>) -> CallResult<()> {
         *lock(&self.inner.media.local_view) = Some(view);
+        self.inner.lock_state().machine.set_local_view(true);
         Ok(())
     }
 
@@ -97,23 +98,6 @@ impl CallEngine {
                 format!("no view is bound for {user_id}"),
             ))
         }
-    }
-
-    pub(super) fn require_local_view(&self, media_type: CallMediaType) -> CallResult<()> {
-        let has_view = self
-            .inner
-            .media
-            .local_view
-            .lock()
-            .map(|v| v.is_some())
-            .unwrap_or(false);
-        if media_type == CallMediaType::AudioVideo && !has_view {
-            return Err(CallError::new(
-                ErrorCode::LocalViewNotSet,
-                "set the local video view before placing or answering a video call",
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -241,6 +241,7 @@ impl CallMachine {
     }
 
     pub fn start_call(&mut self, params: StartCallParams) -> Result<RequestId, CallError> {
+        self.require_local_view(params.media_type)?;
         let me = self.require_connection()?;
         // The same structural checks the server makes, answered without a
         // round trip as the ancestor SDK does.
@@ -270,9 +271,13 @@ impl CallMachine {
         Ok(self.queue(request, Pending::StartCall(params)))
     }
 
-    /// Answers a call that rings. If another call is active, the server ends
-    /// it first (preemption): only one call is active at a time.
+    /// Answers a call that rings. If another call is active it is ended
+    /// first, and the answer goes out once that hang-up succeeded (if it
+    /// fails, the call is not answered and this request fails with it).
     pub fn accept_call(&mut self, call_id: &str) -> Result<RequestId, CallError> {
+        if let Some(s) = self.sessions.get(call_id) {
+            self.require_local_view(s.media_type)?;
+        }
         self.require_connection()?;
         let session = self.known_session(call_id)?;
         if !is_incoming_ringing(session.call_state) {
@@ -288,7 +293,54 @@ impl CallMachine {
             call_id: call_id.to_string(),
             media: self.local_media,
         });
-        Ok(self.queue(request, Pending::AcceptCall(call_id.to_string())))
+        let Some(preempted) = self.preempted_by(call_id) else {
+            return Ok(self.queue(request, Pending::AcceptCall(call_id.to_string())));
+        };
+        // The spec: "only one active call is allowed at a time, the SDK
+        // ends the current call internally before answering the new one".
+        // A plain hang-up: HANGUP here, REMOTE_HANGUP for the others, as
+        // in the ancestor.
+        let accept = self.requests.open(Pending::AcceptCall(call_id.to_string()));
+        let hang_up = Request::EndCall(nccall_protocol::EndCallParams {
+            call_id: preempted,
+            push_config: None,
+        });
+        self.queue(
+            hang_up,
+            Pending::PreemptingEnd {
+                accept,
+                frame: Box::new(request),
+            },
+        );
+        Ok(accept)
+    }
+
+    /// The active call that answering `call_id` would end, if any.
+    fn preempted_by(&self, call_id: &str) -> Option<String> {
+        let current = self.current.as_deref().filter(|c| *c != call_id)?;
+        let session = self.sessions.get(current)?;
+        matches!(
+            session.call_state,
+            CallState::OnCall | CallState::Connecting | CallState::Calling | CallState::BusylineWait
+        )
+        .then(|| current.to_string())
+    }
+
+    /// The spec: a local view must be set before a video call is placed or
+    /// answered (the shell says whether one is, [`CallMachine::set_local_view`]).
+    fn require_local_view(&self, media_type: CallMediaType) -> Result<(), CallError> {
+        if media_type == CallMediaType::AudioVideo && !self.local_view {
+            return Err(CallError::new(
+                ErrorCode::LocalViewNotSet,
+                "set the local video view before placing or answering a video call",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the app has set a local video view (`setLocalVideoView`).
+    pub fn set_local_view(&mut self, present: bool) {
+        self.local_view = present;
     }
 
     /// Invites users into the current call; a one-to-one call becomes a group call.

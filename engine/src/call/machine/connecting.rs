@@ -144,7 +144,7 @@ impl CallMachine {
                 }
                 // A reconnect's hello went unanswered: try again.
                 Pending::Hello => self.link_lost(now),
-                _ => self.complete(id, Err(timeout)),
+                other => self.fail(id, other, timeout),
             }
         }
         self.media_timeout(now);

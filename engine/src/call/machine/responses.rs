@@ -5,13 +5,14 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use nccall_protocol::{
+    ClientFrame,
     CallInfo, CallLogList, CallLogPage, CallState, CallType, CallUserState,
     DeleteAllCallLogsResult, DeleteCallLogsResult, ErrorCode, InviteToCallResult,
     PublishMediaResult, RequestChangeMediaTypeResult, Response, StartCallParams, StartCallResult,
     UpdateMediaResult,
 };
 
-use super::{CallMachine, Completion};
+use super::{CallMachine, Completion, Output};
 use crate::call::requests::Pending;
 use crate::error::CallError;
 use crate::session::{CallSession, RemoteParticipant, SessionRecord};
@@ -26,7 +27,15 @@ impl CallMachine {
         }
         if response.code != ErrorCode::Success.code() {
             let error = CallError::from_server(response.code, response.message);
-            self.complete(response.id, Err(error));
+            self.fail(response.id, pending, error);
+            return;
+        }
+        if let Pending::PreemptingEnd { accept, frame } = pending {
+            // The current call is over: now the answer goes out.
+            self.outputs.push_back(Output::Transmit(ClientFrame {
+                id: accept,
+                request: *frame,
+            }));
             return;
         }
         let result = match pending {
@@ -53,7 +62,7 @@ impl CallMachine {
                 self.current = Some(call_id);
                 Ok(Completion::Done)
             }
-            Pending::EndCall => Ok(Completion::Done),
+            Pending::EndCall | Pending::PreemptingEnd { .. } => Ok(Completion::Done),
             Pending::SetMediaState | Pending::SettleMediaChange => Ok(Completion::Done),
             Pending::History => decode::<CallLogPage>(response.result).map(Completion::CallLogPage),
             Pending::Publish => {
