@@ -14,12 +14,14 @@
 mod events;
 mod exercised;
 mod in_process;
+pub mod net;
 mod remote;
 mod seam;
 
-pub use events::{EventSource, SESSION_GETTERS};
-pub use exercised::{exercised_so_far, note_exercised};
+pub use events::{EventSource, Next, SESSION_GETTERS};
+pub use exercised::{exercised_so_far, forget_exercised, note_exercised};
 pub use in_process::InProcess;
+pub use net::{NetSdk, SharedNet};
 pub use remote::Remote;
 pub use seam::EngineDriver;
 

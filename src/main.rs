@@ -115,7 +115,7 @@ const MEDIA_WAIT: Duration = Duration::from_secs(10);
 
 async fn demo(talk: Duration) -> anyhow::Result<()> {
     let rig = Rig::start(false).await.context("starting the simulator")?;
-    println!("simulator listening on {}", rig.sim.url());
+    println!("simulator listening on {}", rig.server.url());
     let mut alice = rig
         .online("alice", DEFAULT_APP)
         .await

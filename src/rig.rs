@@ -1,16 +1,29 @@
-//! A simulator and the people who use it.
+//! A server and the people who use it: the simulator on loopback, or its
+//! core in a socket-free net (`server.rs`), and participants with the SDK
+//! under test (`participant.rs`).
+
+mod participant;
+mod server;
+
+pub use participant::Participant;
+pub use server::{Server, ServerError};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nccall::{CallEngine, CallEvent, ConnectParams, EngineConfig, RecordingView, VirtualDevices};
-use nccall_sim::{Fixtures, SimConfig, SimHandle, Simulator};
+use nccall::{
+    CallEngine, ConnectParams, EngineConfig, MachineConfig, RecordingView, VirtualDevices,
+};
+use nccall_sim::{Fixtures, SimConfig, Simulator};
 use serde_json::{Value, json};
 
 use crate::driver::client::RemoteDriver;
 use crate::driver::commands::DriverCommand;
-use crate::engine_driver::{DriverError, DriverResult, EventSource, InProcess, Remote, Sdk};
+use crate::engine_driver::{
+    DriverError, DriverResult, EventSource, InProcess, NetSdk, Remote, Sdk, SharedNet,
+};
+use crate::net::{Faults, Net, ServerClock};
 use crate::recorders::{HandlerRecorder, QualityRecorder};
 
 /// The fixtures of the suite and the demo (`fixtures/conformance.yaml`).
@@ -60,13 +73,11 @@ pub fn user_of(participant: &str) -> &str {
     participant.split('@').next().unwrap_or(participant)
 }
 
-/// A simulator on loopback.
+/// A server and the participants' SDKs.
 pub struct Rig {
-    pub sim: SimHandle,
+    pub server: Server,
     /// Server time when the rig started: times in timelines are relative to it.
     pub epoch: i64,
-    /// What the simulator was started with (a restart starts it the same way).
-    config: SimConfig,
     /// Where the simulator keeps its call logs, when on disk (removed with the rig).
     data_dir: Option<std::path::PathBuf>,
     /// The driver process participants' engines live in, if the SDK under
@@ -134,10 +145,38 @@ impl Rig {
         let sim = Simulator::start(config.clone()).await?;
         let epoch = sim.now();
         Ok(Rig {
-            sim,
+            server: Server::Socket {
+                sim,
+                config: Box::new(config),
+            },
             epoch,
-            config,
             data_dir,
+            driver: None,
+        })
+    }
+
+    /// The simulator's core and the reference engine's cores in one
+    /// socket-free net (`crate::net`), the server's clock moved only by
+    /// [`Server::advance`] (as [`Rig::start`] with a virtual clock): the
+    /// signaling scenarios, without sockets, threads or real time.
+    pub fn start_net(heartbeat: Option<Duration>, seed: u64) -> Result<Rig, ServerError> {
+        let heartbeat_ms = heartbeat.map_or(nccall_sim::HEARTBEAT_INTERVAL_MS, |h| {
+            u64::try_from(h.as_millis()).unwrap_or(u64::MAX)
+        });
+        let clock = ServerClock::stepped();
+        let net = Net::with_fixtures(
+            conformance_fixtures(),
+            heartbeat_ms,
+            Faults::NONE,
+            seed,
+            clock,
+        )
+        .map_err(|e| ServerError::Sim(e.into()))?;
+        let server = Server::Net(SharedNet::new(net));
+        Ok(Rig {
+            epoch: server.now(),
+            server,
+            data_dir: None,
             driver: None,
         })
     }
@@ -166,8 +205,11 @@ impl Rig {
         Ok(version)
     }
 
-    /// The commands the driver answered `unimplemented` so far.
+    /// The commands the driver (or the net) answered `unimplemented` so far.
     pub fn unimplemented(&self) -> Vec<String> {
+        if let Server::Net(net) = &self.server {
+            return net.unimplemented();
+        }
         self.driver
             .as_ref()
             .map(|d| d.unimplemented())
@@ -178,12 +220,8 @@ impl Rig {
     /// dies) and starts it again on the same address, data directory and
     /// clock: engines reconnect on their own; what is stored is still there,
     /// what was only in memory (sessions, calls in progress) is not.
-    pub async fn restart(&mut self) -> Result<(), nccall_sim::SimError> {
-        let mut config = self.config.clone().with_listen(self.sim.local_addr());
-        config.clock = self.sim.clock().clone();
-        self.sim.stop().await;
-        self.sim = Simulator::start(config).await?;
-        Ok(())
+    pub async fn restart(&mut self) -> Result<(), ServerError> {
+        self.server.restart().await
     }
 
     /// A participant with an engine that is not connected yet, with its own
@@ -234,6 +272,20 @@ impl Rig {
         let reconnect_max_backoff = Duration::from_millis(100);
         let media_loss_timeout = Duration::from_secs(1);
         let device_id = format!("{device}-device");
+        if let Server::Net(net) = &self.server {
+            let config = MachineConfig {
+                reconnect_max_backoff,
+                ..MachineConfig::default()
+            };
+            let peer = net.lock().add_peer(key, &token_of(key), config);
+            let sdk = NetSdk::new(net.clone(), peer, device_id);
+            let events = EventSource::Net {
+                net: net.clone(),
+                peer,
+                read: 0,
+            };
+            return Ok((Sdk::new(sdk), events));
+        }
         if let Some(driver) = &self.driver {
             let params = json!({
                 "deviceId": device_id,
@@ -280,174 +332,9 @@ impl Rig {
     /// Where and as whom `participant` connects to `app`.
     pub fn connect_params(&self, participant: &str, app: &str) -> ConnectParams {
         ConnectParams {
-            url: self.sim.url(),
+            url: self.server.url(),
             app_key: app.to_string(),
             token: token_of(participant),
         }
-    }
-}
-
-/// One user's engine and everything it reported, in order.
-pub struct Participant {
-    pub name: String,
-    /// The SDK instance under test (in process, or in a driver process).
-    pub engine: Sdk,
-    /// Where the participant's own camera is shown.
-    pub local_view: Arc<RecordingView>,
-    /// Every quality and volume callback, in order.
-    pub quality: Arc<QualityRecorder>,
-    /// The engine's reconnect count when the last network fault was injected.
-    pub reconnects_before_fault: u64,
-    /// Views of remote users' video, by user id.
-    pub remote_views: BTreeMap<String, Arc<RecordingView>>,
-    stream: EventSource,
-    /// Every event so far, in the order the engine delivered them.
-    pub events: Vec<CallEvent>,
-    /// Events before this index were matched by earlier expectations.
-    cursor: usize,
-}
-
-/// A participant leaving the scenario hangs up its engine (its calls end and
-/// their media is released); a driver's engines go with the driver.
-impl Drop for Participant {
-    fn drop(&mut self) {
-        if let Some(engine) = self.engine.in_process() {
-            engine.disconnect();
-        }
-    }
-}
-
-impl Participant {
-    /// Binds a recording view for `user`'s video and returns it.
-    pub async fn watch(
-        &mut self,
-        user: &str,
-        low_resolution: bool,
-    ) -> DriverResult<Arc<RecordingView>> {
-        let view = RecordingView::new();
-        self.engine
-            .set_remote_video_view(user, low_resolution, view.clone())
-            .await?;
-        self.remote_views.insert(user.to_string(), view.clone());
-        Ok(view)
-    }
-
-    /// Records every event that has arrived so far.
-    pub fn drain(&mut self) {
-        while let Some(e) = self.stream.try_recv() {
-            self.events.push(e);
-        }
-    }
-
-    /// Waits until an event after the last matched one satisfies `pred`, and
-    /// returns it; events it skips stay recorded. Fails after [`event_wait`]
-    /// with what was seen instead.
-    pub async fn expect(
-        &mut self,
-        what: &str,
-        pred: impl Fn(&CallEvent) -> bool,
-    ) -> Result<CallEvent, String> {
-        let wait = event_wait();
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            self.drain();
-            if let Some(offset) = self.events[self.cursor..].iter().position(&pred) {
-                let index = self.cursor + offset;
-                self.cursor = index + 1;
-                return Ok(self.events[index].clone());
-            }
-            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
-                Ok(Some(e)) => self.events.push(e),
-                Ok(None) => {
-                    return Err(format!(
-                        "{}'s engine is gone while waiting for {what}",
-                        self.name
-                    ));
-                }
-                Err(_) => {
-                    let seen: Vec<&str> = self.events[self.cursor..]
-                        .iter()
-                        .map(CallEvent::callback_name)
-                        .collect();
-                    return Err(format!(
-                        "{} did not get {what} within {wait:?}; events since the last match: {seen:?}",
-                        self.name
-                    ));
-                }
-            }
-        }
-    }
-
-    /// The latest recorded event that satisfies `pred`, waiting for one if
-    /// none has arrived yet. Unlike [`Participant::expect`] it does not move
-    /// the cursor: it is for steps that need a value from an event.
-    pub async fn latest(
-        &mut self,
-        what: &str,
-        pred: impl Fn(&CallEvent) -> bool,
-    ) -> Result<CallEvent, String> {
-        let wait = event_wait();
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            self.drain();
-            if let Some(e) = self.events.iter().rev().find(|e| pred(e)) {
-                return Ok(e.clone());
-            }
-            match tokio::time::timeout_at(deadline, self.stream.recv()).await {
-                Ok(Some(e)) => self.events.push(e),
-                Ok(None) | Err(_) => return Err(format!("{} never got {what}", self.name)),
-            }
-        }
-    }
-
-    /// Waits (recording events meanwhile) until `cond` holds for the engine,
-    /// looking again after each event and every [`RECHECK`] (what it reads
-    /// may change without an event: a device in use, capture, the media
-    /// link); fails after [`event_wait`], or at once if the engine cannot
-    /// answer (`cond`'s error).
-    pub async fn wait_until(
-        &mut self,
-        what: &str,
-        cond: impl AsyncFn(&Sdk) -> DriverResult<bool>,
-    ) -> Result<(), String> {
-        let wait = event_wait();
-        let deadline = tokio::time::Instant::now() + wait;
-        let engine = self.engine.clone();
-        loop {
-            self.drain();
-            match cond(&engine).await {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
-                Err(e) => return Err(format!("{}: {what}: {e}", self.name)),
-            }
-            let now = tokio::time::Instant::now();
-            if now >= deadline {
-                return Err(format!(
-                    "{}: {what} did not happen within {wait:?}",
-                    self.name
-                ));
-            }
-            let wake = deadline.min(now + RECHECK);
-            match tokio::time::timeout_at(wake, self.stream.recv()).await {
-                Ok(Some(e)) => self.events.push(e),
-                Ok(None) => {
-                    return Err(format!(
-                        "{}'s engine is gone while waiting until {what}",
-                        self.name
-                    ));
-                }
-                // Nothing arrived: look again.
-                Err(_) => {}
-            }
-        }
-    }
-
-    /// Makes sure every event the server sent so far has been recorded: a
-    /// heartbeat round trip is answered after everything sent before it.
-    /// A participant who is not connected has nothing in flight (and its
-    /// heartbeat fails at once).
-    pub async fn settle(&mut self) {
-        let _ = self.engine.heartbeat().await;
-        self.drain();
     }
 }

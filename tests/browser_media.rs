@@ -78,7 +78,7 @@ impl Setup {
         let url = format!(
             "{}?ws={}&app={DEFAULT_APP}&token={}&report=/report/{user}&{how}",
             self.pages.url("tests/media-call.html"),
-            self.rig.sim.url(),
+            self.rig.server.url(),
             token_of(user),
         );
         Browser::open(&self.chromium, &url, Some(&capture), &self.work).expect("chromium starts")

@@ -29,6 +29,8 @@ const HEARTBEAT_MS: u64 = 1_000;
 fn connected_net(faults: Faults, seed: u64) -> Net {
     let mut net = Net::new(&USERS, HEARTBEAT_MS, faults, seed);
     for i in 0..USERS.len() {
+        // Every app shows its own camera (a video call needs a local view).
+        net.peers[i].machine.set_local_view(true);
         net.connect(i);
     }
     net.run_for(Duration::from_secs(2)).expect("connects");

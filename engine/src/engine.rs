@@ -27,8 +27,8 @@ use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::{Arc, Mutex, Weak};
 
 use nccall_protocol::{
-    CallLog, CallLogPage, CallMediaType, DeleteCallLogsResult, ErrorCode,
-    GetHistoryCallLogsParams, InviteToCallResult, StartCallParams, StartCallResult,
+    CallLog, CallLogPage, CallMediaType, DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams,
+    InviteToCallResult, StartCallParams, StartCallResult,
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -210,7 +210,9 @@ impl CallEngine {
 
     /// `startCall`: places a call; the result holds the call id.
     pub async fn start_call(&self, params: StartCallParams) -> CallResult<StartCallResult> {
-        self.request(|m, _| m.start_call(params)).await?.started_call()
+        self.request(|m, _| m.start_call(params))
+            .await?
+            .started_call()
     }
 
     /// `acceptCall`: answers an incoming call; an active call is ended
@@ -224,7 +226,9 @@ impl CallEngine {
     /// `inviteToCall`: invites users into the current call. A one-to-one
     /// call becomes a group call. The result lists invitees who were busy.
     pub async fn invite_to_call(&self, user_ids: Vec<String>) -> CallResult<InviteToCallResult> {
-        self.request(|m, _| m.invite_to_call(user_ids)).await?.invited()
+        self.request(|m, _| m.invite_to_call(user_ids))
+            .await?
+            .invited()
     }
 
     /// `joinCall`: joins an ongoing group call directly.
@@ -272,9 +276,9 @@ impl CallEngine {
     /// `requestChangeMediaType`: asks the other side of the current
     /// one-to-one call; returns the transaction id.
     pub async fn request_change_media_type(&self, media_type: CallMediaType) -> CallResult<String> {
-        self
-            .request(|m, _| m.request_change_media_type(media_type))
-            .await?.transaction_id()
+        self.request(|m, _| m.request_change_media_type(media_type))
+            .await?
+            .transaction_id()
     }
 
     /// `cancelChangeMediaType`: withdraws this side's pending request.
@@ -301,12 +305,16 @@ impl CallEngine {
         &self,
         params: GetHistoryCallLogsParams,
     ) -> CallResult<CallLogPage> {
-        self.request(|m, _| m.get_history_call_logs(params)).await?.call_log_page()
+        self.request(|m, _| m.get_history_call_logs(params))
+            .await?
+            .call_log_page()
     }
 
     /// `getOngoingCallLogs`: the user's calls that have not ended.
     pub async fn get_ongoing_call_logs(&self) -> CallResult<Vec<CallLog>> {
-        self.request(|m, _| m.get_ongoing_call_logs()).await?.call_logs()
+        self.request(|m, _| m.get_ongoing_call_logs())
+            .await?
+            .call_logs()
     }
 
     /// `deleteCallLogsForMe`: at most 100 ids; the result lists ids the user
@@ -315,14 +323,16 @@ impl CallEngine {
         &self,
         call_ids: Vec<String>,
     ) -> CallResult<DeleteCallLogsResult> {
-        self
-            .request(|m, _| m.delete_call_logs_for_me(call_ids))
-            .await?.deleted()
+        self.request(|m, _| m.delete_call_logs_for_me(call_ids))
+            .await?
+            .deleted()
     }
 
     /// `deleteAllCallLogsForMe`: returns how many logs were deleted.
     pub async fn delete_all_call_logs_for_me(&self) -> CallResult<u64> {
-        self.request(|m, _| m.delete_all_call_logs_for_me()).await?.deleted_all()
+        self.request(|m, _| m.delete_all_call_logs_for_me())
+            .await?
+            .deleted_all()
     }
 
     /// `endCall`: hangs up, cancels or rejects a call.

@@ -23,6 +23,13 @@ pub fn exercised_so_far() -> std::collections::BTreeSet<String> {
     EXERCISED.lock().map(|s| s.clone()).unwrap_or_default()
 }
 
+/// Forgets what was exercised (a second pass over the features counts on its own).
+pub fn forget_exercised() {
+    if let Ok(mut seen) = EXERCISED.lock() {
+        seen.clear();
+    }
+}
+
 /// Passes `result` on, noting `command` if it succeeded.
 pub(super) fn exercised<T>(command: &str, result: DriverResult<T>) -> DriverResult<T> {
     if result.is_ok() {

@@ -86,74 +86,60 @@ impl EngineDriver for InProcess {
     }
 
     async fn connect(&self, params: ConnectParams) -> DriverResult<String> {
-        let l = self;
-        Ok(l.engine.connect(params).await?)
+        Ok(self.engine.connect(params).await?)
     }
 
     async fn disconnect(&self) -> DriverResult<()> {
-        let l = self;
-        l.engine.disconnect();
+        self.engine.disconnect();
         Ok(())
     }
 
     async fn heartbeat(&self) -> DriverResult<i64> {
-        let l = self;
-        Ok(l.engine.heartbeat().await?)
+        Ok(self.engine.heartbeat().await?)
     }
 
     async fn start_call(&self, params: StartCallParams) -> DriverResult<StartCallResult> {
-        let l = self;
-        Ok(l.engine.start_call(params).await?)
+        Ok(self.engine.start_call(params).await?)
     }
 
     async fn accept_call(&self, call_id: &str) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.accept_call(call_id).await?)
+        Ok(self.engine.accept_call(call_id).await?)
     }
 
     async fn end_call(&self, params: EndCallParams) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.end_call(params).await?)
+        Ok(self.engine.end_call(params).await?)
     }
 
     async fn join_call(&self, call_id: &str) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.join_call(call_id).await?)
+        Ok(self.engine.join_call(call_id).await?)
     }
 
     async fn invite_to_call(&self, user_ids: Vec<String>) -> DriverResult<InviteToCallResult> {
-        let l = self;
-        Ok(l.engine.invite_to_call(user_ids).await?)
+        Ok(self.engine.invite_to_call(user_ids).await?)
     }
 
     async fn enable_camera(&self, enable: bool) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.enable_camera(enable).await?)
+        Ok(self.engine.enable_camera(enable).await?)
     }
 
     async fn enable_microphone(&self, enable: bool) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.enable_microphone(enable).await?)
+        Ok(self.engine.enable_microphone(enable).await?)
     }
 
     async fn is_camera_enabled(&self) -> DriverResult<bool> {
-        let l = self;
-        Ok(l.engine.is_camera_enabled())
+        Ok(self.engine.is_camera_enabled())
     }
 
     async fn is_microphone_enabled(&self) -> DriverResult<bool> {
-        let l = self;
-        Ok(l.engine.is_microphone_enabled())
+        Ok(self.engine.is_microphone_enabled())
     }
 
     async fn request_change_media_type(&self, media_type: CallMediaType) -> DriverResult<String> {
-        let l = self;
-        Ok(l.engine.request_change_media_type(media_type).await?)
+        Ok(self.engine.request_change_media_type(media_type).await?)
     }
 
     async fn cancel_change_media_type(&self, transaction_id: &str) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.cancel_change_media_type(transaction_id).await?)
+        Ok(self.engine.cancel_change_media_type(transaction_id).await?)
     }
 
     async fn reply_change_media_type(
@@ -161,46 +147,40 @@ impl EngineDriver for InProcess {
         transaction_id: &str,
         is_agreed: bool,
     ) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine
+        Ok(self
+            .engine
             .reply_change_media_type(transaction_id, is_agreed)
             .await?)
     }
 
     async fn get_current_call_session(&self) -> DriverResult<Option<CallSession>> {
-        let l = self;
-        Ok(l.engine.get_current_call_session())
+        Ok(self.engine.get_current_call_session())
     }
 
     async fn get_history_call_logs(
         &self,
         params: GetHistoryCallLogsParams,
     ) -> DriverResult<CallLogPage> {
-        let l = self;
-        Ok(l.engine.get_history_call_logs(params).await?)
+        Ok(self.engine.get_history_call_logs(params).await?)
     }
 
     async fn get_ongoing_call_logs(&self) -> DriverResult<Vec<CallLog>> {
-        let l = self;
-        Ok(l.engine.get_ongoing_call_logs().await?)
+        Ok(self.engine.get_ongoing_call_logs().await?)
     }
 
     async fn delete_call_logs_for_me(
         &self,
         call_ids: Vec<String>,
     ) -> DriverResult<DeleteCallLogsResult> {
-        let l = self;
-        Ok(l.engine.delete_call_logs_for_me(call_ids).await?)
+        Ok(self.engine.delete_call_logs_for_me(call_ids).await?)
     }
 
     async fn delete_all_call_logs_for_me(&self) -> DriverResult<u64> {
-        let l = self;
-        Ok(l.engine.delete_all_call_logs_for_me().await?)
+        Ok(self.engine.delete_all_call_logs_for_me().await?)
     }
 
     async fn set_local_video_view(&self, view: Arc<RecordingView>) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.set_local_video_view(view)?)
+        Ok(self.engine.set_local_video_view(view)?)
     }
 
     async fn set_remote_video_view(
@@ -209,8 +189,7 @@ impl EngineDriver for InProcess {
         low_resolution: bool,
         view: Arc<RecordingView>,
     ) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.set_remote_video_view(vec![RemoteVideoView {
+        Ok(self.engine.set_remote_video_view(vec![RemoteVideoView {
             user_id: user_id.to_string(),
             view,
             enable_low_resolution_stream: low_resolution,
@@ -218,58 +197,48 @@ impl EngineDriver for InProcess {
     }
 
     async fn remove_video_view(&self, user_id: &str) -> DriverResult<()> {
-        let l = self;
-        Ok(l.engine.remove_video_view(user_id)?)
+        Ok(self.engine.remove_video_view(user_id)?)
     }
 
     async fn set_connection_quality_handler(
         &self,
         recorder: Arc<QualityRecorder>,
     ) -> DriverResult<()> {
-        let l = self;
-        l.engine.set_connection_quality_handler(recorder);
+        self.engine.set_connection_quality_handler(recorder);
         Ok(())
     }
 
     async fn set_call_event_handler(&self) -> DriverResult<()> {
-        let l = self;
-        l.engine.set_call_event_handler(l.handled.clone());
+        self.engine.set_call_event_handler(self.handled.clone());
         Ok(())
     }
 
     async fn handled_callbacks(&self) -> DriverResult<Vec<String>> {
-        let l = self;
-        Ok(l.handled.callbacks())
+        Ok(self.handled.callbacks())
     }
 
     async fn device_in_use(&self, kind: DeviceKind) -> DriverResult<Option<String>> {
-        let l = self;
-        Ok(l.engine.device_in_use(kind))
+        Ok(self.engine.device_in_use(kind))
     }
 
     async fn video_capture(&self) -> DriverResult<Option<VideoCapture>> {
-        let l = self;
-        Ok(l.engine.video_capture())
+        Ok(self.engine.video_capture())
     }
 
     async fn media_stats(&self) -> DriverResult<MediaStats> {
-        let l = self;
-        Ok(l.engine.media_stats())
+        Ok(self.engine.media_stats())
     }
 
     async fn audio_packets_from(&self, user_id: &str) -> DriverResult<u64> {
-        let l = self;
-        Ok(l.engine.audio_packets_from(user_id))
+        Ok(self.engine.audio_packets_from(user_id))
     }
 
     async fn heard_tone_from(&self, user_id: &str) -> DriverResult<Option<u32>> {
-        let l = self;
-        Ok(l.engine.heard_tone_from(user_id))
+        Ok(self.engine.heard_tone_from(user_id))
     }
 
     async fn wait_for_audio_packets(&self, count: u64, timeout: Duration) -> DriverResult<u64> {
-        let l = self;
-        Ok(l.engine.wait_for_audio_packets(count, timeout).await)
+        Ok(self.engine.wait_for_audio_packets(count, timeout).await)
     }
 
     async fn wait_for_audio_from(
@@ -278,23 +247,22 @@ impl EngineDriver for InProcess {
         count: u64,
         timeout: Duration,
     ) -> DriverResult<u64> {
-        let l = self;
-        Ok(l.engine.wait_for_audio_from(user_id, count, timeout).await)
+        Ok(self
+            .engine
+            .wait_for_audio_from(user_id, count, timeout)
+            .await)
     }
 
     async fn wait_media_connected(&self, connected: bool, timeout: Duration) -> DriverResult<bool> {
-        let l = self;
-        Ok(l.engine.wait_media_connected(connected, timeout).await)
+        Ok(self.engine.wait_media_connected(connected, timeout).await)
     }
 
     async fn connection_status(&self) -> DriverResult<ConnectionStatus> {
-        let l = self;
-        Ok(l.engine.connection_status())
+        Ok(self.engine.connection_status())
     }
 
     async fn reconnections(&self) -> DriverResult<u64> {
-        let l = self;
-        Ok(l.engine.reconnections())
+        Ok(self.engine.reconnections())
     }
 
     async fn wait_connection_status(
@@ -302,12 +270,10 @@ impl EngineDriver for InProcess {
         status: ConnectionStatus,
         timeout: Duration,
     ) -> DriverResult<bool> {
-        let l = self;
-        Ok(l.engine.wait_connection_status(status, timeout).await)
+        Ok(self.engine.wait_connection_status(status, timeout).await)
     }
 
     async fn wait_reconnected(&self, count: u64, timeout: Duration) -> DriverResult<bool> {
-        let l = self;
-        Ok(l.engine.wait_reconnected(count, timeout).await)
+        Ok(self.engine.wait_reconnected(count, timeout).await)
     }
 }

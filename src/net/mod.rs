@@ -10,12 +10,18 @@
 //! seed gives the same run. The engines are the reference engine's real
 //! core: the same machine the tokio shell wraps, minus sockets and media.
 //!
+//! - `carry.rs` — frames onto the wire and off it, to the side they are for.
 //! - `faults.rs` — what the network does to frames, and the seeded generator.
 //! - `wire.rs` — the frames in flight, in delivery order.
+//! - `server_side.rs` — the server's clock (the net's, or one moved only
+//!   by hand, as a simulator on a virtual clock), faults injected at the
+//!   server, and its restart.
 //! - `rules.rs` — the exactly-once rules a timeline must obey.
 
+mod carry;
 mod faults;
 pub mod rules;
+mod server_side;
 mod wire;
 
 pub use faults::Faults;
@@ -23,11 +29,12 @@ pub use faults::Faults;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use nccall::{CallError, CallEvent, CallMachine, Completion, MachineConfig, Output, RequestId};
-use nccall_sim::{ConnId, Fixtures, Input, Millis, ServerCore, VIRTUAL_EPOCH_MS};
+use nccall::{CallError, CallEvent, CallMachine, Completion, MachineConfig, RequestId};
+use nccall_sim::{ConnId, Fixtures, Millis, ServerCore, VIRTUAL_EPOCH_MS};
 
 use faults::Rng;
-use wire::{Delivery, Lane, Wire};
+pub use server_side::ServerClock;
+use wire::Wire;
 
 /// The app every participant of a net belongs to.
 pub const APP_KEY: &str = "net-app";
@@ -63,6 +70,10 @@ pub struct Net {
     start: Instant,
     now: Instant,
     pub server: ServerCore,
+    /// What the server is made with (a restart makes it again).
+    fixtures: Fixtures,
+    heartbeat_ms: u64,
+    server_clock: ServerClock,
     pub peers: Vec<Peer>,
     wire: Wire,
     faults: Faults,
@@ -75,43 +86,66 @@ pub struct Net {
 }
 
 impl Net {
-    /// A net with these users (each's token is `<user>-token`), the server
-    /// asking for a heartbeat every `heartbeat_ms`.
+    /// A net with these users of [`APP_KEY`] (each's token is
+    /// `<user>-token`), the server asking for a heartbeat every
+    /// `heartbeat_ms` and on the net's clock.
     pub fn new(users: &[&str], heartbeat_ms: u64, faults: Faults, seed: u64) -> Self {
         let mut yaml = format!("apps:\n  - app_key: {APP_KEY}\n    users:\n");
         for u in users {
             yaml.push_str(&format!("      - {{ user_id: {u}, token: {u}-token }}\n"));
         }
         let fixtures = Fixtures::from_yaml(&yaml).expect("the net's fixtures are valid");
-        let mut server = ServerCore::new(fixtures).expect("an in-memory store opens");
+        let mut net = Net::with_fixtures(fixtures, heartbeat_ms, faults, seed, ServerClock::Net)
+            .expect("an in-memory store opens");
+        for u in users {
+            net.add_peer(u, &format!("{u}-token"), MachineConfig::default());
+        }
+        net
+    }
+
+    /// A net with no engines yet and a server made with `fixtures`.
+    pub fn with_fixtures(
+        fixtures: Fixtures,
+        heartbeat_ms: u64,
+        faults: Faults,
+        seed: u64,
+        server_clock: ServerClock,
+    ) -> Result<Self, nccall_sim::StoreError> {
+        let mut server = ServerCore::new(fixtures.clone())?;
         server.set_heartbeat_interval(heartbeat_ms);
         let start = Instant::now();
-        let peers = users
-            .iter()
-            .map(|u| Peer {
-                user: u.to_string(),
-                token: format!("{u}-token"),
-                machine: CallMachine::new(MachineConfig::default()),
-                link: None,
-                timeline: Vec::new(),
-                asked: Vec::new(),
-                answers: BTreeMap::new(),
-                answered_twice: Vec::new(),
-                partitioned_until: None,
-            })
-            .collect();
-        Net {
+        Ok(Net {
             start,
             now: start,
             server,
-            peers,
+            fixtures,
+            heartbeat_ms,
+            server_clock,
+            peers: Vec::new(),
             wire: Wire::default(),
             faults,
             rng: Rng::new(seed),
             next_conn: 0,
             conns: HashMap::new(),
             step_limit: 1_000_000,
-        }
+        })
+    }
+
+    /// A new engine in the net, named `name` (found by [`Net::peer`]), that
+    /// [`Net::connect`] connects with `token`; returns its index.
+    pub fn add_peer(&mut self, name: &str, token: &str, config: MachineConfig) -> usize {
+        self.peers.push(Peer {
+            user: name.to_string(),
+            token: token.to_string(),
+            machine: CallMachine::new(config),
+            link: None,
+            timeline: Vec::new(),
+            asked: Vec::new(),
+            answers: BTreeMap::new(),
+            answered_twice: Vec::new(),
+            partitioned_until: None,
+        });
+        self.peers.len() - 1
     }
 
     /// Changes what the network does from now on.
@@ -122,6 +156,11 @@ impl Net {
     /// Virtual time since the net was made.
     pub fn elapsed(&self) -> Duration {
         self.now - self.start
+    }
+
+    /// The net's clock now (every engine's).
+    pub fn now(&self) -> Instant {
+        self.now
     }
 
     fn server_ms(&self, at: Instant) -> Millis {
@@ -187,41 +226,13 @@ impl Net {
         }
     }
 
-    /// When a frame sent now to or from peer `i` arrives: after the
-    /// network's delay, and not before a partition heals (TCP holds it and
-    /// sends it again; it is lost only if the link is given up meanwhile).
-    fn arrival(&mut self, i: usize) -> Instant {
-        let d = self.rng.delay(self.faults.max_delay);
-        let heal = self.peers[i].partitioned_until.unwrap_or(self.now);
-        (self.now + d).max(heal)
-    }
-
-    fn partitioned(&self, i: usize, at: Instant) -> bool {
-        self.peers[i].partitioned_until.is_some_and(|t| at < t)
-    }
-
-    fn sever(&mut self, i: usize, generation: u64, conn: ConnId) {
-        self.conns.remove(&conn);
-        self.wire.drop_lanes(conn);
-        let d = self.rng.delay(self.faults.max_delay);
-        let heal = self.peers[i].partitioned_until.unwrap_or(self.now);
-        let at = (self.now + d).max(heal);
-        self.wire
-            .push(at, Lane::None, Delivery::ClosedAtServer { conn });
-        let d = self.rng.delay(self.faults.max_delay);
-        self.wire.push(
-            (self.now + d).max(heal),
-            Lane::None,
-            Delivery::ClosedAtPeer {
-                peer: i,
-                generation,
-            },
-        );
-    }
-
-    /// The next moment something is due, if anything is.
+    /// The next moment something is due, if anything is. A server on a
+    /// clock of its own has nothing due until that clock is moved.
     fn next_due(&self) -> Option<Instant> {
-        let server = self.server.poll_timeout().map(|ms| self.instant_of(ms));
+        let server = match self.server_clock {
+            ServerClock::Net => self.server.poll_timeout().map(|ms| self.instant_of(ms)),
+            ServerClock::Stepped(_) => None,
+        };
         let peers = self.peers.iter().filter_map(|p| p.machine.poll_timeout());
         self.wire
             .next_at()
@@ -234,8 +245,34 @@ impl Net {
     /// Runs the net for `d` of virtual time.
     pub fn run_for(&mut self, d: Duration) -> Result<(), NetError> {
         let until = self.now + d;
+        self.run_until(until, |_| false)?;
+        Ok(())
+    }
+
+    /// Handles everything due now (frames sent at this instant arrive at
+    /// it on a perfect network), without moving the clock.
+    pub fn settle(&mut self) -> Result<(), NetError> {
+        self.run_for(Duration::ZERO)
+    }
+
+    /// Runs the net until `done` holds (checked before each step and at
+    /// the end) or `until` is reached; returns whether `done` held. The
+    /// clock stops where `done` first held, or at `until`.
+    pub fn run_until(
+        &mut self,
+        until: Instant,
+        mut done: impl FnMut(&Net) -> bool,
+    ) -> Result<bool, NetError> {
+        // Whatever the sides were asked to do since the last run goes out first.
+        self.flush();
         let mut steps = 0u64;
-        while let Some(at) = self.next_due().filter(|at| *at <= until) {
+        loop {
+            if done(self) {
+                return Ok(true);
+            }
+            let Some(at) = self.next_due().filter(|at| *at <= until) else {
+                break;
+            };
             steps += 1;
             if steps > self.step_limit {
                 return Err(NetError::StepLimit {
@@ -246,8 +283,8 @@ impl Net {
             self.now = self.now.max(at);
             self.step();
         }
-        self.now = until;
-        Ok(())
+        self.now = self.now.max(until);
+        Ok(done(self))
     }
 
     /// Handles everything due at `now`, then carries out what it caused.
@@ -256,9 +293,11 @@ impl Net {
         while let Some(delivery) = self.wire.pop_due(now) {
             self.deliver(delivery);
         }
-        let ms = self.server_ms(now);
-        if self.server.poll_timeout().is_some_and(|t| t <= ms) {
-            self.server.handle_timeout(ms);
+        if let ServerClock::Net = self.server_clock {
+            let ms = self.server_ms(now);
+            if self.server.poll_timeout().is_some_and(|t| t <= ms) {
+                self.server.handle_timeout(ms);
+            }
         }
         for p in &mut self.peers {
             if p.machine.poll_timeout().is_some_and(|t| t <= now) {
@@ -266,178 +305,5 @@ impl Net {
             }
         }
         self.flush();
-    }
-
-    fn deliver(&mut self, delivery: Delivery) {
-        let now = self.now;
-        let ms = self.server_ms(now);
-        match delivery {
-            Delivery::Opened {
-                peer,
-                generation,
-                conn,
-            } => {
-                let current = self.peers[peer].link == Some((generation, None));
-                if !current {
-                    return;
-                }
-                if self.partitioned(peer, now) {
-                    // The connection attempt times out.
-                    self.peers[peer].link = None;
-                    self.peers[peer].machine.handle_link_closed(now, generation);
-                    return;
-                }
-                self.conns.insert(conn, (peer, generation));
-                self.peers[peer].link = Some((generation, Some(conn)));
-                self.server.handle_input(ms, Input::Opened { conn });
-                self.peers[peer].machine.handle_link_opened(now, generation);
-            }
-            Delivery::ToServer { conn, frame } => {
-                if self.conns.contains_key(&conn) {
-                    self.server.handle_input(ms, Input::Frame { conn, frame });
-                }
-            }
-            Delivery::ToPeer {
-                peer,
-                generation,
-                frame,
-            } => {
-                if matches!(self.peers[peer].link, Some((g, Some(_))) if g == generation) {
-                    self.peers[peer].machine.handle_frame(now, frame);
-                }
-            }
-            Delivery::ClosedAtServer { conn } => {
-                self.server.handle_input(ms, Input::Closed { conn });
-            }
-            Delivery::ClosedAtPeer { peer, generation } => {
-                if self.peers[peer].link.is_some_and(|(g, _)| g == generation) {
-                    self.peers[peer].link = None;
-                    self.peers[peer].machine.handle_link_closed(now, generation);
-                }
-            }
-        }
-    }
-
-    /// Carries out every output of the server and the machines until none
-    /// is left (an output may cause others: a frame sent on a link that
-    /// breaks closes it).
-    fn flush(&mut self) {
-        loop {
-            let mut any = false;
-            while let Some(output) = self.server.poll_output() {
-                any = true;
-                self.server_output(output);
-            }
-            for i in 0..self.peers.len() {
-                while let Some(output) = self.peers[i].machine.poll_output(self.now) {
-                    any = true;
-                    self.peer_output(i, output);
-                }
-            }
-            if !any {
-                return;
-            }
-        }
-    }
-
-    fn server_output(&mut self, output: nccall_sim::Output) {
-        use nccall_sim::Output as S;
-        match output {
-            S::Send { conn, frame } => {
-                let Some(&(peer, generation)) = self.conns.get(&conn) else {
-                    return;
-                };
-                let at = self.arrival(peer);
-                self.wire.push(
-                    at,
-                    Lane::ToPeer(conn),
-                    Delivery::ToPeer {
-                        peer,
-                        generation,
-                        frame,
-                    },
-                );
-            }
-            S::Close { conn } => {
-                if let Some((peer, generation)) = self.conns.remove(&conn) {
-                    // After what was queued on the link before it.
-                    let d = self.rng.delay(self.faults.max_delay);
-                    self.wire.push(
-                        self.now + d,
-                        Lane::ToPeer(conn),
-                        Delivery::ClosedAtPeer { peer, generation },
-                    );
-                    self.wire
-                        .push(self.now, Lane::None, Delivery::ClosedAtServer { conn });
-                }
-            }
-            // No machine in a net publishes media (there is no media path).
-            S::PublishMedia { .. }
-            | S::UpdateMedia { .. }
-            | S::SubscribeVideo { .. }
-            | S::ReleaseMedia { .. } => {}
-        }
-    }
-
-    fn peer_output(&mut self, i: usize, output: Output) {
-        match output {
-            Output::OpenLink { generation } => {
-                if let Some((old, Some(conn))) = self.peers[i].link.take() {
-                    self.sever(i, old, conn);
-                }
-                self.next_conn += 1;
-                let conn = self.next_conn;
-                self.peers[i].link = Some((generation, None));
-                let d = self.rng.delay(self.faults.max_delay);
-                self.wire.push(
-                    self.now + d,
-                    Lane::None,
-                    Delivery::Opened {
-                        peer: i,
-                        generation,
-                        conn,
-                    },
-                );
-            }
-            Output::CloseLink => {
-                if let Some((_, conn)) = self.peers[i].link.take()
-                    && let Some(conn) = conn
-                    && self.conns.remove(&conn).is_some()
-                {
-                    self.wire.drop_lanes(conn);
-                    let heal = self.peers[i].partitioned_until.unwrap_or(self.now);
-                    let d = self.rng.delay(self.faults.max_delay);
-                    self.wire.push(
-                        (self.now + d).max(heal),
-                        Lane::None,
-                        Delivery::ClosedAtServer { conn },
-                    );
-                }
-            }
-            Output::Transmit(frame) => {
-                let Some((generation, Some(conn))) = self.peers[i].link else {
-                    return; // the shell has no link: the frame is lost
-                };
-                if !self.conns.contains_key(&conn) {
-                    return; // the link broke: the frame is lost
-                }
-                if self.rng.chance(self.faults.break_per_10k) {
-                    self.sever(i, generation, conn);
-                    return;
-                }
-                let at = self.arrival(i);
-                self.wire
-                    .push(at, Lane::ToServer(conn), Delivery::ToServer { conn, frame });
-            }
-            Output::Event(event) => self.peers[i].timeline.push(event),
-            Output::Completion(id, result) => {
-                let peer = &mut self.peers[i];
-                if peer.answers.insert(id, result).is_some() {
-                    peer.answered_twice.push(id);
-                }
-            }
-            // The net's machines are signaling only (no media configured).
-            Output::Status { .. } | Output::Media(_) => {}
-        }
     }
 }

@@ -38,7 +38,9 @@ struct Reports {
     /// that listens; `listen:ADDR` waits for drivers to connect to ADDR
     /// (a page, a test app); `chromium` runs the Web NCCallEngine
     /// (`web/driver/driver.html`) in headless Chromium, `chromium:URL` a
-    /// page of yours. `NCCALL_DRIVER` sets it too.
+    /// page of yours; `net` the reference engine's core on a socket-free
+    /// simulated network with the simulator's core (signaling only: media
+    /// scenarios are reported not run). `NCCALL_DRIVER` sets it too.
     #[arg(long, value_name = "command", env = "NCCALL_DRIVER")]
     driver: Option<String>,
 }
@@ -196,46 +198,34 @@ fn default_concurrency() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * 2)
 }
 
-#[tokio::main]
-async fn main() {
+type Cli = cli::Opts<
+    cucumber::parser::basic::Cli,
+    cucumber::runner::basic::Cli,
+    cli::Compose<writer::basic::Cli, writer::junit::Cli>,
+    Reports,
+>;
+
+/// Scenarios that need a media path: a net has none, so its pass leaves
+/// them to the socket pass.
+const MEDIA_TAGS: [&str; 2] = ["media", "devices"];
+
+/// What one pass over the features came to.
+struct Pass {
+    outcomes: Arc<Outcomes>,
+    parsing_errors: usize,
+    junit: SharedBuffer,
+}
+
+/// Runs the features once against the SDK the world's driver names; with
+/// `signaling_only`, scenarios tagged [`MEDIA_TAGS`] are left out.
+async fn run_pass(
+    opts: Cli,
+    expected: Arc<Expectations>,
+    concurrency: usize,
+    signaling_only: bool,
+) -> Pass {
     let features = concat!(env!("CARGO_MANIFEST_DIR"), "/features");
-    let opts =
-        cli::Opts::<cucumber::parser::basic::Cli, cucumber::runner::basic::Cli, _, Reports>::parsed(
-        );
-    // Every scenario runs: a snapshot of no scenario is stale.
-    let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
-    let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
-    let seed = opts.custom.seed;
-    let _ = world::RUN_SEED.set(seed);
-    let concurrency = opts.runner.concurrency.unwrap_or_else(default_concurrency);
-    if let Some(command) = &opts.custom.driver {
-        let command = prepare_driver(resolve_driver(command), concurrency).await;
-        introduce(&command).await;
-        let _ = world::DRIVER.set(command);
-    }
-    // The Web engine's page has its own expectations; every other driver
-    // is held to the reference engine's unless told otherwise.
-    let web_page = opts.custom.driver.as_deref() == Some("chromium");
-    let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
-        let file = if web_page {
-            "web.yaml"
-        } else {
-            "reference.yaml"
-        };
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/expectations"
-        ))
-        .join(file)
-    });
-    let expected = match Expectations::load(&expectations_path) {
-        Ok(e) => Arc::new(e),
-        Err(e) => panic!("expectations: {e}"),
-    };
     let outcomes = Arc::new(Outcomes::default());
-    // The JUnit report is written after the run, with unimplemented
-    // scenarios marked skipped (cucumber's writer knows passed and failed).
-    let junit_path = opts.custom.junit.clone();
     let junit = SharedBuffer::default();
     let (hook_expected, hook_outcomes) = (expected.clone(), outcomes.clone());
     let run = CallWorld::cucumber()
@@ -305,15 +295,85 @@ async fn main() {
                 }
             })
         })
-        .run(features)
+        .filter_run(features, move |feature, _rule, scenario| {
+            !signaling_only
+                || !feature
+                    .tags
+                    .iter()
+                    .chain(&scenario.tags)
+                    .any(|t| MEDIA_TAGS.contains(&t.as_str()))
+        })
         .await;
-    if let Some(path) = junit_path {
-        let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
-        if let Err(e) = std::fs::write(&path, report) {
-            eprintln!("cannot write the JUnit report to {}: {e}", path.display());
-            exit(1);
-        }
+    Pass {
+        outcomes,
+        parsing_errors: run.parsing_errors(),
+        junit,
     }
+}
+
+#[tokio::main]
+async fn main() {
+    let opts = Cli::parsed();
+    // Every scenario runs: a snapshot of no scenario is stale.
+    let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
+    let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
+    let seed = opts.custom.seed;
+    let _ = world::RUN_SEED.set(seed);
+    let concurrency = opts.runner.concurrency.unwrap_or_else(default_concurrency);
+    let driver = opts.custom.driver.clone();
+    // The Web engine's page has its own expectations; every other driver
+    // is held to the reference engine's unless told otherwise.
+    let web_page = driver.as_deref() == Some("chromium");
+    let expectations_path = opts.custom.expectations.clone().unwrap_or_else(|| {
+        let file = if web_page {
+            "web.yaml"
+        } else {
+            "reference.yaml"
+        };
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/expectations"
+        ))
+        .join(file)
+    });
+    let expected = match Expectations::load(&expectations_path) {
+        Ok(e) => Arc::new(e),
+        Err(e) => panic!("expectations: {e}"),
+    };
+    let junit_path = opts.custom.junit.clone();
+    let mut failed = false;
+    // Without a driver, the reference engine is checked twice: first its
+    // core on the socket-free net (the signaling scenarios, in seconds),
+    // then the engine itself over sockets (every scenario). The snapshots
+    // are the same.
+    let net_first = driver.is_none();
+    if driver.as_deref() == Some(world::NET_DRIVER) || net_first {
+        println!(
+            "driver: the reference engine's core and the simulator's core in a socket-free net (no media: scenarios tagged @media or @devices are left out)"
+        );
+        world::set_driver(Some(world::NET_DRIVER.to_string()));
+        let started = std::time::Instant::now();
+        // Options are parsed again: a pass takes them.
+        let pass = run_pass(Cli::parsed(), expected.clone(), concurrency, true).await;
+        println!("socket-free net: {:.2?} wall time", started.elapsed());
+        failed |= !verdict(&expected, &pass, "net");
+        if !net_first {
+            write_junit(junit_path.as_deref(), &pass.junit);
+            exit(i32::from(failed));
+        }
+        // The socket pass counts coverage on its own.
+        nccall_conformance::engine_driver::forget_exercised();
+    }
+    match driver.as_deref() {
+        Some(command) => {
+            let command = prepare_driver(resolve_driver(command), concurrency).await;
+            introduce(&command).await;
+            world::set_driver(Some(command));
+        }
+        None => world::set_driver(None),
+    }
+    let pass = run_pass(opts, expected.clone(), concurrency, false).await;
+    write_junit(junit_path.as_deref(), &pass.junit);
     let stale = snapshot::uncompared(whole_run);
     if !stale.is_empty() {
         println!(
@@ -338,23 +398,48 @@ async fn main() {
             format!(" (not: {})", missing.join(", "))
         }
     );
-    if whole_run && world::DRIVER.get().is_none() && !missing.is_empty() {
+    if whole_run && driver.is_none() && !missing.is_empty() {
         println!("the reference engine's whole run left part of the spec unexercised");
         exit(1);
     }
-    // The run's verdict is the expectations' one: a known failure does not
-    // fail it, an unexpected pass does.
-    let parsing_errors = run.parsing_errors();
-    match expected.verdict(&outcomes) {
-        Ok(line) if parsing_errors == 0 => println!("{line}"),
+    failed |= !verdict(&expected, &pass, "");
+    exit(i32::from(failed))
+}
+
+/// Prints the expectations' verdict on a pass (a known failure does not
+/// fail it, an unexpected pass does); whether it passed.
+fn verdict(expected: &Expectations, pass: &Pass, label: &str) -> bool {
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!("{label}: ")
+    };
+    match expected.verdict(&pass.outcomes) {
+        Ok(line) if pass.parsing_errors == 0 => {
+            println!("{label}{line}");
+            true
+        }
         Ok(line) => {
-            println!("{line}\n{parsing_errors} feature files could not be parsed");
-            exit(1);
+            println!(
+                "{label}{line}\n{} feature files could not be parsed",
+                pass.parsing_errors
+            );
+            false
         }
         Err(report) => {
-            println!("{report}");
-            exit(1);
+            println!("{label}{report}");
+            false
         }
     }
-    exit(0)
+}
+
+/// Writes the JUnit report, with unimplemented scenarios marked skipped
+/// (cucumber's writer knows passed and failed).
+fn write_junit(path: Option<&std::path::Path>, junit: &SharedBuffer) {
+    let Some(path) = path else { return };
+    let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
+    if let Err(e) = std::fs::write(path, report) {
+        eprintln!("cannot write the JUnit report to {}: {e}", path.display());
+        exit(1);
+    }
 }

@@ -63,11 +63,27 @@ pub fn run_seed() -> u64 {
 
 /// The driver command (`--driver`): when set, every participant's engine
 /// lives in a driver process started per scenario, not in this one.
-pub static DRIVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static DRIVER: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// Sets the driver the scenarios of the next pass use.
+pub fn set_driver(driver: Option<String>) {
+    if let Ok(mut d) = DRIVER.write() {
+        *d = driver;
+    }
+}
+
+/// The driver the scenarios use now (`None`: the engine in process).
+pub fn driver() -> Option<String> {
+    DRIVER.read().ok().and_then(|d| d.clone())
+}
+
+/// `--driver net`: the reference engine's core and the simulator's core in
+/// a socket-free net (`src/net/`), one per scenario.
+pub const NET_DRIVER: &str = "net";
 
 /// A driver call that must succeed: its value, or the step fails saying
 /// what could not be done.
-pub fn must<T>(r: Result<T, DriverError>, what: impl std::fmt::Display) -> T {
+pub fn must<T, E: std::fmt::Display>(r: Result<T, E>, what: impl std::fmt::Display) -> T {
     match r {
         Ok(v) => v,
         Err(e) => panic!("{what}: {e}"),
@@ -95,16 +111,28 @@ impl CallWorld {
 
     pub async fn rig(&mut self) -> &Rig {
         if self.rig.is_none() {
-            let mut rig =
-                match Rig::start_with(true, self.heartbeat, self.on_disk, run_seed()).await {
-                    Ok(rig) => rig,
-                    Err(e) => panic!("cannot start the simulator: {e}"),
-                };
-            if let Some(command) = DRIVER.get()
-                && let Err(e) = rig.use_driver(command).await
-            {
-                panic!("cannot start the driver {command:?}: {e}");
-            }
+            let rig = match driver() {
+                Some(command) if command == NET_DRIVER => {
+                    match Rig::start_net(self.heartbeat, run_seed()) {
+                        Ok(rig) => rig,
+                        Err(e) => panic!("cannot make the net: {e}"),
+                    }
+                }
+                driver => {
+                    let mut rig =
+                        match Rig::start_with(true, self.heartbeat, self.on_disk, run_seed()).await
+                        {
+                            Ok(rig) => rig,
+                            Err(e) => panic!("cannot start the simulator: {e}"),
+                        };
+                    if let Some(command) = driver
+                        && let Err(e) = rig.use_driver(&command).await
+                    {
+                        panic!("cannot start the driver {command:?}: {e}");
+                    }
+                    rig
+                }
+            };
             self.rig = Some(rig);
         }
         match &self.rig {
@@ -242,7 +270,7 @@ impl CallWorld {
     /// the timers that fired sent (a step after "N seconds pass" reads
     /// state those events changed).
     pub async fn advance(&mut self, by: std::time::Duration) {
-        if let Err(e) = self.rig().await.sim.advance(by).await {
+        if let Err(e) = self.rig().await.server.advance(by).await {
             panic!("cannot advance the clock: {e}");
         }
         self.settle().await;

@@ -19,8 +19,8 @@ mod media_plan;
 mod requests;
 mod sequencing;
 
-pub use connection::ConnectionStatus;
 pub use completion::Completion;
+pub use connection::ConnectionStatus;
 pub use machine::{CallMachine, MachineConfig, Output};
 pub use media_plan::{MediaIntent, MediaReport};
 pub use requests::RequestId;

@@ -504,10 +504,14 @@ fn a_second_incoming_call_rings_busy_line_and_does_not_replace_the_current() {
     m.handle_frame(ok(hang_up.id, serde_json::Value::Null));
     let answer = m.poll_transmit().expect("the answer to c2");
     assert!(
-        matches!(&answer.request, Request::AcceptCall(p) if p.call_id == "c2") && answer.id == accept,
+        matches!(&answer.request, Request::AcceptCall(p) if p.call_id == "c2")
+            && answer.id == accept,
         "{answer:?}"
     );
-    assert!(m.poll_completion().is_none(), "the hang-up is the machine's own");
+    assert!(
+        m.poll_completion().is_none(),
+        "the hang-up is the machine's own"
+    );
     m.handle_frame(ok(accept, serde_json::Value::Null));
     assert!(matches!(m.poll_completion(), Some((id, Ok(Completion::Done))) if id == accept));
 }

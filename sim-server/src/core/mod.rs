@@ -382,6 +382,12 @@ impl ServerCore {
         Ok(())
     }
 
+    /// The store, for a core started again on it (a restart: what was only
+    /// in memory is gone, what was stored is not).
+    pub fn into_store(self) -> Box<dyn CallLogStore> {
+        self.store
+    }
+
     /// Every push notification recorded so far, oldest first.
     pub fn pushes(&self) -> &[PushRecord] {
         &self.pushes

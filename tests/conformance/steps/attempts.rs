@@ -165,7 +165,7 @@ async fn tries_to_invite(world: &mut CallWorld, who: String, invitees: String) {
 #[when(regex = r"^(\w+) and (\w+) call each other for (audio|video) at the same instant$")]
 async fn glare(world: &mut CallWorld, first: String, second: String, kind: String) {
     let app = world.app().to_string();
-    let sim_hold = world.rig().await.sim.hold(&app, &second).await;
+    let sim_hold = world.rig().await.server.hold(&app, &second).await;
     if let Err(e) = sim_hold {
         panic!("cannot hold {second}'s events: {e}");
     }
@@ -186,7 +186,7 @@ async fn glare(world: &mut CallWorld, first: String, second: String, kind: Strin
         world.placed(&second, std::slice::from_ref(&first), id);
     }
     world.last_attempt = Some(outcome(result));
-    if let Err(e) = world.rig().await.sim.release(&app, &second).await {
+    if let Err(e) = world.rig().await.server.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }
 }

@@ -8,8 +8,7 @@ use std::time::Duration;
 use cucumber::{given, then, when};
 
 use crate::world::{CallWorld, must};
-use nccall_conformance::rig::user_of;
-use nccall_sim::{SimError, SimHandle};
+use nccall_conformance::rig::{Server, ServerError, user_of};
 
 /// How long a reconnect may take in real time (the suite's backoff is 100 ms at most).
 const RECONNECT_WAIT: Duration = Duration::from_secs(10);
@@ -22,14 +21,14 @@ async fn before_fault(world: &mut CallWorld, who: &str) {
     person.reconnects_before_fault = must(count, format!("{who}'s reconnections"));
 }
 
-/// Injects a fault through the simulator's handle (given the scenario's
-/// app); the step fails if the simulator refuses.
+/// Injects a fault at the server (given the scenario's app); the step
+/// fails if the server refuses.
 async fn inject(
     world: &mut CallWorld,
-    fault: impl AsyncFnOnce(&SimHandle, &str) -> Result<(), SimError>,
+    fault: impl AsyncFnOnce(&Server, &str) -> Result<(), ServerError>,
 ) {
     let app = world.app().to_string();
-    if let Err(e) = fault(&world.rig().await.sim, &app).await {
+    if let Err(e) = fault(&world.rig().await.server, &app).await {
         panic!("{e}");
     }
 }

@@ -92,7 +92,7 @@ async fn seed(world: &mut CallWorld, owner: String, count: usize, peer: String, 
         interval_ms,
     };
     let prefix = format!("past-{owner}");
-    if let Err(e) = rig.sim.seed_logs(&app, spec, &prefix).await {
+    if let Err(e) = rig.server.seed_logs(&app, spec, &prefix).await {
         panic!("cannot seed call logs: {e}");
     }
 }

@@ -63,7 +63,7 @@ async fn tries_to_ask(world: &mut CallWorld, who: String, kind: String) {
 #[when(regex = r"^(\w+) and (\w+) both ask to switch to (audio|video) at the same instant$")]
 async fn both_ask(world: &mut CallWorld, first: String, second: String, kind: String) {
     let app = world.app().to_string();
-    if let Err(e) = world.rig().await.sim.hold(&app, &second).await {
+    if let Err(e) = world.rig().await.server.hold(&app, &second).await {
         panic!("cannot hold {second}'s events: {e}");
     }
     asks(world, first, kind.clone()).await;
@@ -71,7 +71,7 @@ async fn both_ask(world: &mut CallWorld, first: String, second: String, kind: St
     world.last_attempt = Some(outcome(
         engine.request_change_media_type(media(&kind)).await,
     ));
-    if let Err(e) = world.rig().await.sim.release(&app, &second).await {
+    if let Err(e) = world.rig().await.server.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }
 }

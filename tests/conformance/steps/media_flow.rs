@@ -9,7 +9,7 @@ use nccall::marker::{tag_of, tone_hz};
 use nccall_sim::NetworkProfile;
 
 use crate::world::{CallWorld, must, outcome};
-use nccall_conformance::engine_driver::Sdk;
+use nccall_conformance::engine_driver::{Next, Sdk};
 
 /// Real time: media runs on the wall clock, unlike the signaling clock.
 const MEDIA_WAIT: Duration = Duration::from_secs(10);
@@ -199,7 +199,7 @@ async fn no_media(world: &mut CallWorld, who: String) {
 
 #[then(regex = r"^the media server holds no peer connections$")]
 async fn sfu_empty(world: &mut CallWorld) {
-    let stats = world.rig().await.sim.media_stats().await;
+    let stats = must(world.rig().await.server.media_stats().await, "media stats");
     assert_eq!(stats.peers, 0, "peer connections left in the media server");
 }
 
@@ -241,7 +241,7 @@ async fn first_media_connection(world: &mut CallWorld, who: String) {
 
 #[then(regex = r"^the media server holds (\d+) peer connections?$")]
 async fn sfu_holds(world: &mut CallWorld, n: usize) {
-    let stats = world.rig().await.sim.media_stats().await;
+    let stats = must(world.rig().await.server.media_stats().await, "media stats");
     assert_eq!(stats.peers, n, "peer connections in the media server");
 }
 
@@ -280,19 +280,19 @@ async fn accept_without_view(world: &mut CallWorld, callee: String, caller: Stri
         connected,
         format!("{callee} cannot connect a second engine"),
     );
-    let rang = tokio::time::timeout(nccall_conformance::rig::event_wait(), async {
-        while let Some(event) = events.recv().await {
-            if let nccall::CallEvent::CallReceived(r) = event
-                && r.session.caller_user_id() == caller
+    let deadline = events.now() + nccall_conformance::rig::event_wait();
+    let call_id = loop {
+        match events.next_before(deadline).await {
+            Next::Event(nccall::CallEvent::CallReceived(r))
+                if r.session.caller_user_id() == caller =>
             {
-                return Some(r.session.call_id().to_string());
+                break r.session.call_id().to_string();
+            }
+            Next::Event(_) => {}
+            Next::Gone | Next::Quiet => {
+                panic!("{caller}'s call did not ring on {callee}'s device without a view")
             }
         }
-        None
-    })
-    .await;
-    let Ok(Some(call_id)) = rang else {
-        panic!("{caller}'s call did not ring on {callee}'s device without a view");
     };
     let result = engine.accept_call(&call_id).await.map(|()| call_id);
     world.last_attempt = Some(outcome(result));
@@ -352,7 +352,9 @@ async fn reception(
 /// or `tbf` would add it to a real link.
 async fn impair(world: &mut CallWorld, who: &str, profile: NetworkProfile) {
     world.media_paths.insert(who.to_string(), profile);
-    world.rig().await.sim.impair_media(who, profile);
+    if let Err(e) = world.rig().await.server.impair_media(who, profile) {
+        panic!("{e}");
+    }
 }
 
 /// How far past its lower bound a measured delay may be: the impairment
@@ -385,7 +387,7 @@ async fn impair_path(world: &mut CallWorld, who: String, ms: String, what: Strin
 
 #[when(regex = r#"^(\w+)'s network follows the "([\w-]+)" profile$"#)]
 async fn network_profile(world: &mut CallWorld, who: String, name: String) {
-    let applied = world.rig().await.sim.apply_network_profile(&who, &name);
+    let applied = world.rig().await.server.apply_network_profile(&who, &name);
     if let Err(e) = applied {
         panic!("{e}");
     }

@@ -70,7 +70,7 @@ async fn got_push(
     } else {
         PushKind::IncomingCall
     };
-    let pushes = match world.rig().await.sim.pushes().await {
+    let pushes = match world.rig().await.server.pushes().await {
         Ok(p) => p,
         Err(e) => panic!("cannot read the simulator's pushes: {e}"),
     };
@@ -96,7 +96,7 @@ async fn got_push(
 #[then(regex = r"^no push was sent$")]
 async fn no_push(world: &mut CallWorld) {
     // A simulator that cannot be asked is no evidence that nothing was sent.
-    let pushes = match world.rig().await.sim.pushes().await {
+    let pushes = match world.rig().await.server.pushes().await {
         Ok(pushes) => pushes,
         Err(e) => panic!("cannot read the simulator's pushes: {e}"),
     };

@@ -321,7 +321,10 @@ impl CallMachine {
         let session = self.sessions.get(current)?;
         matches!(
             session.call_state,
-            CallState::OnCall | CallState::Connecting | CallState::Calling | CallState::BusylineWait
+            CallState::OnCall
+                | CallState::Connecting
+                | CallState::Calling
+                | CallState::BusylineWait
         )
         .then(|| current.to_string())
     }

@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use nccall_protocol::{
-    ClientFrame,
-    CallInfo, CallLogList, CallLogPage, CallState, CallType, CallUserState,
+    CallInfo, CallLogList, CallLogPage, CallState, CallType, CallUserState, ClientFrame,
     DeleteAllCallLogsResult, DeleteCallLogsResult, ErrorCode, InviteToCallResult,
     PublishMediaResult, RequestChangeMediaTypeResult, Response, StartCallParams, StartCallResult,
     UpdateMediaResult,
