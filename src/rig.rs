@@ -16,10 +16,11 @@ use nccall::{
     CallEngine, ConnectParams, EngineConfig, MachineConfig, RecordingView, VirtualDevices,
 };
 use nccall_sim::{Fixtures, SimConfig, Simulator};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::driver::client::RemoteDriver;
 use crate::driver::commands::DriverCommand;
+use crate::driver::params::{CreateArgs, encode};
 use crate::engine_driver::{
     DriverError, DriverResult, EventSource, InProcess, NetSdk, Remote, Sdk, SharedNet,
 };
@@ -71,6 +72,10 @@ pub fn token_of(participant: &str) -> String {
 /// The user a participant is: `alice@phone` is `alice`.
 pub fn user_of(participant: &str) -> &str {
     participant.split('@').next().unwrap_or(participant)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A server and the participants' SDKs.
@@ -287,11 +292,11 @@ impl Rig {
             return Ok((Sdk::new(sdk), events));
         }
         if let Some(driver) = &self.driver {
-            let params = json!({
-                "deviceId": device_id,
-                "reconnectMaxBackoffMs": reconnect_max_backoff.as_millis(),
-                "mediaLossTimeoutMs": media_loss_timeout.as_millis(),
-                "mediaEnabled": media_enabled,
+            let params = encode(&CreateArgs {
+                device_id: Some(device_id),
+                reconnect_max_backoff_ms: Some(millis(reconnect_max_backoff)),
+                media_loss_timeout_ms: Some(millis(media_loss_timeout)),
+                media_enabled: Some(media_enabled),
             });
             let events = driver.create_engine(key, params).await?;
             let remote = Remote {

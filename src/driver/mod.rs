@@ -4,6 +4,7 @@
 //!
 //! - `wire.rs`   — the messages.
 //! - `commands.rs` — every command, one enum (capabilities, dispatch, encoding).
+//! - `params.rs` — the commands' params, one type per shape, both sides.
 //! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
 //! - `websocket.rs` — the WebSocket transport (stdio is the other).
 //! - `schema.rs` — the messages as JSON Schema and TypeScript types.
@@ -15,6 +16,7 @@ pub mod client;
 pub mod commands;
 pub mod enum_names;
 pub mod listen;
+pub mod params;
 pub mod schema;
 pub mod serve;
 pub mod websocket;

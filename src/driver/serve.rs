@@ -1,6 +1,11 @@
 //! The reference engine behind the driver protocol: what `nccall-driver`
 //! runs. Each participant the suite names gets its own `CallEngine`; every
 //! event of each engine is written out as it happens.
+//!
+//! This file holds the transports (stdio, WebSocket), the session and the
+//! commands about engines themselves; `serve/engine_commands.rs` the
+//! commands addressed to one engine, `serve/forwarding.rs` how events,
+//! quality callbacks and frames go out.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,20 +13,28 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use nccall::{
-    AudioVolumeEvent, CallEngine, CallError, CallEvent, CallMediaType, ConnectParams,
-    ConnectionQualityHandler, ConnectionStatus, DeviceKind, EndCallParams, EngineConfig,
-    GetHistoryCallLogsParams, Instrumentation, PushConfig, ReceiveQualityEvent, RemoteVideoView,
-    RenderedFrame, SendQualityEvent, StartCallParams, VideoFrameRate, VideoResolution, VideoView,
-    VirtualDevices,
+    AudioVolumeEvent, CallEngine, CallError, CallEvent, ConnectParams, ConnectionQualityHandler,
+    EndCallParams, EngineConfig, GetHistoryCallLogsParams, Instrumentation, ReceiveQualityEvent,
+    RemoteVideoView, RenderedFrame, SendQualityEvent, StartCallParams, VideoView, VirtualDevices,
 };
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::engine_driver::{DriverError, DriverResult, InProcess, Sdk};
 
+mod engine_commands;
+mod forwarding;
+
+use engine_commands::run;
+use forwarding::{flush, send_event};
+
 use super::commands::DriverCommand;
+use super::params::{
+    CallIdArgs, CallIdsArgs, ConnectArgs, CreateArgs, DeviceIdArgs, EnableArgs, EndCallArgs,
+    KindArgs, MediaTypeArgs, RemoteViewsArgs, TransactionArgs, UserIdArgs, UserIdsArgs,
+    VideoConfigArgs, ViewArgs, WaitArgs, decode,
+};
 use super::websocket;
 use super::wire::{
     Command, DRIVER_PROTOCOL_VERSION, EventMessage, FrameMessage, HelloResult, Message, Reply,
@@ -192,153 +205,6 @@ fn unimplemented(id: u64) -> Reply {
     }
 }
 
-/// Decodes a command's params.
-/// Absent params are an empty object.
-fn params<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
-    let value = if value.is_null() {
-        json!({})
-    } else {
-        value.clone()
-    };
-    serde_json::from_value(value).map_err(|e| e.to_string())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConnectArgs {
-    url: String,
-    app_key: String,
-    token: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CallIdArgs {
-    #[serde(default)]
-    call_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EndCallArgs {
-    #[serde(default)]
-    call_id: Option<String>,
-    #[serde(default)]
-    push_config: Option<PushConfig>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserIdsArgs {
-    user_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct UserIdArgs {
-    user_id: String,
-}
-
-#[derive(Deserialize)]
-struct EnableArgs {
-    enable: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MediaTypeArgs {
-    media_type: CallMediaType,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TransactionArgs {
-    transaction_id: String,
-    #[serde(default)]
-    is_agreed: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CallIdsArgs {
-    call_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeviceIdArgs {
-    device_id: String,
-}
-
-#[derive(Deserialize)]
-struct KindArgs {
-    kind: DeviceKind,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ViewArgs {
-    view_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RemoteViewArgs {
-    user_id: String,
-    view_id: String,
-    #[serde(default)]
-    enable_low_resolution_stream: bool,
-}
-
-#[derive(Deserialize)]
-struct RemoteViewsArgs {
-    views: Vec<RemoteViewArgs>,
-}
-
-/// The builder's inputs: the driver builds the config with the SDK's own
-/// builder, so a config the SDK refuses is refused with its code.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VideoConfigArgs {
-    resolution: VideoResolution,
-    frame_rate: VideoFrameRate,
-    #[serde(default)]
-    min_bitrate: Option<u32>,
-    #[serde(default)]
-    max_bitrate: Option<u32>,
-}
-
-/// A wait of the instrumentation: up to `timeoutMs`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WaitArgs {
-    #[serde(default)]
-    user_id: Option<String>,
-    #[serde(default)]
-    count: u64,
-    #[serde(default)]
-    connected: bool,
-    #[serde(default)]
-    status: Option<ConnectionStatus>,
-    timeout_ms: u64,
-}
-
-/// `createEngine`'s params. The timings are hints for the suite's pace (it
-/// waits for reconnects in real time); an SDK may ignore them.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateArgs {
-    #[serde(default)]
-    device_id: Option<String>,
-    #[serde(default)]
-    reconnect_max_backoff_ms: Option<u64>,
-    #[serde(default)]
-    media_loss_timeout_ms: Option<u64>,
-    /// `false`: signaling only, no peer connections (load and benchmarks).
-    #[serde(default)]
-    media_enabled: Option<bool>,
-}
-
 impl Driver {
     async fn handle(&mut self, c: Command) -> Reply {
         let id = c.id;
@@ -368,7 +234,7 @@ impl Driver {
                 ok(id, Value::Null)
             }
             (DriverCommand::GetVersion, _) => ok(id, json!(CallEngine::get_version())),
-            (DriverCommand::CreateEngine, Some(name)) => match params::<CreateArgs>(&c.params) {
+            (DriverCommand::CreateEngine, Some(name)) => match decode::<CreateArgs>(&c.params) {
                 Ok(args) => {
                     self.create(name, args);
                     ok(id, Value::Null)
@@ -441,335 +307,5 @@ impl Driver {
         };
         // A replaced engine is dropped: hung up, its forwarder stopped.
         self.engines.insert(name.to_string(), hosted);
-    }
-}
-
-async fn flush(hosted: &Hosted) {
-    let (done, flushed) = tokio::sync::oneshot::channel();
-    if hosted.flush.send(done).is_ok() {
-        let _ = flushed.await;
-    }
-}
-
-/// Writes one callback out as `{engine, callback, event}`; false once the
-/// output is gone. `value` is `{"callback": name, "event": fields}`.
-fn send_callback(out: &mpsc::UnboundedSender<Message>, engine: &str, value: Value) -> bool {
-    let Value::Object(mut fields) = value else {
-        return true;
-    };
-    let callback = fields
-        .remove("callback")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let event = fields.remove("event").unwrap_or(Value::Null);
-    let message = EventMessage {
-        engine: engine.to_string(),
-        callback,
-        event,
-    };
-    out.send(Message::Event(message)).is_ok()
-}
-
-fn send_event(out: &mpsc::UnboundedSender<Message>, engine: &str, event: &CallEvent) -> bool {
-    match serde_json::to_value(event) {
-        Ok(value) => send_callback(out, engine, value),
-        Err(_) => true,
-    }
-}
-
-/// The quality handler the driver registers: every callback goes out as an
-/// event of the engine, like the call events.
-struct QualityForwarder {
-    engine: String,
-    out: mpsc::UnboundedSender<Message>,
-}
-
-impl QualityForwarder {
-    fn forward(&self, callback: &str, event: Value) {
-        send_callback(
-            &self.out,
-            &self.engine,
-            json!({ "callback": callback, "event": event }),
-        );
-    }
-}
-
-impl ConnectionQualityHandler for QualityForwarder {
-    fn on_send_quality_changed(&self, event: &SendQualityEvent) {
-        self.forward("onSendQualityChanged", json!(event));
-    }
-    fn on_receive_quality_changed(&self, event: &ReceiveQualityEvent) {
-        self.forward("onReceiveQualityChanged", json!(event));
-    }
-    fn on_audio_volume_changed(&self, event: &AudioVolumeEvent) {
-        self.forward("onAudioVolumeChanged", json!(event));
-    }
-}
-
-/// A view that writes every frame it shows out as a `frame` message.
-struct ForwardingView {
-    engine: String,
-    view: String,
-    out: mpsc::UnboundedSender<Message>,
-}
-
-impl VideoView for ForwardingView {
-    fn on_frame(&self, frame: &RenderedFrame) {
-        let _ = self.out.send(Message::Frame(FrameMessage {
-            engine: self.engine.clone(),
-            view: self.view.clone(),
-            frame: *frame,
-        }));
-    }
-}
-
-/// One engine command.
-async fn run(
-    id: u64,
-    command: DriverCommand,
-    name: &str,
-    hosted: &Hosted,
-    p: &Value,
-    out: &mpsc::UnboundedSender<Message>,
-) -> Reply {
-    macro_rules! args {
-        ($t:ty) => {
-            match params::<$t>(p) {
-                Ok(a) => a,
-                Err(e) => return bad_params(id, e),
-            }
-        };
-    }
-    let done = |r: Result<Value, CallError>| match r {
-        Ok(v) => ok(id, v),
-        Err(e) => failed(id, &e),
-    };
-    let unit = |r: Result<(), CallError>| done(r.map(|()| Value::Null));
-    let engine = &hosted.local.engine;
-    let driver = Sdk::new(hosted.local.clone());
-    let driven = |r: DriverResult<()>| match r {
-        Ok(()) => ok(id, Value::Null),
-        Err(DriverError::Code { code, message }) => Reply {
-            id,
-            code,
-            message: Some(message),
-            result: None,
-            unimplemented: false,
-        },
-        Err(_) => unimplemented(id),
-    };
-    let view = |view_id: String| -> Arc<dyn VideoView> {
-        Arc::new(ForwardingView {
-            engine: name.to_string(),
-            view: view_id,
-            out: out.clone(),
-        })
-    };
-    match command {
-        DriverCommand::Connect => {
-            let a = args!(ConnectArgs);
-            let params = ConnectParams {
-                url: a.url,
-                app_key: a.app_key,
-                token: a.token,
-            };
-            done(engine.connect(params).await.map(|user| json!(user)))
-        }
-        DriverCommand::Disconnect => {
-            engine.disconnect();
-            ok(id, Value::Null)
-        }
-        DriverCommand::Heartbeat => done(engine.heartbeat().await.map(|t| json!(t))),
-        DriverCommand::SetCallEventHandler => {
-            engine.set_call_event_handler(hosted.local.handled.clone());
-            ok(id, Value::Null)
-        }
-        DriverCommand::HandledCallbacks => ok(id, json!(hosted.local.handled.callbacks())),
-        DriverCommand::SetConnectionQualityHandler => {
-            engine.set_connection_quality_handler(Arc::new(QualityForwarder {
-                engine: name.to_string(),
-                out: out.clone(),
-            }));
-            ok(id, Value::Null)
-        }
-        DriverCommand::SetLocalVideoView => {
-            let a = args!(ViewArgs);
-            match engine.set_local_video_view(view(a.view_id)) {
-                Ok(()) => ok(id, Value::Null),
-                Err(e) => failed(id, &e),
-            }
-        }
-        DriverCommand::SetRemoteVideoView => {
-            let a = args!(RemoteViewsArgs);
-            let views = a
-                .views
-                .into_iter()
-                .map(|v| RemoteVideoView {
-                    user_id: v.user_id,
-                    view: view(v.view_id),
-                    enable_low_resolution_stream: v.enable_low_resolution_stream,
-                })
-                .collect();
-            unit(engine.set_remote_video_view(views))
-        }
-        DriverCommand::RemoveVideoView => {
-            let a = args!(UserIdArgs);
-            unit(engine.remove_video_view(&a.user_id))
-        }
-        DriverCommand::SetVideoConfig => {
-            let a = args!(VideoConfigArgs);
-            let set =
-                driver.set_video_config(a.resolution, a.frame_rate, a.min_bitrate, a.max_bitrate);
-            driven(set.await)
-        }
-        DriverCommand::StartCall => {
-            let params = args!(StartCallParams);
-            done(engine.start_call(params).await.map(|r| json!(r)))
-        }
-        DriverCommand::AcceptCall => {
-            let a = args!(CallIdArgs);
-            unit(engine.accept_call(&a.call_id.unwrap_or_default()).await)
-        }
-        DriverCommand::EndCall => {
-            let a = args!(EndCallArgs);
-            let params = EndCallParams {
-                call_id: a.call_id,
-                push_config: a.push_config,
-            };
-            unit(engine.end_call(params).await)
-        }
-        DriverCommand::JoinCall => {
-            let a = args!(CallIdArgs);
-            unit(engine.join_call(&a.call_id.unwrap_or_default()).await)
-        }
-        DriverCommand::InviteToCall => {
-            let a = args!(UserIdsArgs);
-            done(engine.invite_to_call(a.user_ids).await.map(|r| json!(r)))
-        }
-        DriverCommand::EnableCamera => unit(engine.enable_camera(args!(EnableArgs).enable).await),
-        DriverCommand::EnableMicrophone => {
-            unit(engine.enable_microphone(args!(EnableArgs).enable).await)
-        }
-        DriverCommand::IsCameraEnabled => ok(id, json!(engine.is_camera_enabled())),
-        DriverCommand::IsMicrophoneEnabled => ok(id, json!(engine.is_microphone_enabled())),
-        DriverCommand::RequestChangeMediaType => {
-            let a = args!(MediaTypeArgs);
-            done(
-                engine
-                    .request_change_media_type(a.media_type)
-                    .await
-                    .map(|tx| json!({ "transactionId": tx })),
-            )
-        }
-        DriverCommand::CancelChangeMediaType => {
-            let a = args!(TransactionArgs);
-            unit(engine.cancel_change_media_type(&a.transaction_id).await)
-        }
-        DriverCommand::ReplyChangeMediaType => {
-            let a = args!(TransactionArgs);
-            unit(
-                engine
-                    .reply_change_media_type(&a.transaction_id, a.is_agreed)
-                    .await,
-            )
-        }
-        DriverCommand::GetCurrentCallSession => ok(id, json!(engine.get_current_call_session())),
-        DriverCommand::GetHistoryCallLogs => {
-            let params = args!(GetHistoryCallLogsParams);
-            done(engine.get_history_call_logs(params).await.map(|p| json!(p)))
-        }
-        DriverCommand::GetOngoingCallLogs => {
-            done(engine.get_ongoing_call_logs().await.map(|l| json!(l)))
-        }
-        DriverCommand::DeleteCallLogsForMe => {
-            let a = args!(CallIdsArgs);
-            done(
-                engine
-                    .delete_call_logs_for_me(a.call_ids)
-                    .await
-                    .map(|r| json!(r)),
-            )
-        }
-        DriverCommand::DeleteAllCallLogsForMe => done(
-            engine
-                .delete_all_call_logs_for_me()
-                .await
-                .map(|n| json!({ "deletedCount": n })),
-        ),
-        DriverCommand::GetAudioInputDevices => ok(id, json!(engine.get_audio_input_devices())),
-        DriverCommand::GetAudioOutputDevices => ok(id, json!(engine.get_audio_output_devices())),
-        DriverCommand::GetVideoInputDevices => ok(id, json!(engine.get_video_input_devices())),
-        DriverCommand::SelectAudioInputDevice => {
-            unit(engine.select_audio_input_device(&args!(DeviceIdArgs).device_id))
-        }
-        DriverCommand::SelectAudioOutputDevice => {
-            unit(engine.select_audio_output_device(&args!(DeviceIdArgs).device_id))
-        }
-        DriverCommand::SelectVideoInputDevice => {
-            unit(engine.select_video_input_device(&args!(DeviceIdArgs).device_id))
-        }
-        // Instrumentation: the suite's view into the SDK and its devices.
-        DriverCommand::PlugDevice | DriverCommand::UnplugDevice => {
-            let a = args!(DeviceIdArgs);
-            let plugged = command == DriverCommand::PlugDevice;
-            driven(driver.plug_device(&a.device_id, plugged).await)
-        }
-        DriverCommand::DeviceInUse => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
-        DriverCommand::VideoCapture => ok(id, json!(engine.video_capture())),
-        DriverCommand::MediaStats => ok(id, json!(engine.media_stats())),
-        DriverCommand::AudioPacketsFrom => ok(
-            id,
-            json!(engine.audio_packets_from(&args!(UserIdArgs).user_id)),
-        ),
-        DriverCommand::HeardToneFrom => ok(
-            id,
-            json!(engine.heard_tone_from(&args!(UserIdArgs).user_id)),
-        ),
-        DriverCommand::WaitForAudioPackets => {
-            let a = args!(WaitArgs);
-            let timeout = Duration::from_millis(a.timeout_ms);
-            ok(
-                id,
-                json!(engine.wait_for_audio_packets(a.count, timeout).await),
-            )
-        }
-        DriverCommand::WaitForAudioFrom => {
-            let a = args!(WaitArgs);
-            let timeout = Duration::from_millis(a.timeout_ms);
-            let user = a.user_id.unwrap_or_default();
-            let got = engine.wait_for_audio_from(&user, a.count, timeout).await;
-            ok(id, json!(got))
-        }
-        DriverCommand::WaitMediaConnected => {
-            let a = args!(WaitArgs);
-            let timeout = Duration::from_millis(a.timeout_ms);
-            ok(
-                id,
-                json!(engine.wait_media_connected(a.connected, timeout).await),
-            )
-        }
-        DriverCommand::ConnectionStatus => ok(id, json!(engine.connection_status())),
-        DriverCommand::Reconnections => ok(id, json!(engine.reconnections())),
-        DriverCommand::WaitConnectionStatus => {
-            let a = args!(WaitArgs);
-            let Some(status) = a.status else {
-                return bad_params(id, "status is missing");
-            };
-            let timeout = Duration::from_millis(a.timeout_ms);
-            ok(
-                id,
-                json!(engine.wait_connection_status(status, timeout).await),
-            )
-        }
-        DriverCommand::WaitReconnected => {
-            let a = args!(WaitArgs);
-            let timeout = Duration::from_millis(a.timeout_ms);
-            ok(id, json!(engine.wait_reconnected(a.count, timeout).await))
-        }
-        // Answered before an engine is looked up (`Driver::handle`).
-        DriverCommand::Hello
-        | DriverCommand::Reset
-        | DriverCommand::GetVersion
-        | DriverCommand::CreateEngine => bad_params(id, format!("{command} takes no engine here")),
     }
 }

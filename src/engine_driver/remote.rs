@@ -12,7 +12,13 @@ use nccall::{
     StartCallResult, VideoCapture, VideoFrameRate, VideoResolution,
 };
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use crate::driver::params::{
+    CallIdArgs, CallIdsArgs, ConnectArgs, DeviceIdArgs, EnableArgs, EndCallArgs, KindArgs,
+    MediaTypeArgs, RemoteViewArgs, RemoteViewsArgs, TransactionArgs, UserIdArgs, UserIdsArgs,
+    VideoConfigArgs, ViewArgs, WaitArgs, encode,
+};
 
 use super::{DriverError, DriverResult, EngineDriver};
 use crate::driver::client::RemoteDriver;
@@ -32,10 +38,6 @@ pub(super) fn decode<T: DeserializeOwned>(command: &str, value: Value) -> Driver
     }
     serde_json::from_value(value)
         .map_err(|e| DriverError::Broken(format!("{command}'s result does not read: {e}")))
-}
-
-pub(super) fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Remote {
@@ -75,7 +77,9 @@ impl EngineDriver for Remote {
     }
 
     async fn select_device(&self, kind: DeviceKind, device_id: &str) -> DriverResult<()> {
-        let p = json!({ "deviceId": device_id });
+        let p = encode(&DeviceIdArgs {
+            device_id: device_id.to_string(),
+        });
         self.unit(device_command(kind, true), p).await
     }
 
@@ -86,11 +90,11 @@ impl EngineDriver for Remote {
         min_bitrate_kbps: Option<u32>,
         max_bitrate_kbps: Option<u32>,
     ) -> DriverResult<()> {
-        let p = json!({
-            "resolution": resolution,
-            "frameRate": frame_rate,
-            "minBitrate": min_bitrate_kbps,
-            "maxBitrate": max_bitrate_kbps,
+        let p = encode(&VideoConfigArgs {
+            resolution,
+            frame_rate,
+            min_bitrate: min_bitrate_kbps,
+            max_bitrate: max_bitrate_kbps,
         });
         self.unit(DriverCommand::SetVideoConfig, p).await
     }
@@ -105,91 +109,110 @@ impl EngineDriver for Remote {
         } else {
             DriverCommand::UnplugDevice
         };
-        self.unit(command, json!({ "deviceId": device_id })).await
+        self.unit(
+            command,
+            encode(&DeviceIdArgs {
+                device_id: device_id.to_string(),
+            }),
+        )
+        .await
     }
 
     async fn connect(&self, params: ConnectParams) -> DriverResult<String> {
-        let r = self;
-        let p = json!({ "url": params.url, "appKey": params.app_key, "token": params.token });
-        r.ask(DriverCommand::Connect, p).await
+        let p = encode(&ConnectArgs {
+            url: params.url,
+            app_key: params.app_key,
+            token: params.token,
+        });
+        self.ask(DriverCommand::Connect, p).await
     }
 
     async fn disconnect(&self) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::Disconnect, Value::Null).await
+        self.unit(DriverCommand::Disconnect, Value::Null).await
     }
 
     async fn heartbeat(&self) -> DriverResult<i64> {
-        let r = self;
-        r.ask(DriverCommand::Heartbeat, Value::Null).await
+        self.ask(DriverCommand::Heartbeat, Value::Null).await
     }
 
     async fn start_call(&self, params: StartCallParams) -> DriverResult<StartCallResult> {
-        let r = self;
-        r.ask(DriverCommand::StartCall, json!(params)).await
+        self.ask(DriverCommand::StartCall, encode(&params)).await
     }
 
     async fn accept_call(&self, call_id: &str) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::AcceptCall, json!({ "callId": call_id }))
-            .await
+        self.unit(
+            DriverCommand::AcceptCall,
+            encode(&CallIdArgs {
+                call_id: Some(call_id.to_string()),
+            }),
+        )
+        .await
     }
 
     async fn end_call(&self, params: EndCallParams) -> DriverResult<()> {
-        let r = self;
-        let p = json!({ "callId": params.call_id, "pushConfig": params.push_config });
-        r.unit(DriverCommand::EndCall, p).await
+        let p = encode(&EndCallArgs {
+            call_id: params.call_id,
+            push_config: params.push_config,
+        });
+        self.unit(DriverCommand::EndCall, p).await
     }
 
     async fn join_call(&self, call_id: &str) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::JoinCall, json!({ "callId": call_id }))
-            .await
+        self.unit(
+            DriverCommand::JoinCall,
+            encode(&CallIdArgs {
+                call_id: Some(call_id.to_string()),
+            }),
+        )
+        .await
     }
 
     async fn invite_to_call(&self, user_ids: Vec<String>) -> DriverResult<InviteToCallResult> {
-        let r = self;
-        r.ask(DriverCommand::InviteToCall, json!({ "userIds": user_ids }))
-            .await
+        self.ask(
+            DriverCommand::InviteToCall,
+            encode(&UserIdsArgs { user_ids }),
+        )
+        .await
     }
 
     async fn enable_camera(&self, enable: bool) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::EnableCamera, json!({ "enable": enable }))
+        self.unit(DriverCommand::EnableCamera, encode(&EnableArgs { enable }))
             .await
     }
 
     async fn enable_microphone(&self, enable: bool) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::EnableMicrophone, json!({ "enable": enable }))
-            .await
+        self.unit(
+            DriverCommand::EnableMicrophone,
+            encode(&EnableArgs { enable }),
+        )
+        .await
     }
 
     async fn is_camera_enabled(&self) -> DriverResult<bool> {
-        let r = self;
-        r.ask(DriverCommand::IsCameraEnabled, Value::Null).await
+        self.ask(DriverCommand::IsCameraEnabled, Value::Null).await
     }
 
     async fn is_microphone_enabled(&self) -> DriverResult<bool> {
-        let r = self;
-        r.ask(DriverCommand::IsMicrophoneEnabled, Value::Null).await
+        self.ask(DriverCommand::IsMicrophoneEnabled, Value::Null)
+            .await
     }
 
     async fn request_change_media_type(&self, media_type: CallMediaType) -> DriverResult<String> {
-        let r = self;
-        let result: Value = r
+        let result: Value = self
             .ask(
                 DriverCommand::RequestChangeMediaType,
-                json!({ "mediaType": media_type }),
+                encode(&MediaTypeArgs { media_type }),
             )
             .await?;
         decode("requestChangeMediaType", result["transactionId"].clone())
     }
 
     async fn cancel_change_media_type(&self, transaction_id: &str) -> DriverResult<()> {
-        let r = self;
-        let p = json!({ "transactionId": transaction_id });
-        r.unit(DriverCommand::CancelChangeMediaType, p).await
+        let p = encode(&TransactionArgs {
+            transaction_id: transaction_id.to_string(),
+            is_agreed: false,
+        });
+        self.unit(DriverCommand::CancelChangeMediaType, p).await
     }
 
     async fn reply_change_media_type(
@@ -197,14 +220,15 @@ impl EngineDriver for Remote {
         transaction_id: &str,
         is_agreed: bool,
     ) -> DriverResult<()> {
-        let r = self;
-        let p = json!({ "transactionId": transaction_id, "isAgreed": is_agreed });
-        r.unit(DriverCommand::ReplyChangeMediaType, p).await
+        let p = encode(&TransactionArgs {
+            transaction_id: transaction_id.to_string(),
+            is_agreed,
+        });
+        self.unit(DriverCommand::ReplyChangeMediaType, p).await
     }
 
     async fn get_current_call_session(&self) -> DriverResult<Option<CallSession>> {
-        let r = self;
-        r.ask(DriverCommand::GetCurrentCallSession, Value::Null)
+        self.ask(DriverCommand::GetCurrentCallSession, Value::Null)
             .await
     }
 
@@ -212,42 +236,40 @@ impl EngineDriver for Remote {
         &self,
         params: GetHistoryCallLogsParams,
     ) -> DriverResult<CallLogPage> {
-        let r = self;
-        r.ask(DriverCommand::GetHistoryCallLogs, json!(params))
+        self.ask(DriverCommand::GetHistoryCallLogs, encode(&params))
             .await
     }
 
     async fn get_ongoing_call_logs(&self) -> DriverResult<Vec<CallLog>> {
-        let r = self;
-        r.ask(DriverCommand::GetOngoingCallLogs, Value::Null).await
+        self.ask(DriverCommand::GetOngoingCallLogs, Value::Null)
+            .await
     }
 
     async fn delete_call_logs_for_me(
         &self,
         call_ids: Vec<String>,
     ) -> DriverResult<DeleteCallLogsResult> {
-        let r = self;
-        r.ask(
+        self.ask(
             DriverCommand::DeleteCallLogsForMe,
-            json!({ "callIds": call_ids }),
+            encode(&CallIdsArgs { call_ids }),
         )
         .await
     }
 
     async fn delete_all_call_logs_for_me(&self) -> DriverResult<u64> {
-        let r = self;
-        let result: Value = r
+        let result: Value = self
             .ask(DriverCommand::DeleteAllCallLogsForMe, Value::Null)
             .await?;
         decode("deleteAllCallLogsForMe", result["deletedCount"].clone())
     }
 
     async fn set_local_video_view(&self, view: Arc<RecordingView>) -> DriverResult<()> {
-        let r = self;
-        r.driver.route_view(&r.name, "local", view);
-        r.unit(
+        self.driver.route_view(&self.name, "local", view);
+        self.unit(
             DriverCommand::SetLocalVideoView,
-            json!({ "viewId": "local" }),
+            encode(&ViewArgs {
+                view_id: "local".to_string(),
+            }),
         )
         .await
     }
@@ -258,78 +280,81 @@ impl EngineDriver for Remote {
         low_resolution: bool,
         view: Arc<RecordingView>,
     ) -> DriverResult<()> {
-        let r = self;
-        r.driver.route_view(&r.name, user_id, view);
-        let p = json!({ "views": [{
-            "userId": user_id,
-            "viewId": user_id,
-            "enableLowResolutionStream": low_resolution,
-        }]});
-        r.unit(DriverCommand::SetRemoteVideoView, p).await
+        self.driver.route_view(&self.name, user_id, view);
+        let p = encode(&RemoteViewsArgs {
+            views: vec![RemoteViewArgs {
+                user_id: user_id.to_string(),
+                view_id: user_id.to_string(),
+                enable_low_resolution_stream: low_resolution,
+            }],
+        });
+        self.unit(DriverCommand::SetRemoteVideoView, p).await
     }
 
     async fn remove_video_view(&self, user_id: &str) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::RemoveVideoView, json!({ "userId": user_id }))
-            .await
+        self.unit(
+            DriverCommand::RemoveVideoView,
+            encode(&UserIdArgs {
+                user_id: user_id.to_string(),
+            }),
+        )
+        .await
     }
 
     async fn set_connection_quality_handler(
         &self,
         recorder: Arc<QualityRecorder>,
     ) -> DriverResult<()> {
-        let r = self;
-        r.driver.route_quality(&r.name, recorder);
-        r.unit(DriverCommand::SetConnectionQualityHandler, Value::Null)
+        self.driver.route_quality(&self.name, recorder);
+        self.unit(DriverCommand::SetConnectionQualityHandler, Value::Null)
             .await
     }
 
     async fn set_call_event_handler(&self) -> DriverResult<()> {
-        let r = self;
-        r.unit(DriverCommand::SetCallEventHandler, Value::Null)
+        self.unit(DriverCommand::SetCallEventHandler, Value::Null)
             .await
     }
 
     async fn handled_callbacks(&self) -> DriverResult<Vec<String>> {
-        let r = self;
-        r.ask(DriverCommand::HandledCallbacks, Value::Null).await
+        self.ask(DriverCommand::HandledCallbacks, Value::Null).await
     }
 
     async fn device_in_use(&self, kind: DeviceKind) -> DriverResult<Option<String>> {
-        let r = self;
-        r.ask(DriverCommand::DeviceInUse, json!({ "kind": kind }))
+        self.ask(DriverCommand::DeviceInUse, encode(&KindArgs { kind }))
             .await
     }
 
     async fn video_capture(&self) -> DriverResult<Option<VideoCapture>> {
-        let r = self;
-        r.ask(DriverCommand::VideoCapture, Value::Null).await
+        self.ask(DriverCommand::VideoCapture, Value::Null).await
     }
 
     async fn media_stats(&self) -> DriverResult<MediaStats> {
-        let r = self;
-        r.ask(DriverCommand::MediaStats, Value::Null).await
+        self.ask(DriverCommand::MediaStats, Value::Null).await
     }
 
     async fn audio_packets_from(&self, user_id: &str) -> DriverResult<u64> {
-        let r = self;
-        r.ask(
+        self.ask(
             DriverCommand::AudioPacketsFrom,
-            json!({ "userId": user_id }),
+            encode(&UserIdArgs {
+                user_id: user_id.to_string(),
+            }),
         )
         .await
     }
 
     async fn heard_tone_from(&self, user_id: &str) -> DriverResult<Option<u32>> {
-        let r = self;
-        r.ask(DriverCommand::HeardToneFrom, json!({ "userId": user_id }))
-            .await
+        self.ask(
+            DriverCommand::HeardToneFrom,
+            encode(&UserIdArgs {
+                user_id: user_id.to_string(),
+            }),
+        )
+        .await
     }
 
     async fn wait_for_audio_packets(&self, count: u64, timeout: Duration) -> DriverResult<u64> {
-        let r = self;
-        let p = json!({ "count": count, "timeoutMs": millis(timeout) });
-        r.ask(DriverCommand::WaitForAudioPackets, p).await
+        let p = encode(&WaitArgs::count(count, timeout));
+        self.ask(DriverCommand::WaitForAudioPackets, p).await
     }
 
     async fn wait_for_audio_from(
@@ -338,25 +363,27 @@ impl EngineDriver for Remote {
         count: u64,
         timeout: Duration,
     ) -> DriverResult<u64> {
-        let r = self;
-        let p = json!({ "userId": user_id, "count": count, "timeoutMs": millis(timeout) });
-        r.ask(DriverCommand::WaitForAudioFrom, p).await
+        let p = encode(&WaitArgs {
+            user_id: Some(user_id.to_string()),
+            ..WaitArgs::count(count, timeout)
+        });
+        self.ask(DriverCommand::WaitForAudioFrom, p).await
     }
 
     async fn wait_media_connected(&self, connected: bool, timeout: Duration) -> DriverResult<bool> {
-        let r = self;
-        let p = json!({ "connected": connected, "timeoutMs": millis(timeout) });
-        r.ask(DriverCommand::WaitMediaConnected, p).await
+        let p = encode(&WaitArgs {
+            connected,
+            ..WaitArgs::count(0, timeout)
+        });
+        self.ask(DriverCommand::WaitMediaConnected, p).await
     }
 
     async fn connection_status(&self) -> DriverResult<ConnectionStatus> {
-        let r = self;
-        r.ask(DriverCommand::ConnectionStatus, Value::Null).await
+        self.ask(DriverCommand::ConnectionStatus, Value::Null).await
     }
 
     async fn reconnections(&self) -> DriverResult<u64> {
-        let r = self;
-        r.ask(DriverCommand::Reconnections, Value::Null).await
+        self.ask(DriverCommand::Reconnections, Value::Null).await
     }
 
     async fn wait_connection_status(
@@ -364,14 +391,15 @@ impl EngineDriver for Remote {
         status: ConnectionStatus,
         timeout: Duration,
     ) -> DriverResult<bool> {
-        let r = self;
-        let p = json!({ "status": status, "timeoutMs": millis(timeout) });
-        r.ask(DriverCommand::WaitConnectionStatus, p).await
+        let p = encode(&WaitArgs {
+            status: Some(status),
+            ..WaitArgs::count(0, timeout)
+        });
+        self.ask(DriverCommand::WaitConnectionStatus, p).await
     }
 
     async fn wait_reconnected(&self, count: u64, timeout: Duration) -> DriverResult<bool> {
-        let r = self;
-        let p = json!({ "count": count, "timeoutMs": millis(timeout) });
-        r.ask(DriverCommand::WaitReconnected, p).await
+        let p = encode(&WaitArgs::count(count, timeout));
+        self.ask(DriverCommand::WaitReconnected, p).await
     }
 }

@@ -186,6 +186,7 @@ impl MediaPlan {
     }
 
     /// When a failed rebuild is to be tried again.
+    #[must_use]
     pub(super) fn poll_timeout(&self) -> Option<Instant> {
         self.current.as_ref().and_then(|p| p.retry_at)
     }
