@@ -3,7 +3,7 @@
 use cucumber::when;
 use nccall::{EndCallParams, StartCallParams};
 
-use super::media;
+use super::{Media, Who, media};
 use crate::world::CallWorld;
 
 /// Places a call that must be accepted by the server; keeps its id and busy list.
@@ -21,14 +21,11 @@ pub async fn place(world: &mut CallWorld, caller: &str, params: StartCallParams)
     }
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) calls (\w+(?:@\w+)?) for (audio|video)$")]
-async fn calls(world: &mut CallWorld, caller: String, callee: String, kind: String) {
-    place(
-        world,
-        &caller,
-        StartCallParams::single(callee, media(&kind)),
-    )
-    .await;
+#[when(expr = "{who} calls {who} for {media}")]
+async fn calls(world: &mut CallWorld, caller: Who, callee: Who, kind: Media) {
+    let Who(caller) = caller;
+    let Who(callee) = callee;
+    place(world, &caller, StartCallParams::single(callee, kind.into())).await;
 }
 
 #[when(
@@ -50,8 +47,9 @@ async fn calls_with_extra(
     place(world, &caller, params).await;
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) accepts$")]
-async fn accepts(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} accepts")]
+async fn accepts(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let call_id = world.current_call_id(&who).await;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.accept_call(&call_id).await {

@@ -4,6 +4,7 @@
 
 use cucumber::{given, then, when};
 
+use super::Who;
 use crate::world::{CallWorld, must};
 
 #[given(regex = r"^(\w+) also listens with an event handler$")]
@@ -30,7 +31,7 @@ async fn handler_matches_stream(world: &mut CallWorld, who: String) {
 /// The spec says only that `getVersion` returns the SDK version; that it
 /// is a semantic version (`major.minor.patch`, a `-pre-release` and
 /// `+build` allowed) is this suite's reading.
-#[then(regex = r"^the engine reports a semantic version$")]
+#[then(expr = "the engine reports a semantic version")]
 async fn version(world: &mut CallWorld) {
     let version = must(world.rig().await.sdk_version().await, "no version");
     assert!(
@@ -39,8 +40,10 @@ async fn version(world: &mut CallWorld) {
     );
 }
 
-#[when(regex = r"^(\w+) stops watching (\w+)$")]
-async fn stops_watching(world: &mut CallWorld, who: String, other: String) {
+#[when(expr = "{who} stops watching {who}")]
+async fn stops_watching(world: &mut CallWorld, who: Who, other: Who) {
+    let Who(who) = who;
+    let Who(other) = other;
     if let Err(e) = world.person(&who).engine.remove_video_view(&other).await {
         panic!("{who} could not remove the view of {other}: {e}");
     }

@@ -3,7 +3,7 @@
 use cucumber::{then, when};
 use nccall::{CallType, EndCallParams, ErrorCode, StartCallParams};
 
-use super::{media, names};
+use super::{Media, Who, media, names};
 use crate::world::{CallWorld, must, outcome};
 
 #[when(regex = r"^(\w+(?:@\w+)?) tries to call (.*) for (audio|video)( as a group call)?$")]
@@ -84,7 +84,7 @@ async fn tries_to_connect(world: &mut CallWorld, who: String, app: String, token
 
 /// For rules the spec states without a code: the attempt must fail, with
 /// whichever code the SDK chose.
-#[then(regex = r"^the attempt fails$")]
+#[then(expr = "the attempt fails")]
 async fn attempt_fails_somehow(world: &mut CallWorld) {
     match world.last_attempt.take() {
         Some(Err(_)) => {}
@@ -93,8 +93,10 @@ async fn attempt_fails_somehow(world: &mut CallWorld) {
     }
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) tries to accept (\w+)'s last call$")]
-async fn tries_to_accept_last(world: &mut CallWorld, who: String, caller: String) {
+#[when(expr = "{who} tries to accept {who}'s last call")]
+async fn tries_to_accept_last(world: &mut CallWorld, who: Who, caller: Who) {
+    let Who(who) = who;
+    let Who(caller) = caller;
     let Some(call_id) = world.last_call(&caller) else {
         panic!("{caller} has placed no call in this scenario");
     };
@@ -162,8 +164,10 @@ async fn tries_to_invite(world: &mut CallWorld, who: String, invitees: String) {
 
 /// Glare, made to happen on purpose: bob hears nothing of alice's call until
 /// he has placed his own, so both calls are in flight at the same instant.
-#[when(regex = r"^(\w+) and (\w+) call each other for (audio|video) at the same instant$")]
-async fn glare(world: &mut CallWorld, first: String, second: String, kind: String) {
+#[when(expr = "{who} and {who} call each other for {media} at the same instant")]
+async fn glare(world: &mut CallWorld, first: Who, second: Who, kind: Media) {
+    let Who(first) = first;
+    let Who(second) = second;
     let app = world.app().to_string();
     let sim_hold = world.rig().await.server.hold(&app, &second).await;
     if let Err(e) = sim_hold {
@@ -172,14 +176,14 @@ async fn glare(world: &mut CallWorld, first: String, second: String, kind: Strin
     let a = world.person(&first).engine.clone();
     let b = world.person(&second).engine.clone();
     match a
-        .start_call(StartCallParams::single(second.clone(), media(&kind)))
+        .start_call(StartCallParams::single(second.clone(), kind.into()))
         .await
     {
         Ok(r) => world.placed(&first, std::slice::from_ref(&second), &r.call_id),
         Err(e) => panic!("{first} could not call {second}: {e}"),
     }
     let result = b
-        .start_call(StartCallParams::single(first.clone(), media(&kind)))
+        .start_call(StartCallParams::single(first.clone(), kind.into()))
         .await
         .map(|r| r.call_id);
     if let Ok(id) = &result {

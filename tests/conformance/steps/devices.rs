@@ -4,7 +4,7 @@ use cucumber::{then, when};
 use nccall::{DeviceKind, VideoFrameRate, VideoResolution};
 use nccall_conformance::engine_driver::Sdk;
 
-use super::names;
+use super::{Who, names};
 use crate::world::{CallWorld, must, outcome};
 
 fn kind(word: &str) -> DeviceKind {
@@ -133,8 +133,9 @@ async fn captures(world: &mut CallWorld, who: String, size: String, fps: u32, de
     }
 }
 
-#[then(regex = r"^(\w+)'s camera is not capturing$")]
-async fn not_capturing(world: &mut CallWorld, who: String) {
+#[then(expr = "{who}'s camera is not capturing")]
+async fn not_capturing(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let outcome = world
         .person(&who)
         .wait_until("no capture", async |e: &Sdk| {

@@ -4,13 +4,15 @@
 use cucumber::then;
 use nccall::{CallEndReason, CallEvent, CallState, CallUserState};
 
-use super::{expect, media};
+use super::{Media, Who, expect};
 use crate::world::CallWorld;
 use nccall_conformance::engine_driver::Sdk;
 
-#[then(regex = r"^(\w+(?:@\w+)?) receives an incoming (audio|video) call from (\w+(?:@\w+)?)$")]
-async fn receives_call(world: &mut CallWorld, callee: String, kind: String, caller: String) {
-    let media_type = media(&kind);
+#[then(expr = "{who} receives an incoming {media} call from {who}")]
+async fn receives_call(world: &mut CallWorld, callee: Who, kind: Media, caller: Who) {
+    let Who(callee) = callee;
+    let Who(caller) = caller;
+    let media_type = kind.into();
     let what = format!("an incoming {kind} call from {caller}");
     let event = expect(world, &callee, &what, |e| {
         matches!(e, CallEvent::CallReceived(r)
@@ -63,8 +65,10 @@ async fn sees_remote_state(world: &mut CallWorld, who: String, other: String, st
     .await;
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) and (\w+(?:@\w+)?) are connected$")]
-async fn connected(world: &mut CallWorld, a: String, b: String) {
+#[then(expr = "{who} and {who} are connected")]
+async fn connected(world: &mut CallWorld, a: Who, b: Who) {
+    let Who(a) = a;
+    let Who(b) = b;
     let mut ids = Vec::new();
     for who in [&a, &b] {
         let event = expect(world, who, "onCallConnected", |e| {
@@ -89,8 +93,10 @@ async fn connected(world: &mut CallWorld, a: String, b: String) {
     );
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) and (\w+(?:@\w+)?) see the same start time$")]
-async fn same_start_time(world: &mut CallWorld, a: String, b: String) {
+#[then(expr = "{who} and {who} see the same start time")]
+async fn same_start_time(world: &mut CallWorld, a: Who, b: Who) {
+    let Who(a) = a;
+    let Who(b) = b;
     let mut times = Vec::new();
     for who in [&a, &b] {
         let event = expect(world, who, "onStartTimeReceived", |e| {
@@ -143,8 +149,9 @@ async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
     );
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) has no current call$")]
-async fn no_current_call(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} has no current call")]
+async fn no_current_call(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let outcome = world
         .person(&who)
         .wait_until("no current call", async |e: &Sdk| {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
+use super::Who;
 use crate::world::{CallWorld, must};
 use nccall_conformance::rig::{Server, ServerError, user_of};
 
@@ -33,8 +34,9 @@ async fn inject(
     }
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?)'s connection drops$")]
-async fn connection_drops(world: &mut CallWorld, who: String) {
+#[when(expr = "{who}'s connection drops")]
+async fn connection_drops(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     before_fault(world, &who).await;
     inject(world, async |sim, app| {
         sim.drop_connections(app, user_of(&who)).await
@@ -42,19 +44,22 @@ async fn connection_drops(world: &mut CallWorld, who: String) {
     .await;
 }
 
-#[when(regex = r"^(\w+)'s network goes down$")]
-async fn network_down(world: &mut CallWorld, who: String) {
+#[when(expr = "{who}'s network goes down")]
+async fn network_down(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     before_fault(world, &who).await;
     inject(world, async |sim, app| sim.network_down(app, &who).await).await;
 }
 
-#[when(regex = r"^(\w+)'s network comes back$")]
-async fn network_up(world: &mut CallWorld, who: String) {
+#[when(expr = "{who}'s network comes back")]
+async fn network_up(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     inject(world, async |sim, app| sim.network_up(app, &who).await).await;
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) reconnects$")]
-async fn reconnects(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} reconnects")]
+async fn reconnects(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let person = world.person(&who);
     let before = person.reconnects_before_fault;
     let engine = person.engine.clone();
@@ -66,8 +71,9 @@ async fn reconnects(world: &mut CallWorld, who: String) {
     );
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) is reconnecting$")]
-async fn is_reconnecting(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} is reconnecting")]
+async fn is_reconnecting(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let reached = engine
         .wait_connection_status(nccall::ConnectionStatus::Reconnecting, RECONNECT_WAIT)
@@ -79,7 +85,7 @@ async fn is_reconnecting(world: &mut CallWorld, who: String) {
     );
 }
 
-#[given(regex = r"^the server asks for a heartbeat every (\d+) ms$")]
+#[given(expr = "the server asks for a heartbeat every {int} ms")]
 async fn heartbeat_every(world: &mut CallWorld, ms: u64) {
     assert!(
         world.heartbeat.is_none() && world.people.is_empty(),
@@ -88,8 +94,9 @@ async fn heartbeat_every(world: &mut CallWorld, ms: u64) {
     world.heartbeat = Some(Duration::from_millis(ms));
 }
 
-#[when(regex = r"^(\w+)'s events are delayed by (\d+) ms$")]
-async fn events_delayed(world: &mut CallWorld, who: String, ms: u64) {
+#[when(expr = "{who}'s events are delayed by {int} ms")]
+async fn events_delayed(world: &mut CallWorld, who: Who, ms: u64) {
+    let Who(who) = who;
     let delay = Duration::from_millis(ms);
     inject(world, async |sim, app| {
         sim.delay_events(app, &who, delay).await
@@ -97,8 +104,9 @@ async fn events_delayed(world: &mut CallWorld, who: String, ms: u64) {
     .await;
 }
 
-#[when(regex = r"^the next (\d+) events to (\w+) arrive in reverse order$")]
-async fn events_reversed(world: &mut CallWorld, n: usize, who: String) {
+#[when(expr = "the next {int} events to {who} arrive in reverse order")]
+async fn events_reversed(world: &mut CallWorld, n: usize, who: Who) {
+    let Who(who) = who;
     inject(world, async |sim, app| {
         sim.reverse_events(app, &who, n).await
     })
@@ -106,21 +114,24 @@ async fn events_reversed(world: &mut CallWorld, n: usize, who: String) {
 }
 
 /// A partition: the connection stays open, nothing gets through either way.
-#[when(regex = r"^(\w+) is cut off from the server$")]
-async fn cut_off(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} is cut off from the server")]
+async fn cut_off(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     before_fault(world, &who).await;
     inject(world, async |sim, app| sim.partition(app, &who).await).await;
 }
 
-#[when(regex = r"^(\w+)'s link to the server heals$")]
-async fn link_heals(world: &mut CallWorld, who: String) {
+#[when(expr = "{who}'s link to the server heals")]
+async fn link_heals(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     inject(world, async |sim, app| sim.release(app, &who).await).await;
 }
 
 /// Nothing the server sent `who` has arrived yet (checked after a heartbeat
 /// round trip, so whatever was not held back would be here).
-#[then(regex = r"^(\w+) has heard nothing yet$")]
-async fn heard_nothing(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} has heard nothing yet")]
+async fn heard_nothing(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let person = world.person(&who);
     person.settle().await;
     assert!(
@@ -130,7 +141,7 @@ async fn heard_nothing(world: &mut CallWorld, who: String) {
     );
 }
 
-#[given(regex = r"^the simulator keeps its data on disk$")]
+#[given(expr = "the simulator keeps its data on disk")]
 async fn on_disk(world: &mut CallWorld) {
     assert!(
         world.people.is_empty(),
@@ -139,7 +150,7 @@ async fn on_disk(world: &mut CallWorld) {
     world.on_disk = true;
 }
 
-#[when(regex = r"^the simulator restarts$")]
+#[when(expr = "the simulator restarts")]
 async fn simulator_restarts(world: &mut CallWorld) {
     let names: Vec<String> = world.people.keys().cloned().collect();
     for name in &names {

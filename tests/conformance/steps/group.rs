@@ -4,7 +4,7 @@ use cucumber::{then, when};
 use nccall::{CallEvent, CallType, StartCallParams};
 
 use super::acting::place;
-use super::{expect, media, names};
+use super::{Who, expect, media, names};
 use crate::world::CallWorld;
 use nccall_conformance::engine_driver::Sdk;
 
@@ -29,8 +29,10 @@ async fn invites(world: &mut CallWorld, who: String, invitees: String) {
     }
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) joins (\w+)'s call$")]
-async fn joins(world: &mut CallWorld, who: String, owner: String) {
+#[when(expr = "{who} joins {who}'s call")]
+async fn joins(world: &mut CallWorld, who: Who, owner: Who) {
+    let Who(who) = who;
+    let Who(owner) = owner;
     let call_id = world.current_call_id(&owner).await;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.join_call(&call_id).await {
@@ -38,8 +40,9 @@ async fn joins(world: &mut CallWorld, who: String, owner: String) {
     }
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?) sees the call become a group call$")]
-async fn type_changed(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} sees the call become a group call")]
+async fn type_changed(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     expect(
         world,
         &who,

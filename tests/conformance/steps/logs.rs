@@ -6,7 +6,7 @@ use cucumber::{given, then, when};
 use nccall::{CallEvent, CallLog, CallLogOrder, GetHistoryCallLogsParams};
 use nccall_sim::SeedSpec;
 
-use super::expect;
+use super::{Who, expect};
 use crate::world::{CallWorld, outcome};
 
 async fn server_log(world: &mut CallWorld, who: &str) -> CallLog {
@@ -20,8 +20,9 @@ async fn server_log(world: &mut CallWorld, who: &str) -> CallLog {
     l.call_log
 }
 
-#[then(regex = r"^(\w+)'s local and server logs agree$")]
-async fn logs_agree(world: &mut CallWorld, who: String) {
+#[then(expr = "{who}'s local and server logs agree")]
+async fn logs_agree(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let event = expect(world, &who, "onLocalCallLogReceived", |e| {
         matches!(e, CallEvent::LocalCallLogReceived(_))
     })
@@ -58,8 +59,9 @@ async fn server_log_of(world: &mut CallWorld, who: String, what: String, reason:
     }
 }
 
-#[then(regex = r"^(\w+) gets no local log$")]
-async fn no_local_log(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} gets no local log")]
+async fn no_local_log(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     world.person(&who).settle().await;
     let any = world
         .person(&who)
@@ -74,8 +76,10 @@ async fn seeded(world: &mut CallWorld, owner: String, count: usize, peer: String
     seed(world, owner, count, peer, every * 1000).await;
 }
 
-#[given(regex = r"^(\w+) has (\d+) past calls with (\w+), all ending in the same millisecond$")]
-async fn seeded_same_ms(world: &mut CallWorld, owner: String, count: usize, peer: String) {
+#[given(expr = "{who} has {int} past calls with {who}, all ending in the same millisecond")]
+async fn seeded_same_ms(world: &mut CallWorld, owner: Who, count: usize, peer: Who) {
+    let Who(owner) = owner;
+    let Who(peer) = peer;
     seed(world, owner, count, peer, 0).await;
 }
 
@@ -214,8 +218,10 @@ async fn saw(world: &mut CallWorld, who: String, n: usize, first: String) {
     assert!(sorted, "sync times are strictly ordered");
 }
 
-#[then(regex = r"^(\w+)'s history does not include (\w+)'s last call$")]
-async fn excludes_last(world: &mut CallWorld, who: String, owner: String) {
+#[then(expr = "{who}'s history does not include {who}'s last call")]
+async fn excludes_last(world: &mut CallWorld, who: Who, owner: Who) {
+    let Who(who) = who;
+    let Who(owner) = owner;
     let Some(last) = world.last_call(&owner) else {
         panic!("{owner} made no call in this scenario");
     };
@@ -226,8 +232,10 @@ async fn excludes_last(world: &mut CallWorld, who: String, owner: String) {
     );
 }
 
-#[then(regex = r"^(\w+)'s newest log is (\w+)'s last call$")]
-async fn newest_is(world: &mut CallWorld, who: String, owner: String) {
+#[then(expr = "{who}'s newest log is {who}'s last call")]
+async fn newest_is(world: &mut CallWorld, who: Who, owner: Who) {
+    let Who(who) = who;
+    let Who(owner) = owner;
     let Some(last) = world.last_call(&owner) else {
         panic!("{owner} made no call in this scenario");
     };
@@ -271,8 +279,9 @@ async fn deletes_all(world: &mut CallWorld, who: String) {
     }
 }
 
-#[when(regex = r"^(\w+) tries to delete (\d+) logs at once$")]
-async fn tries_to_delete(world: &mut CallWorld, who: String, n: usize) {
+#[when(expr = "{who} tries to delete {int} logs at once")]
+async fn tries_to_delete(world: &mut CallWorld, who: Who, n: usize) {
+    let Who(who) = who;
     let ids = (0..n).map(|i| format!("id-{i}")).collect();
     let engine = world.person(&who).engine.clone();
     let deleted = engine.delete_call_logs_for_me(ids).await;
@@ -291,8 +300,10 @@ async fn tries_page(world: &mut CallWorld, who: String, count: i64) {
     world.last_attempt = Some(outcome(page).map(|p| format!("{} logs", p.call_log_list.len())));
 }
 
-#[then(regex = r"^(\w+)'s ongoing calls are (\w+)'s current call$")]
-async fn ongoing(world: &mut CallWorld, who: String, owner: String) {
+#[then(expr = "{who}'s ongoing calls are {who}'s current call")]
+async fn ongoing(world: &mut CallWorld, who: Who, owner: Who) {
+    let Who(who) = who;
+    let Who(owner) = owner;
     let call_id = world.current_call_id(&owner).await;
     let engine = world.person(&who).engine.clone();
     let logs = match engine.get_ongoing_call_logs().await {
@@ -307,8 +318,9 @@ async fn ongoing(world: &mut CallWorld, who: String, owner: String) {
     );
 }
 
-#[then(regex = r"^(\w+) has no ongoing calls$")]
-async fn no_ongoing(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} has no ongoing calls")]
+async fn no_ongoing(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     match engine.get_ongoing_call_logs().await {
         Ok(l) => assert!(l.is_empty(), "{who} has ongoing calls: {l:?}"),

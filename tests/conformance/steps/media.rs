@@ -3,7 +3,7 @@
 use cucumber::{then, when};
 use nccall::{CallEvent, MediaTypeChangeResult};
 
-use super::{expect, media};
+use super::{Media, Who, expect, media};
 use crate::world::{CallWorld, must, outcome};
 use nccall_conformance::engine_driver::{DriverError, Sdk};
 
@@ -39,10 +39,11 @@ fn own_transaction(world: &CallWorld, who: &str) -> String {
     }
 }
 
-#[when(regex = r"^(\w+) asks to switch to (audio|video)$")]
-async fn asks(world: &mut CallWorld, who: String, kind: String) {
+#[when(expr = "{who} asks to switch to {media}")]
+async fn asks(world: &mut CallWorld, who: Who, kind: Media) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
-    match engine.request_change_media_type(media(&kind)).await {
+    match engine.request_change_media_type(kind.into()).await {
         Ok(tx) => {
             world.transactions.insert(who, tx);
         }
@@ -50,35 +51,36 @@ async fn asks(world: &mut CallWorld, who: String, kind: String) {
     }
 }
 
-#[when(regex = r"^(\w+) tries to ask to switch to (audio|video)$")]
-async fn tries_to_ask(world: &mut CallWorld, who: String, kind: String) {
+#[when(expr = "{who} tries to ask to switch to {media}")]
+async fn tries_to_ask(world: &mut CallWorld, who: Who, kind: Media) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
-    world.last_attempt = Some(outcome(
-        engine.request_change_media_type(media(&kind)).await,
-    ));
+    world.last_attempt = Some(outcome(engine.request_change_media_type(kind.into()).await));
 }
 
 /// Both sides ask at once: the second one's events are held until its own
 /// request was answered, so neither had seen the other's.
-#[when(regex = r"^(\w+) and (\w+) both ask to switch to (audio|video) at the same instant$")]
-async fn both_ask(world: &mut CallWorld, first: String, second: String, kind: String) {
+#[when(expr = "{who} and {who} both ask to switch to {media} at the same instant")]
+async fn both_ask(world: &mut CallWorld, first: Who, second: Who, kind: Media) {
+    let Who(first) = first;
+    let Who(second) = second;
     let app = world.app().to_string();
     if let Err(e) = world.rig().await.server.hold(&app, &second).await {
         panic!("cannot hold {second}'s events: {e}");
     }
-    asks(world, first, kind.clone()).await;
+    asks(world, Who(first), kind).await;
     let engine = world.person(&second).engine.clone();
-    world.last_attempt = Some(outcome(
-        engine.request_change_media_type(media(&kind)).await,
-    ));
+    world.last_attempt = Some(outcome(engine.request_change_media_type(kind.into()).await));
     if let Err(e) = world.rig().await.server.release(&app, &second).await {
         panic!("cannot release {second}'s events: {e}");
     }
 }
 
-#[then(regex = r"^(\w+) is asked by (\w+) to switch to (audio|video)$")]
-async fn is_asked(world: &mut CallWorld, who: String, asker: String, kind: String) {
-    let media_type = media(&kind);
+#[then(expr = "{who} is asked by {who} to switch to {media}")]
+async fn is_asked(world: &mut CallWorld, who: Who, asker: Who, kind: Media) {
+    let Who(who) = who;
+    let Who(asker) = asker;
+    let media_type = kind.into();
     let what = format!("a request from {asker} to switch to {kind}");
     expect(world, &who, &what, |e| {
         matches!(e, CallEvent::MediaTypeChangeRequestReceived(r) if r.user_id == asker && r.media_type == media_type)
@@ -130,8 +132,10 @@ async fn tries_on_request(world: &mut CallWorld, who: String, act: String, owner
 
 /// The request is still open: neither side has a result. The timeout's
 /// lower bound (a rule that fired early would pass the check after it).
-#[then(regex = r"^the change has not ended for (\w+) and (\w+)$")]
-async fn change_still_open(world: &mut CallWorld, a: String, b: String) {
+#[then(expr = "the change has not ended for {who} and {who}")]
+async fn change_still_open(world: &mut CallWorld, a: Who, b: Who) {
+    let Who(a) = a;
+    let Who(b) = b;
     for who in [&a, &b] {
         let person = world.person(who);
         // Whatever the server sent before now has arrived.

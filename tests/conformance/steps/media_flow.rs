@@ -8,6 +8,7 @@ use cucumber::{given, then, when};
 use nccall::marker::{tag_of, tone_hz};
 use nccall_sim::NetworkProfile;
 
+use super::Who;
 use crate::world::{CallWorld, must, outcome};
 use nccall_conformance::engine_driver::{Next, Sdk};
 
@@ -64,8 +65,9 @@ async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w
     );
 }
 
-#[then(regex = r"^(\w+)'s own view shows (\d+)x(\d+)$")]
-async fn own_view(world: &mut CallWorld, who: String, w: u32, h: u32) {
+#[then(expr = "{who}'s own view shows {int}x{int}")]
+async fn own_view(world: &mut CallWorld, who: Who, w: u32, h: u32) {
+    let Who(who) = who;
     let view = world.person(&who).local_view.clone();
     // New frames, not the total: a camera that stopped after its first
     // pictures must fail here.
@@ -81,8 +83,10 @@ async fn own_view(world: &mut CallWorld, who: String, w: u32, h: u32) {
 /// Audio is the clock: while `n` more audio packets arrive (20 ms each),
 /// the view must show no frame captured after the step began (the sender
 /// stopped before it); frames still in flight, late on a busy machine, may land.
-#[then(regex = r"^(\w+)'s view of (\w+) stays still while (\d+) audio packets arrive$")]
-async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
+#[then(expr = "{who}'s view of {who} stays still while {int} audio packets arrive")]
+async fn view_still(world: &mut CallWorld, who: Who, other: Who, n: u64) {
+    let Who(who) = who;
+    let Who(other) = other;
     let person = world.person(&who);
     let Some(view) = person.remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
@@ -105,8 +109,10 @@ async fn view_still(world: &mut CallWorld, who: String, other: String, n: u64) {
 
 /// Audio arrives from `other`, and what it decodes to is `other`'s own
 /// marker tone (not silence, noise, or someone else's).
-#[then(regex = r"^(\w+) hears (\w+)$")]
-async fn hears(world: &mut CallWorld, who: String, other: String) {
+#[then(expr = "{who} hears {who}")]
+async fn hears(world: &mut CallWorld, who: Who, other: Who) {
+    let Who(who) = who;
+    let Who(other) = other;
     let engine = world.person(&who).engine.clone();
     let target = audio_from(&engine, &who, &other).await + 10;
     let got = engine.wait_for_audio_from(&other, target, MEDIA_WAIT).await;
@@ -134,8 +140,10 @@ async fn hears(world: &mut CallWorld, who: String, other: String) {
 
 /// `n` more frames from `other`, each named by its marker as `other`'s,
 /// with frame numbers that only go up.
-#[then(regex = r"^(\w+) sees (\w+)'s frames$")]
-async fn sees_frames(world: &mut CallWorld, who: String, other: String) {
+#[then(expr = "{who} sees {who}'s frames")]
+async fn sees_frames(world: &mut CallWorld, who: Who, other: Who) {
+    let Who(who) = who;
+    let Who(other) = other;
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
@@ -165,8 +173,10 @@ async fn sees_frames(world: &mut CallWorld, who: String, other: String) {
 }
 
 /// Video is the clock: while `n` more frames arrive, no audio packet does.
-#[then(regex = r"^(\w+) hears nothing from (\w+) while (\d+) frames arrive$")]
-async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64) {
+#[then(expr = "{who} hears nothing from {who} while {int} frames arrive")]
+async fn hears_nothing(world: &mut CallWorld, who: Who, other: Who, n: u64) {
+    let Who(who) = who;
+    let Who(other) = other;
     let person = world.person(&who);
     let Some(view) = person.remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
@@ -184,8 +194,9 @@ async fn hears_nothing(world: &mut CallWorld, who: String, other: String, n: u64
     );
 }
 
-#[then(regex = r"^(\w+) has no media connection$")]
-async fn no_media(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} has no media connection")]
+async fn no_media(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let outcome = world
         .person(&who)
         .wait_until("media released", async |e: &Sdk| {
@@ -197,14 +208,15 @@ async fn no_media(world: &mut CallWorld, who: String) {
     }
 }
 
-#[then(regex = r"^the media server holds no peer connections$")]
+#[then(expr = "the media server holds no peer connections")]
 async fn sfu_empty(world: &mut CallWorld) {
     let stats = must(world.rig().await.server.media_stats().await, "media stats");
     assert_eq!(stats.peers, 0, "peer connections left in the media server");
 }
 
-#[then(regex = r"^(\w+)'s media connection is lost$")]
-async fn media_lost(world: &mut CallWorld, who: String) {
+#[then(expr = "{who}'s media connection is lost")]
+async fn media_lost(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let lost = engine.wait_media_connected(false, MEDIA_WAIT).await;
     assert!(
@@ -214,8 +226,9 @@ async fn media_lost(world: &mut CallWorld, who: String) {
 }
 
 /// A new peer connection, built and published after the old one's path was lost.
-#[then(regex = r"^(\w+)'s media reconnects$")]
-async fn media_reconnects(world: &mut CallWorld, who: String) {
+#[then(expr = "{who}'s media reconnects")]
+async fn media_reconnects(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let back = engine.wait_media_connected(true, MEDIA_WAIT).await;
     assert!(
@@ -245,8 +258,10 @@ async fn sfu_holds(world: &mut CallWorld, n: usize) {
     assert_eq!(stats.peers, n, "peer connections in the media server");
 }
 
-#[when(regex = r"^(\w+) tries to call (\w+) for video without a local view$")]
-async fn call_without_view(world: &mut CallWorld, caller: String, callee: String) {
+#[when(expr = "{who} tries to call {who} for video without a local view")]
+async fn call_without_view(world: &mut CallWorld, caller: Who, callee: Who) {
+    let Who(caller) = caller;
+    let Who(callee) = callee;
     // A fresh engine for the same user, with no view bound.
     let app = world.app().to_string();
     let rig = world.rig().await;
@@ -269,8 +284,10 @@ async fn call_without_view(world: &mut CallWorld, caller: String, callee: String
 /// The spec: a local view is needed before a video call is placed *or
 /// answered*. Another device of the callee, with no view bound, rings too
 /// (it connected while the call rang) and tries to answer.
-#[when(regex = r"^(\w+) tries to accept (\w+)'s video call on a device without a local view$")]
-async fn accept_without_view(world: &mut CallWorld, callee: String, caller: String) {
+#[when(expr = "{who} tries to accept {who}'s video call on a device without a local view")]
+async fn accept_without_view(world: &mut CallWorld, callee: Who, caller: Who) {
+    let Who(callee) = callee;
+    let Who(caller) = caller;
     let app = world.app().to_string();
     let rig = world.rig().await;
     let key = format!("{callee}#no-view");
@@ -361,8 +378,9 @@ async fn impair(world: &mut CallWorld, who: &str, profile: NetworkProfile) {
 /// plus this is "the path's", more is a stall the step must not pass.
 const DELAY_SLACK: Duration = Duration::from_secs(1);
 
-#[when(regex = r"^(\d+)% of the media packets to (\w+) are lost$")]
-async fn lose_packets(world: &mut CallWorld, percent: u32, who: String) {
+#[when(expr = "{int}% of the media packets to {who} are lost")]
+async fn lose_packets(world: &mut CallWorld, percent: u32, who: Who) {
+    let Who(who) = who;
     impair(world, &who, NetworkProfile::loss(percent)).await;
 }
 
@@ -393,8 +411,10 @@ async fn network_profile(world: &mut CallWorld, who: String, name: String) {
     }
 }
 
-#[then(regex = r"^(\w+)'s view of (\w+) lags by at least (\d+) ms$")]
-async fn view_lags(world: &mut CallWorld, who: String, other: String, ms: u64) {
+#[then(expr = "{who}'s view of {who} lags by at least {int} ms")]
+async fn view_lags(world: &mut CallWorld, who: Who, other: Who, ms: u64) {
+    let Who(who) = who;
+    let Who(other) = other;
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
@@ -417,8 +437,10 @@ async fn view_lags(world: &mut CallWorld, who: String, other: String, ms: u64) {
     panic!("{who}'s view of {other} lags by {last:?}, wanted at least {ms} ms");
 }
 
-#[then(regex = r"^(\w+) measures at least (\d+) ms of jitter from (\w+)$")]
-async fn jitter_at_least(world: &mut CallWorld, who: String, ms: u64, other: String) {
+#[then(expr = "{who} measures at least {int} ms of jitter from {who}")]
+async fn jitter_at_least(world: &mut CallWorld, who: Who, ms: u64, other: Who) {
+    let Who(who) = who;
+    let Who(other) = other;
     let recorder = world.person(&who).quality.clone();
     let wanted = Duration::from_millis(ms);
     let seen = recorder
@@ -456,8 +478,9 @@ async fn sending_worse(world: &mut CallWorld, who: String, level: String) {
 
 /// The round trip the engine measured last (its quality interval reads it);
 /// audio packets are the clock between two looks.
-#[then(regex = r"^(\w+) measures a round trip of at least (\d+) ms$")]
-async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
+#[then(expr = "{who} measures a round trip of at least {int} ms")]
+async fn round_trip(world: &mut CallWorld, who: Who, ms: u64) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let wanted = Duration::from_millis(ms);
     let deadline = tokio::time::Instant::now() + MEDIA_WAIT;
@@ -474,8 +497,10 @@ async fn round_trip(world: &mut CallWorld, who: String, ms: u64) {
     );
 }
 
-#[then(regex = r"^(\w+) hears (\w+) at a volume above zero$")]
-async fn volume(world: &mut CallWorld, who: String, other: String) {
+#[then(expr = "{who} hears {who} at a volume above zero")]
+async fn volume(world: &mut CallWorld, who: Who, other: Who) {
+    let Who(who) = who;
+    let Who(other) = other;
     let recorder = world.person(&who).quality.clone();
     let level = recorder.wait_volume(&other, MEDIA_WAIT).await;
     assert!(

@@ -50,3 +50,53 @@ pub fn media(word: &str) -> CallMediaType {
         _ => CallMediaType::Audio,
     }
 }
+
+/// `{who}` in a step: a participant, a user (`alice`) or one of their
+/// devices (`alice@phone`).
+#[derive(Debug, Default, Clone, cucumber::Parameter)]
+#[param(name = "who", regex = r"\w+(?:@\w+)?")]
+pub struct Who(pub String);
+
+impl std::str::FromStr for Who {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Who(s.to_string()))
+    }
+}
+
+/// `{media}` in a step: a call's media, `audio` or `video`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, cucumber::Parameter)]
+#[param(name = "media", regex = "audio|video")]
+pub enum Media {
+    Audio,
+    Video,
+}
+
+impl std::str::FromStr for Media {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "audio" => Ok(Media::Audio),
+            "video" => Ok(Media::Video),
+            other => Err(format!("not audio or video: {other}")),
+        }
+    }
+}
+
+impl std::fmt::Display for Media {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Media::Audio => "audio",
+            Media::Video => "video",
+        })
+    }
+}
+
+impl From<Media> for CallMediaType {
+    fn from(m: Media) -> Self {
+        match m {
+            Media::Audio => CallMediaType::Audio,
+            Media::Video => CallMediaType::AudioVideo,
+        }
+    }
+}

@@ -1,6 +1,6 @@
 use cucumber::{given, when};
 
-use super::names;
+use super::{Who, names};
 use crate::world::CallWorld;
 
 #[given(regex = r"^(.+) (?:is|are) online$")]
@@ -17,8 +17,9 @@ async fn online_in_app(world: &mut CallWorld, who: String, app: String) {
     }
 }
 
-#[given(regex = r"^(\w+(?:@\w+)?) has not connected$")]
-async fn not_connected(world: &mut CallWorld, who: String) {
+#[given(expr = "{who} has not connected")]
+async fn not_connected(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     world.add_offline(&who).await;
 }
 
@@ -31,8 +32,9 @@ async fn comes_online(world: &mut CallWorld, who: String) {
 
 /// The app closes its connection for good (`disconnect()`, an extension
 /// of both engines): its calls end on this device and their media goes.
-#[when(regex = r"^(\w+(?:@\w+)?) disconnects$")]
-async fn disconnects(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} disconnects")]
+async fn disconnects(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     // A fresh reading of the server's clock first: the calls end at the
     // engine's estimate of it, which is then as good as the snapshot shows.

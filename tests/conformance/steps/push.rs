@@ -5,7 +5,7 @@ use nccall::{EndCallParams, PushConfig, StartCallParams, VivoPushType};
 use nccall_sim::PushKind;
 
 use super::acting::place;
-use super::media;
+use super::{Who, media};
 use crate::world::{CallWorld, outcome};
 use nccall_conformance::engine_driver::Sdk;
 
@@ -93,7 +93,7 @@ async fn got_push(
     );
 }
 
-#[then(regex = r"^no push was sent$")]
+#[then(expr = "no push was sent")]
 async fn no_push(world: &mut CallWorld) {
     // A simulator that cannot be asked is no evidence that nothing was sent.
     let pushes = match world.rig().await.server.pushes().await {
@@ -103,8 +103,10 @@ async fn no_push(world: &mut CallWorld) {
     assert!(pushes.is_empty(), "pushes were sent: {pushes:#?}");
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) tries to call (\w+) with a push title of (\d+) characters$")]
-async fn push_too_long(world: &mut CallWorld, caller: String, callee: String, n: usize) {
+#[when(expr = "{who} tries to call {who} with a push title of {int} characters")]
+async fn push_too_long(world: &mut CallWorld, caller: Who, callee: Who, n: usize) {
+    let Who(caller) = caller;
+    let Who(callee) = callee;
     let mut params = StartCallParams::single(callee, nccall::CallMediaType::Audio);
     let engine = world.person(&caller).engine.clone();
     params.push_config = Some(push_config(&engine, &"t".repeat(n), "content"));
