@@ -15,8 +15,9 @@ async fn listens(world: &mut CallWorld, who: String) {
     must(set, format!("{who} cannot set an event handler"));
 }
 
-#[then(regex = r"^(\w+)'s event handler heard what (?:her|his|their) event stream did$")]
-async fn handler_matches_stream(world: &mut CallWorld, who: String) {
+#[then(expr = "{who}'s event handler heard what her/his/their event stream did")]
+async fn handler_matches_stream(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let person = world.person(&who);
     person.settle().await;
     let streamed: Vec<&str> = person.events.iter().map(|e| e.callback_name()).collect();

@@ -45,8 +45,9 @@ async fn tries_to_accept(world: &mut CallWorld, who: String, call_id: String) {
     ));
 }
 
-#[when(regex = r"^(\w+(?:@\w+)?) tries to accept (?:their|his|her) own call$")]
-async fn tries_to_accept_own(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} tries to accept their/his/her own call")]
+async fn tries_to_accept_own(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let call_id = world
         .current_session(&who)
@@ -106,7 +107,7 @@ async fn tries_to_accept_last(world: &mut CallWorld, who: Who, caller: Who) {
     ));
 }
 
-#[then(regex = r"^the attempt fails with ([A-Z_]+)$")]
+#[then(expr = "the attempt fails with {word}")]
 async fn attempt_fails(world: &mut CallWorld, code: String) {
     let Some(expected) = ErrorCode::from_name(&code) else {
         panic!("{code} is not an error code name");

@@ -126,8 +126,9 @@ async fn same_start_time(world: &mut CallWorld, a: Who, b: Who) {
     );
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?)'s call ends with reason ([A-Z_]+)$")]
-async fn call_ends(world: &mut CallWorld, who: String, reason: String) {
+#[then(expr = "{who}'s call ends with reason {word}")]
+async fn call_ends(world: &mut CallWorld, who: Who, reason: String) {
+    let Who(who) = who;
     let Some(wanted) = CallEndReason::from_name(&reason) else {
         panic!("{reason} is not an end reason");
     };
@@ -164,8 +165,9 @@ async fn no_current_call(world: &mut CallWorld, who: Who) {
     }
 }
 
-#[then(regex = r"^(\w+(?:@\w+)?)'s current call is ([A-Z_]+)$")]
-async fn current_call_state(world: &mut CallWorld, who: String, state: String) {
+#[then(expr = "{who}'s current call is {word}")]
+async fn current_call_state(world: &mut CallWorld, who: Who, state: String) {
+    let Who(who) = who;
     let what = format!("a current call in state {state}");
     let outcome = world
         .person(&who)

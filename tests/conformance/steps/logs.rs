@@ -71,8 +71,10 @@ async fn no_local_log(world: &mut CallWorld, who: Who) {
     assert!(!any, "{who} got a local log");
 }
 
-#[given(regex = r"^(\w+) has (\d+) past calls with (\w+), one every (\d+) seconds?$")]
-async fn seeded(world: &mut CallWorld, owner: String, count: usize, peer: String, every: i64) {
+#[given(expr = "{who} has {int} past calls with {who}, one every {int} second(s)")]
+async fn seeded(world: &mut CallWorld, owner: Who, count: usize, peer: Who, every: i64) {
+    let Who(owner) = owner;
+    let Who(peer) = peer;
     seed(world, owner, count, peer, every * 1000).await;
 }
 
@@ -258,8 +260,9 @@ async fn newest_target(world: &mut CallWorld, who: String, target: String) {
     );
 }
 
-#[when(regex = r"^(\w+) deletes (?:her|his|their) (\d+) newest logs and (\d+) unknown ids?$")]
-async fn deletes(world: &mut CallWorld, who: String, n: i64, unknown: usize) {
+#[when(expr = "{who} deletes her/his/their {int} newest logs and {int} unknown id(s)")]
+async fn deletes(world: &mut CallWorld, who: Who, n: i64, unknown: usize) {
+    let Who(who) = who;
     let p = page(world, &who, -1, n, CallLogOrder::Desc).await;
     let mut ids: Vec<String> = p.call_log_list.iter().map(|l| l.call_id.clone()).collect();
     let fake: Vec<String> = (0..unknown).map(|i| format!("no-such-call-{i}")).collect();
@@ -271,8 +274,9 @@ async fn deletes(world: &mut CallWorld, who: String, n: i64, unknown: usize) {
     }
 }
 
-#[when(regex = r"^(\w+) deletes all (?:her|his|their) logs$")]
-async fn deletes_all(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} deletes all her/his/their logs")]
+async fn deletes_all(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.delete_all_call_logs_for_me().await {
         panic!("{who} cannot delete all logs: {e}");
@@ -328,8 +332,9 @@ async fn no_ongoing(world: &mut CallWorld, who: Who) {
     }
 }
 
-#[then(regex = r"^(\w+)'s history holds (\d+) calls?$")]
-async fn history_holds(world: &mut CallWorld, who: String, n: usize) {
+#[then(expr = "{who}'s history holds {int} call(s)")]
+async fn history_holds(world: &mut CallWorld, who: Who, n: usize) {
+    let Who(who) = who;
     let p = page(world, &who, -1, 50, CallLogOrder::Desc).await;
     assert_eq!(
         p.call_log_list.len(),

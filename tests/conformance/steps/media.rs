@@ -3,7 +3,7 @@
 use cucumber::{then, when};
 use nccall::{CallEvent, MediaTypeChangeResult};
 
-use super::{Media, Who, expect, media};
+use super::{Media, Who, expect};
 use crate::world::{CallWorld, must, outcome};
 use nccall_conformance::engine_driver::{DriverError, Sdk};
 
@@ -100,8 +100,9 @@ async fn replies(world: &mut CallWorld, who: String, answer: String) {
     }
 }
 
-#[when(regex = r"^(\w+) cancels (?:her|his|their) request$")]
-async fn cancels(world: &mut CallWorld, who: String) {
+#[when(expr = "{who} cancels her/his/their request")]
+async fn cancels(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let tx = own_transaction(world, &who);
     let engine = world.person(&who).engine.clone();
     if let Err(e) = engine.cancel_change_media_type(&tx).await {
@@ -148,12 +149,14 @@ async fn change_still_open(world: &mut CallWorld, a: Who, b: Who) {
     }
 }
 
-#[then(regex = r"^(\w+) and (\w+) see the change end ([A-Z]+) with (audio|video)$")]
-async fn change_result(world: &mut CallWorld, a: String, b: String, result: String, kind: String) {
+#[then(expr = "{who} and {who} see the change end {word} with {media}")]
+async fn change_result(world: &mut CallWorld, a: Who, b: Who, result: String, kind: Media) {
+    let Who(a) = a;
+    let Who(b) = b;
     let Some(wanted) = MediaTypeChangeResult::from_name(&result) else {
         panic!("{result} is not a media type change result");
     };
-    let media_type = media(&kind);
+    let media_type = kind.into();
     let mut transactions = Vec::new();
     for who in [&a, &b] {
         let what = format!("onMediaTypeChangeResultReceived {result} with {kind}");
@@ -183,10 +186,11 @@ async fn change_result(world: &mut CallWorld, a: String, b: String, result: Stri
     );
 }
 
-#[then(regex = r"^(\w+)'s call is an? (audio|video) call$")]
-async fn call_media(world: &mut CallWorld, who: String, kind: String) {
+#[then(expr = "{who}'s call is a(n) {media} call")]
+async fn call_media(world: &mut CallWorld, who: Who, kind: Media) {
+    let Who(who) = who;
     let session = world.current_session(&who).await;
-    assert_eq!(session.map(|s| s.media_type()), Some(media(&kind)));
+    assert_eq!(session.map(|s| s.media_type()), Some(kind.into()));
 }
 
 /// `enableCamera` or `enableMicrophone`.

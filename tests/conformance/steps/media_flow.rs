@@ -35,8 +35,10 @@ async fn watches_in(world: &mut CallWorld, who: String, other: String, resolutio
 /// `n` more frames of that size arrive, and the view ends on that size.
 /// Frames of another size may land first: a layer switch or a new capture
 /// size takes effect after the frames already in flight.
-#[then(regex = r"^(\w+)'s view of (\w+) shows (\d+) frames? of (\d+)x(\d+)$")]
-async fn view_shows(world: &mut CallWorld, who: String, other: String, n: u64, w: u32, h: u32) {
+#[then(expr = "{who}'s view of {who} shows {int} frame(s) of {int}x{int}")]
+async fn view_shows(world: &mut CallWorld, who: Who, other: Who, n: u64, w: u32, h: u32) {
+    let Who(who) = who;
+    let Who(other) = other;
     let Some(view) = world.person(&who).remote_views.get(&other).cloned() else {
         panic!("{who} does not watch {other}");
     };
@@ -242,8 +244,9 @@ async fn media_reconnects(world: &mut CallWorld, who: Who) {
     );
 }
 
-#[then(regex = r"^(\w+) still has (?:her|his|their) first media connection$")]
-async fn first_media_connection(world: &mut CallWorld, who: String) {
+#[then(expr = "{who} still has her/his/their first media connection")]
+async fn first_media_connection(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     let engine = world.person(&who).engine.clone();
     let stats = media_stats(&engine, &who).await;
     assert!(
@@ -252,7 +255,7 @@ async fn first_media_connection(world: &mut CallWorld, who: String) {
     );
 }
 
-#[then(regex = r"^the media server holds (\d+) peer connections?$")]
+#[then(expr = "the media server holds {int} peer connection(s)")]
 async fn sfu_holds(world: &mut CallWorld, n: usize) {
     let stats = must(world.rig().await.server.media_stats().await, "media stats");
     assert_eq!(stats.peers, n, "peer connections in the media server");
@@ -384,8 +387,9 @@ async fn lose_packets(world: &mut CallWorld, percent: u32, who: Who) {
     impair(world, &who, NetworkProfile::loss(percent)).await;
 }
 
-#[when(regex = r"^the media (?:loss|impairment) to (\w+) is lifted$")]
-async fn lift_impairment(world: &mut CallWorld, who: String) {
+#[when(expr = "the media loss/impairment to {who} is lifted")]
+async fn lift_impairment(world: &mut CallWorld, who: Who) {
+    let Who(who) = who;
     impair(world, &who, NetworkProfile::default()).await;
 }
 
@@ -464,8 +468,9 @@ async fn jitter_at_least(world: &mut CallWorld, who: Who, ms: u64, other: Who) {
     }
 }
 
-#[then(regex = r"^(\w+)'s sending is ([A-Z_]+) or worse$")]
-async fn sending_worse(world: &mut CallWorld, who: String, level: String) {
+#[then(expr = "{who}'s sending is {word} or worse")]
+async fn sending_worse(world: &mut CallWorld, who: Who, level: String) {
+    let Who(who) = who;
     let wanted = quality(&level);
     let recorder = world.person(&who).quality.clone();
     let ok = |e: &nccall::SendQualityEvent| e.quality >= wanted;
