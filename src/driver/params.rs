@@ -1,7 +1,7 @@
 //! The params of the driver protocol's commands (`docs/driver-protocol.md`),
-//! one type per shape: the suite's client encodes them (`Remote`) and the
-//! reference driver decodes them (`serve.rs`), so the two cannot drift
-//! apart. On the wire they are JSON objects with camelCase keys; absent
+//! one type per shape, each tied to its commands by [`super::commands::Call`]:
+//! the suite's client encodes them (`Remote`) and the reference driver
+//! decodes them (`serve.rs`), so the two cannot drift apart. On the wire they are JSON objects with camelCase keys; absent
 //! optional keys take their defaults.
 
 use nccall::{
@@ -15,18 +15,8 @@ pub fn encode<T: Serialize>(params: &T) -> Value {
     serde_json::to_value(params).unwrap_or(Value::Null)
 }
 
-/// Decodes a command's params; absent params are an empty object.
-pub fn decode<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
-    let value = if value.is_null() {
-        Value::Object(serde_json::Map::new())
-    } else {
-        value.clone()
-    };
-    serde_json::from_value(value).map_err(|e| e.to_string())
-}
-
 /// `connect`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectArgs {
     pub url: String,
@@ -34,14 +24,14 @@ pub struct ConnectArgs {
     pub token: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallIdArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndCallArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,30 +40,30 @@ pub struct EndCallArgs {
     pub push_config: Option<PushConfig>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdsArgs {
     pub user_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdArgs {
     pub user_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnableArgs {
     pub enable: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaTypeArgs {
     pub media_type: CallMediaType,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionArgs {
     pub transaction_id: String,
@@ -81,30 +71,30 @@ pub struct TransactionArgs {
     pub is_agreed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallIdsArgs {
     pub call_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceIdArgs {
     pub device_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KindArgs {
     pub kind: DeviceKind,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewArgs {
     pub view_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteViewArgs {
     pub user_id: String,
@@ -113,14 +103,14 @@ pub struct RemoteViewArgs {
     pub enable_low_resolution_stream: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteViewsArgs {
     pub views: Vec<RemoteViewArgs>,
 }
 
 /// The builder's inputs: the driver builds the config with the SDK's own
 /// builder, so a config the SDK refuses is refused with its code.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoConfigArgs {
     pub resolution: VideoResolution,
@@ -132,7 +122,7 @@ pub struct VideoConfigArgs {
 }
 
 /// A wait of the instrumentation: up to `timeoutMs`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,7 +151,7 @@ impl WaitArgs {
 
 /// `createEngine`'s params. The timings are hints for the suite's pace (it
 /// waits for reconnects in real time); an SDK may ignore them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateArgs {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -14,8 +14,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use nccall::{
     AudioVolumeEvent, CallEngine, CallError, CallEvent, ConnectParams, ConnectionQualityHandler,
-    EndCallParams, EngineConfig, GetHistoryCallLogsParams, Instrumentation, ReceiveQualityEvent,
-    RemoteVideoView, RenderedFrame, SendQualityEvent, StartCallParams, VideoView, VirtualDevices,
+    EndCallParams, EngineConfig, Instrumentation, ReceiveQualityEvent, RemoteVideoView,
+    RenderedFrame, SendQualityEvent, VideoView, VirtualDevices,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -29,12 +29,8 @@ mod forwarding;
 use engine_commands::run;
 use forwarding::{flush, send_event};
 
-use super::commands::DriverCommand;
-use super::params::{
-    CallIdArgs, CallIdsArgs, ConnectArgs, CreateArgs, DeviceIdArgs, EnableArgs, EndCallArgs,
-    KindArgs, MediaTypeArgs, RemoteViewsArgs, TransactionArgs, UserIdArgs, UserIdsArgs,
-    VideoConfigArgs, ViewArgs, WaitArgs, decode,
-};
+use super::commands::{Call, DriverCommand};
+use super::params::CreateArgs;
 use super::websocket;
 use super::wire::{
     Command, DRIVER_PROTOCOL_VERSION, EventMessage, FrameMessage, HelloResult, Message, Reply,
@@ -211,11 +207,13 @@ impl Driver {
         if self.without.contains(&c.command) {
             return unimplemented(id);
         }
-        let Some(command) = DriverCommand::from_name(&c.command) else {
-            return unimplemented(id);
+        let call = match Call::decode(&c.command, &c.params) {
+            Ok(Some(call)) => call,
+            Ok(None) => return unimplemented(id),
+            Err(e) => return bad_params(id, e),
         };
-        match (command, c.engine.as_deref()) {
-            (DriverCommand::Hello, _) => ok(
+        match (call, c.engine.as_deref()) {
+            (Call::Hello, _) => ok(
                 id,
                 json!(HelloResult {
                     implementation: "nccall (reference engine)".into(),
@@ -228,23 +226,21 @@ impl Driver {
                         .collect(),
                 }),
             ),
-            (DriverCommand::Reset, _) => {
+            (Call::Reset, _) => {
                 // Dropping an engine hangs it up and stops its forwarder.
                 self.engines.clear();
                 ok(id, Value::Null)
             }
-            (DriverCommand::GetVersion, _) => ok(id, json!(CallEngine::get_version())),
-            (DriverCommand::CreateEngine, Some(name)) => match decode::<CreateArgs>(&c.params) {
-                Ok(args) => {
-                    self.create(name, args);
-                    ok(id, Value::Null)
-                }
-                Err(e) => bad_params(id, e),
-            },
-            (command, Some(name)) => match self.engines.get(name) {
+            (Call::GetVersion, _) => ok(id, json!(CallEngine::get_version())),
+            (Call::CreateEngine(args), Some(name)) => {
+                self.create(name, args);
+                ok(id, Value::Null)
+            }
+            (call, Some(name)) => match self.engines.get(name) {
                 Some(hosted) => {
-                    let reply = run(id, command, name, hosted, &c.params, &self.out).await;
-                    if command == DriverCommand::Heartbeat {
+                    let heartbeat = call.command() == DriverCommand::Heartbeat;
+                    let reply = run(id, call, name, hosted, &self.out).await;
+                    if heartbeat {
                         // The promise of `heartbeat`: every event the server
                         // sent before it is written out before its reply.
                         flush(hosted).await;

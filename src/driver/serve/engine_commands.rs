@@ -7,20 +7,11 @@ use super::*;
 /// One engine command.
 pub(super) async fn run(
     id: u64,
-    command: DriverCommand,
+    call: Call,
     name: &str,
     hosted: &Hosted,
-    p: &Value,
     out: &mpsc::UnboundedSender<Message>,
 ) -> Reply {
-    macro_rules! args {
-        ($t:ty) => {
-            match decode::<$t>(p) {
-                Ok(a) => a,
-                Err(e) => return bad_params(id, e),
-            }
-        };
-    }
     let done = |r: Result<Value, CallError>| match r {
         Ok(v) => ok(id, v),
         Err(e) => failed(id, &e),
@@ -46,9 +37,8 @@ pub(super) async fn run(
             out: out.clone(),
         })
     };
-    match command {
-        DriverCommand::Connect => {
-            let a = args!(ConnectArgs);
+    match call {
+        Call::Connect(a) => {
             let params = ConnectParams {
                 url: a.url,
                 app_key: a.app_key,
@@ -56,32 +46,28 @@ pub(super) async fn run(
             };
             done(engine.connect(params).await.map(|user| json!(user)))
         }
-        DriverCommand::Disconnect => {
+        Call::Disconnect => {
             engine.disconnect();
             ok(id, Value::Null)
         }
-        DriverCommand::Heartbeat => done(engine.heartbeat().await.map(|t| json!(t))),
-        DriverCommand::SetCallEventHandler => {
+        Call::Heartbeat => done(engine.heartbeat().await.map(|t| json!(t))),
+        Call::SetCallEventHandler => {
             engine.set_call_event_handler(hosted.local.handled.clone());
             ok(id, Value::Null)
         }
-        DriverCommand::HandledCallbacks => ok(id, json!(hosted.local.handled.callbacks())),
-        DriverCommand::SetConnectionQualityHandler => {
+        Call::HandledCallbacks => ok(id, json!(hosted.local.handled.callbacks())),
+        Call::SetConnectionQualityHandler => {
             engine.set_connection_quality_handler(Arc::new(QualityForwarder {
                 engine: name.to_string(),
                 out: out.clone(),
             }));
             ok(id, Value::Null)
         }
-        DriverCommand::SetLocalVideoView => {
-            let a = args!(ViewArgs);
-            match engine.set_local_video_view(view(a.view_id)) {
-                Ok(()) => ok(id, Value::Null),
-                Err(e) => failed(id, &e),
-            }
-        }
-        DriverCommand::SetRemoteVideoView => {
-            let a = args!(RemoteViewsArgs);
+        Call::SetLocalVideoView(a) => match engine.set_local_video_view(view(a.view_id)) {
+            Ok(()) => ok(id, Value::Null),
+            Err(e) => failed(id, &e),
+        },
+        Call::SetRemoteVideoView(a) => {
             let views = a
                 .views
                 .into_iter()
@@ -93,146 +79,95 @@ pub(super) async fn run(
                 .collect();
             unit(engine.set_remote_video_view(views))
         }
-        DriverCommand::RemoveVideoView => {
-            let a = args!(UserIdArgs);
-            unit(engine.remove_video_view(&a.user_id))
-        }
-        DriverCommand::SetVideoConfig => {
-            let a = args!(VideoConfigArgs);
+        Call::RemoveVideoView(a) => unit(engine.remove_video_view(&a.user_id)),
+        Call::SetVideoConfig(a) => {
             let set =
                 driver.set_video_config(a.resolution, a.frame_rate, a.min_bitrate, a.max_bitrate);
             driven(set.await)
         }
-        DriverCommand::StartCall => {
-            let params = args!(StartCallParams);
-            done(engine.start_call(params).await.map(|r| json!(r)))
-        }
-        DriverCommand::AcceptCall => {
-            let a = args!(CallIdArgs);
-            unit(engine.accept_call(&a.call_id.unwrap_or_default()).await)
-        }
-        DriverCommand::EndCall => {
-            let a = args!(EndCallArgs);
+        Call::StartCall(params) => done(engine.start_call(params).await.map(|r| json!(r))),
+        Call::AcceptCall(a) => unit(engine.accept_call(&a.call_id.unwrap_or_default()).await),
+        Call::EndCall(a) => {
             let params = EndCallParams {
                 call_id: a.call_id,
                 push_config: a.push_config,
             };
             unit(engine.end_call(params).await)
         }
-        DriverCommand::JoinCall => {
-            let a = args!(CallIdArgs);
-            unit(engine.join_call(&a.call_id.unwrap_or_default()).await)
-        }
-        DriverCommand::InviteToCall => {
-            let a = args!(UserIdsArgs);
-            done(engine.invite_to_call(a.user_ids).await.map(|r| json!(r)))
-        }
-        DriverCommand::EnableCamera => unit(engine.enable_camera(args!(EnableArgs).enable).await),
-        DriverCommand::EnableMicrophone => {
-            unit(engine.enable_microphone(args!(EnableArgs).enable).await)
-        }
-        DriverCommand::IsCameraEnabled => ok(id, json!(engine.is_camera_enabled())),
-        DriverCommand::IsMicrophoneEnabled => ok(id, json!(engine.is_microphone_enabled())),
-        DriverCommand::RequestChangeMediaType => {
-            let a = args!(MediaTypeArgs);
-            done(
-                engine
-                    .request_change_media_type(a.media_type)
-                    .await
-                    .map(|tx| json!({ "transactionId": tx })),
-            )
-        }
-        DriverCommand::CancelChangeMediaType => {
-            let a = args!(TransactionArgs);
+        Call::JoinCall(a) => unit(engine.join_call(&a.call_id.unwrap_or_default()).await),
+        Call::InviteToCall(a) => done(engine.invite_to_call(a.user_ids).await.map(|r| json!(r))),
+        Call::EnableCamera(a) => unit(engine.enable_camera(a.enable).await),
+        Call::EnableMicrophone(a) => unit(engine.enable_microphone(a.enable).await),
+        Call::IsCameraEnabled => ok(id, json!(engine.is_camera_enabled())),
+        Call::IsMicrophoneEnabled => ok(id, json!(engine.is_microphone_enabled())),
+        Call::RequestChangeMediaType(a) => done(
+            engine
+                .request_change_media_type(a.media_type)
+                .await
+                .map(|tx| json!({ "transactionId": tx })),
+        ),
+        Call::CancelChangeMediaType(a) => {
             unit(engine.cancel_change_media_type(&a.transaction_id).await)
         }
-        DriverCommand::ReplyChangeMediaType => {
-            let a = args!(TransactionArgs);
-            unit(
-                engine
-                    .reply_change_media_type(&a.transaction_id, a.is_agreed)
-                    .await,
-            )
-        }
-        DriverCommand::GetCurrentCallSession => ok(id, json!(engine.get_current_call_session())),
-        DriverCommand::GetHistoryCallLogs => {
-            let params = args!(GetHistoryCallLogsParams);
+        Call::ReplyChangeMediaType(a) => unit(
+            engine
+                .reply_change_media_type(&a.transaction_id, a.is_agreed)
+                .await,
+        ),
+        Call::GetCurrentCallSession => ok(id, json!(engine.get_current_call_session())),
+        Call::GetHistoryCallLogs(params) => {
             done(engine.get_history_call_logs(params).await.map(|p| json!(p)))
         }
-        DriverCommand::GetOngoingCallLogs => {
-            done(engine.get_ongoing_call_logs().await.map(|l| json!(l)))
-        }
-        DriverCommand::DeleteCallLogsForMe => {
-            let a = args!(CallIdsArgs);
-            done(
-                engine
-                    .delete_call_logs_for_me(a.call_ids)
-                    .await
-                    .map(|r| json!(r)),
-            )
-        }
-        DriverCommand::DeleteAllCallLogsForMe => done(
+        Call::GetOngoingCallLogs => done(engine.get_ongoing_call_logs().await.map(|l| json!(l))),
+        Call::DeleteCallLogsForMe(a) => done(
+            engine
+                .delete_call_logs_for_me(a.call_ids)
+                .await
+                .map(|r| json!(r)),
+        ),
+        Call::DeleteAllCallLogsForMe => done(
             engine
                 .delete_all_call_logs_for_me()
                 .await
                 .map(|n| json!({ "deletedCount": n })),
         ),
-        DriverCommand::GetAudioInputDevices => ok(id, json!(engine.get_audio_input_devices())),
-        DriverCommand::GetAudioOutputDevices => ok(id, json!(engine.get_audio_output_devices())),
-        DriverCommand::GetVideoInputDevices => ok(id, json!(engine.get_video_input_devices())),
-        DriverCommand::SelectAudioInputDevice => {
-            unit(engine.select_audio_input_device(&args!(DeviceIdArgs).device_id))
-        }
-        DriverCommand::SelectAudioOutputDevice => {
-            unit(engine.select_audio_output_device(&args!(DeviceIdArgs).device_id))
-        }
-        DriverCommand::SelectVideoInputDevice => {
-            unit(engine.select_video_input_device(&args!(DeviceIdArgs).device_id))
-        }
+        Call::GetAudioInputDevices => ok(id, json!(engine.get_audio_input_devices())),
+        Call::GetAudioOutputDevices => ok(id, json!(engine.get_audio_output_devices())),
+        Call::GetVideoInputDevices => ok(id, json!(engine.get_video_input_devices())),
+        Call::SelectAudioInputDevice(a) => unit(engine.select_audio_input_device(&a.device_id)),
+        Call::SelectAudioOutputDevice(a) => unit(engine.select_audio_output_device(&a.device_id)),
+        Call::SelectVideoInputDevice(a) => unit(engine.select_video_input_device(&a.device_id)),
         // Instrumentation: the suite's view into the SDK and its devices.
-        DriverCommand::PlugDevice | DriverCommand::UnplugDevice => {
-            let a = args!(DeviceIdArgs);
-            let plugged = command == DriverCommand::PlugDevice;
-            driven(driver.plug_device(&a.device_id, plugged).await)
-        }
-        DriverCommand::DeviceInUse => ok(id, json!(engine.device_in_use(args!(KindArgs).kind))),
-        DriverCommand::VideoCapture => ok(id, json!(engine.video_capture())),
-        DriverCommand::MediaStats => ok(id, json!(engine.media_stats())),
-        DriverCommand::AudioPacketsFrom => ok(
-            id,
-            json!(engine.audio_packets_from(&args!(UserIdArgs).user_id)),
-        ),
-        DriverCommand::HeardToneFrom => ok(
-            id,
-            json!(engine.heard_tone_from(&args!(UserIdArgs).user_id)),
-        ),
-        DriverCommand::WaitForAudioPackets => {
-            let a = args!(WaitArgs);
+        Call::PlugDevice(a) => driven(driver.plug_device(&a.device_id, true).await),
+        Call::UnplugDevice(a) => driven(driver.plug_device(&a.device_id, false).await),
+        Call::DeviceInUse(a) => ok(id, json!(engine.device_in_use(a.kind))),
+        Call::VideoCapture => ok(id, json!(engine.video_capture())),
+        Call::MediaStats => ok(id, json!(engine.media_stats())),
+        Call::AudioPacketsFrom(a) => ok(id, json!(engine.audio_packets_from(&a.user_id))),
+        Call::HeardToneFrom(a) => ok(id, json!(engine.heard_tone_from(&a.user_id))),
+        Call::WaitForAudioPackets(a) => {
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(
                 id,
                 json!(engine.wait_for_audio_packets(a.count, timeout).await),
             )
         }
-        DriverCommand::WaitForAudioFrom => {
-            let a = args!(WaitArgs);
+        Call::WaitForAudioFrom(a) => {
             let timeout = Duration::from_millis(a.timeout_ms);
             let user = a.user_id.unwrap_or_default();
             let got = engine.wait_for_audio_from(&user, a.count, timeout).await;
             ok(id, json!(got))
         }
-        DriverCommand::WaitMediaConnected => {
-            let a = args!(WaitArgs);
+        Call::WaitMediaConnected(a) => {
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(
                 id,
                 json!(engine.wait_media_connected(a.connected, timeout).await),
             )
         }
-        DriverCommand::ConnectionStatus => ok(id, json!(engine.connection_status())),
-        DriverCommand::Reconnections => ok(id, json!(engine.reconnections())),
-        DriverCommand::WaitConnectionStatus => {
-            let a = args!(WaitArgs);
+        Call::ConnectionStatus => ok(id, json!(engine.connection_status())),
+        Call::Reconnections => ok(id, json!(engine.reconnections())),
+        Call::WaitConnectionStatus(a) => {
             let Some(status) = a.status else {
                 return bad_params(id, "status is missing");
             };
@@ -242,15 +177,13 @@ pub(super) async fn run(
                 json!(engine.wait_connection_status(status, timeout).await),
             )
         }
-        DriverCommand::WaitReconnected => {
-            let a = args!(WaitArgs);
+        Call::WaitReconnected(a) => {
             let timeout = Duration::from_millis(a.timeout_ms);
             ok(id, json!(engine.wait_reconnected(a.count, timeout).await))
         }
         // Answered before an engine is looked up (`Driver::handle`).
-        DriverCommand::Hello
-        | DriverCommand::Reset
-        | DriverCommand::GetVersion
-        | DriverCommand::CreateEngine => bad_params(id, format!("{command} takes no engine here")),
+        Call::Hello | Call::Reset | Call::GetVersion | Call::CreateEngine(_) => {
+            bad_params(id, format!("{} takes no engine here", call.command()))
+        }
     }
 }
