@@ -40,10 +40,17 @@ pub const DEFAULT_APP: &str = "conformance";
 /// only makes a real failure slower to report).
 pub const EVENT_WAIT: Duration = Duration::from_secs(5);
 
-/// [`EVENT_WAIT`], or `NCCALL_EVENT_WAIT_MS` for a machine slower than any
-/// the suite was measured on.
+static WAIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// Sets how long a step waits (the suite's `--event-wait-ms`), once,
+/// before the first wait; later calls change nothing.
+pub fn set_event_wait(wait: Duration) {
+    let _ = WAIT.set(wait.max(Duration::from_millis(1)));
+}
+
+/// [`EVENT_WAIT`], or what [`set_event_wait`] or `NCCALL_EVENT_WAIT_MS`
+/// said, for a machine slower than any the suite was measured on.
 pub fn event_wait() -> Duration {
-    static WAIT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
     *WAIT.get_or_init(|| {
         std::env::var("NCCALL_EVENT_WAIT_MS")
             .ok()

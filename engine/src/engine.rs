@@ -25,6 +25,7 @@ pub use instrumentation::{Instrumentation, MediaStats};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering as AtomicOrdering;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 use nccall_protocol::{
     CallLog, CallLogPage, CallMediaType, DeleteCallLogsResult, ErrorCode, GetHistoryCallLogsParams,
@@ -78,6 +79,8 @@ struct State {
     url: String,
     /// The task that calls the machine's `handle_timeout` when it is due.
     timer: Option<JoinHandle<()>>,
+    /// What the timer task sleeps until (`None`: until woken).
+    timer_due: Option<Instant>,
     selection: DeviceSelection,
     video_config: VideoConfig,
     capture: Option<VideoCapture>,

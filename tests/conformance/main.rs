@@ -4,6 +4,7 @@
 //! `features/snapshots/` (accept new ones with `INSTA_UPDATE=always`).
 
 mod expectations;
+mod runner_cli;
 mod snapshot;
 mod steps;
 mod world;
@@ -43,6 +44,12 @@ struct Reports {
     /// scenarios are reported not run). `NCCALL_DRIVER` sets it too.
     #[arg(long, value_name = "command", env = "NCCALL_DRIVER")]
     driver: Option<String>,
+    /// How long a step waits for an event, an answer or a state before it
+    /// fails (real time; 5000 unless set). For a machine slower than any
+    /// the suite was measured on: every wait is for a condition, so a
+    /// longer bound only makes a real failure slower to report.
+    #[arg(long, value_name = "ms", env = "NCCALL_EVENT_WAIT_MS")]
+    event_wait_ms: Option<u64>,
 }
 
 /// Where the JUnit writer writes during the run.
@@ -120,7 +127,7 @@ async fn prepare_driver(command: String, concurrency: usize) -> String {
             }
             Err(e) => {
                 eprintln!("--driver {command}: {e}");
-                exit(2)
+                exit(runner_cli::EXIT_USAGE)
             }
         };
     }
@@ -135,7 +142,7 @@ async fn prepare_driver(command: String, concurrency: usize) -> String {
             }
             Err(e) => {
                 eprintln!("--driver {command}: {e}");
-                exit(2)
+                exit(runner_cli::EXIT_USAGE)
             }
         };
     }
@@ -165,7 +172,7 @@ async fn introduce(command: &str) {
         }
         Err(e) => {
             eprintln!("the driver {command:?} did not say hello: {e}");
-            exit(2);
+            exit(runner_cli::EXIT_USAGE);
         }
     }
 }
@@ -313,7 +320,16 @@ async fn run_pass(
 
 #[tokio::main]
 async fn main() {
-    let opts = Cli::parsed();
+    let opts = match runner_cli::parse() {
+        runner_cli::Invocation::List { ignored } => {
+            runner_cli::list(ignored);
+            exit(runner_cli::EXIT_PASSED);
+        }
+        runner_cli::Invocation::Run(opts) => *opts,
+    };
+    if let Some(ms) = opts.custom.event_wait_ms {
+        nccall_conformance::rig::set_event_wait(std::time::Duration::from_millis(ms));
+    }
     // Every scenario runs: a snapshot of no scenario is stale.
     let other_input = std::env::args().any(|a| a == "-i" || a.starts_with("--input"));
     let whole_run = opts.re_filter.is_none() && opts.tags_filter.is_none() && !other_input;
@@ -338,7 +354,10 @@ async fn main() {
     });
     let expected = match Expectations::load(&expectations_path) {
         Ok(e) => Arc::new(e),
-        Err(e) => panic!("expectations: {e}"),
+        Err(e) => {
+            eprintln!("the expectations file cannot be read: {e}");
+            exit(runner_cli::EXIT_USAGE);
+        }
     };
     let junit_path = opts.custom.junit.clone();
     let mut failed = false;
@@ -354,12 +373,16 @@ async fn main() {
         world::set_driver(Some(world::NET_DRIVER.to_string()));
         let started = std::time::Instant::now();
         // Options are parsed again: a pass takes them.
-        let pass = run_pass(Cli::parsed(), expected.clone(), concurrency, true).await;
+        let pass = run_pass(runner_cli::reparse(), expected.clone(), concurrency, true).await;
         println!("socket-free net: {:.2?} wall time", started.elapsed());
         failed |= !verdict(&expected, &pass, "net");
         if !net_first {
             write_junit(junit_path.as_deref(), &pass.junit);
-            exit(i32::from(failed));
+            exit(if failed {
+                runner_cli::EXIT_FAILED
+            } else {
+                runner_cli::EXIT_PASSED
+            });
         }
         // The socket pass counts coverage on its own.
         nccall_conformance::engine_driver::forget_exercised();
@@ -380,7 +403,7 @@ async fn main() {
             "snapshots that no scenario compares (delete them, or give their scenario a timeline):\n  {}",
             stale.join("\n  ")
         );
-        exit(1);
+        exit(runner_cli::EXIT_FAILED);
     }
     // Coverage by calls, not tags: what of the spec the SDK was seen to do
     // successfully in this run. The reference engine, in a whole run, must
@@ -400,10 +423,14 @@ async fn main() {
     );
     if whole_run && driver.is_none() && !missing.is_empty() {
         println!("the reference engine's whole run left part of the spec unexercised");
-        exit(1);
+        exit(runner_cli::EXIT_FAILED);
     }
     failed |= !verdict(&expected, &pass, "");
-    exit(i32::from(failed))
+    exit(if failed {
+        runner_cli::EXIT_FAILED
+    } else {
+        runner_cli::EXIT_PASSED
+    })
 }
 
 /// Prints the expectations' verdict on a pass (a known failure does not
@@ -440,6 +467,6 @@ fn write_junit(path: Option<&std::path::Path>, junit: &SharedBuffer) {
     let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
     if let Err(e) = std::fs::write(path, report) {
         eprintln!("cannot write the JUnit report to {}: {e}", path.display());
-        exit(1);
+        exit(runner_cli::EXIT_USAGE);
     }
 }
