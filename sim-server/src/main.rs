@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use nccall_sim::load::media_capacity::{self, CapacityConfig};
-use nccall_sim::load::signaling::{self, ChildSimulator, LoadConfig};
+use nccall_sim::load::signaling::{self, ChildSimulator, LoadConfig, Target};
 use nccall_sim::{Fixtures, SimConfig, Simulator};
 
 #[derive(Debug, Parser)]
@@ -25,23 +25,27 @@ use nccall_sim::{Fixtures, SimConfig, Simulator};
 )]
 struct Args {
     /// Address to listen on; port 0 picks a free port (printed at start).
-    #[arg(long, default_value = "127.0.0.1:7700")]
+    #[arg(long, default_value = "127.0.0.1:7700", env = "NCCALL_SIM_LISTEN")]
     listen: SocketAddr,
     /// YAML file with the apps and users the simulator knows.
-    #[arg(long, default_value = "fixtures/conformance.yaml")]
+    #[arg(
+        long,
+        default_value = "fixtures/conformance.yaml",
+        env = "NCCALL_SIM_FIXTURES"
+    )]
     fixtures: PathBuf,
     /// Keep call logs in this directory (SQLite), across restarts. Without
     /// it they are kept in memory.
-    #[arg(long)]
+    #[arg(long, env = "NCCALL_SIM_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// Where the SFU binds its UDP socket (0.0.0.0: every interface).
     /// Default: the --listen address's IP, loopback if that is 0.0.0.0.
-    #[arg(long)]
+    #[arg(long, env = "NCCALL_SIM_MEDIA_IP")]
     media_ip: Option<std::net::IpAddr>,
     /// The address the SFU's SDP answers give as its candidate, where
     /// clients send media (e.g. the container's address when it binds
     /// 0.0.0.0). Default: the media IP, loopback if that is 0.0.0.0.
-    #[arg(long)]
+    #[arg(long, env = "NCCALL_SIM_ADVERTISE_IP")]
     advertise_ip: Option<std::net::IpAddr>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -66,6 +70,21 @@ enum Command {
         /// Connections opened at once while users log in.
         #[arg(long, default_value_t = 200)]
         connect_concurrency: usize,
+        /// Load a simulator started elsewhere (`ws://host:port`) instead of
+        /// one started here; it needs the load's fixtures
+        /// (`nccall-sim load-fixtures --users N`). Its memory is not read.
+        #[arg(long)]
+        url: Option<String>,
+        /// Print the report as JSON on stdout (latencies in microseconds,
+        /// with HdrHistogram's percentile distribution) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the fixtures a simulator needs to be loaded by
+    /// `signaling-load --url`: the app `load` with USERS users.
+    LoadFixtures {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
     },
     /// Measure how many concurrent one-to-one video calls the SFU forwards
     /// with under 1% loss: runs of growing size until one loses more.
@@ -105,6 +124,8 @@ async fn main() -> ExitCode {
         waves,
         rate,
         connect_concurrency,
+        url,
+        json,
     }) = args.command
     {
         let config = LoadConfig {
@@ -114,7 +135,11 @@ async fn main() -> ExitCode {
             rate,
             connect_concurrency,
         };
-        return signaling_load(config).await;
+        return signaling_load(config, url, json).await;
+    }
+    if let Some(Command::LoadFixtures { users }) = args.command {
+        print!("{}", signaling::load_fixtures(users));
+        return ExitCode::SUCCESS;
     }
     if let Some(Command::MediaCapacity {
         start,
@@ -164,29 +189,37 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-async fn signaling_load(config: LoadConfig) -> ExitCode {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => {
-            eprintln!("nccall-sim: cannot find my own binary: {e}");
-            return ExitCode::from(1);
+async fn signaling_load(config: LoadConfig, url: Option<String>, json: bool) -> ExitCode {
+    let sim = match url {
+        Some(url) => Target::Remote(url),
+        None => {
+            let exe = match std::env::current_exe() {
+                Ok(exe) => exe,
+                Err(e) => {
+                    eprintln!("nccall-sim: cannot find my own binary: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            match ChildSimulator::start(&exe, config.users) {
+                Ok(sim) => Target::Child(sim),
+                Err(e) => {
+                    eprintln!("nccall-sim: {e}");
+                    return ExitCode::from(1);
+                }
+            }
         }
     };
-    let sim = match ChildSimulator::start(&exe, config.users) {
-        Ok(sim) => sim,
-        Err(e) => {
-            eprintln!("nccall-sim: {e}");
-            return ExitCode::from(1);
-        }
+    let who = match &sim {
+        Target::Child(c) => format!("simulator pid {}", c.pid()),
+        Target::Remote(_) => "a simulator started elsewhere".to_string(),
     };
-    println!(
-        "signaling load: {} users, {} concurrent one-to-one calls x {} waves at {} calls/s, simulator pid {} at {}",
+    eprintln!(
+        "signaling load: {} users, {} concurrent one-to-one calls x {} waves at {} calls/s, {who} at {}",
         config.users,
         config.calls,
         config.waves,
         config.rate,
-        sim.pid(),
-        sim.url
+        sim.url()
     );
     let report = match signaling::run(&config, &sim).await {
         Ok(r) => r,
@@ -195,6 +228,18 @@ async fn signaling_load(config: LoadConfig) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let failed = report.connect_errors > 0 || report.waves.iter().any(|w| w.errors > 0);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(&config, sim.url())).unwrap_or_default()
+        );
+        return if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
     let kib =
         |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
     println!(
@@ -209,14 +254,23 @@ async fn signaling_load(config: LoadConfig) -> ExitCode {
             .map_or("?".to_string(), |k| format!("{k:.1}"))
     );
     println!(
-        "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8}",
-        "wave", "placed", "connected", "errors", "p50", "p90", "p99", "max", "mem in calls", "took"
+        "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8}",
+        "wave",
+        "placed",
+        "connected",
+        "errors",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "mem in calls",
+        "took"
     );
-    let mut failed = report.connect_errors > 0;
     for (i, w) in report.waves.iter().enumerate() {
         let ms = |d: Duration| format!("{:.2}ms", d.as_secs_f64() * 1000.0);
         println!(
-            "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>7.1}s",
+            "{:>5} {:>7} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12} {:>7.1}s",
             i + 1,
             w.placed,
             w.connected,
@@ -224,12 +278,27 @@ async fn signaling_load(config: LoadConfig) -> ExitCode {
             ms(w.p50),
             ms(w.p90),
             ms(w.p99),
+            ms(w.p999),
             ms(w.max),
             kib(w.server_kib_with_calls),
             w.took.as_secs_f64()
         );
-        failed |= w.errors > 0;
     }
+    let lags: Vec<String> = report
+        .waves
+        .iter()
+        .map(|w| {
+            format!(
+                "{:.2}/{:.2} ms",
+                w.lag_p50.as_secs_f64() * 1e3,
+                w.lag_p99.as_secs_f64() * 1e3
+            )
+        })
+        .collect();
+    println!(
+        "setup counts from each call's scheduled send time; the generator sent late by (p50/p99, per wave): {}",
+        lags.join(", ")
+    );
     if failed {
         ExitCode::from(1)
     } else {

@@ -55,7 +55,15 @@ pub struct WaveReport {
     pub p50: Duration,
     pub p90: Duration,
     pub p99: Duration,
+    pub p999: Duration,
     pub max: Duration,
+    /// How late the generator sent `startCall` after its scheduled time
+    /// (part of every setup time above): median and p99.
+    pub lag_p50: Duration,
+    pub lag_p99: Duration,
+    /// Setup times, microseconds: (percentile, value) at every step of
+    /// HdrHistogram's percentile distribution (5 ticks per half).
+    pub distribution: Vec<(f64, u64)>,
     /// Server memory with every call of the wave up.
     pub server_kib_with_calls: Option<u64>,
     /// From the first call placed until the last call ended.
@@ -80,6 +88,42 @@ impl LoadReport {
     }
 }
 
+/// The fixtures a simulator under load needs: the app `load` with `users`
+/// users `u0`.. whose tokens are `t0`.. (`nccall-sim load-fixtures`
+/// writes them for a simulator started elsewhere).
+pub fn load_fixtures(users: usize) -> String {
+    let mut yaml = format!("apps:\n  - app_key: {APP}\n    users:\n");
+    for i in 0..users {
+        yaml.push_str(&format!("      - {{ user_id: u{i}, token: t{i} }}\n"));
+    }
+    yaml
+}
+
+/// The simulator a load runs against.
+pub enum Target {
+    /// Started here as a child process: its memory can be read.
+    Child(ChildSimulator),
+    /// Started elsewhere (`--url`) with [`load_fixtures`]: no memory figures.
+    Remote(String),
+}
+
+impl Target {
+    pub fn url(&self) -> &str {
+        match self {
+            Target::Child(c) => &c.url,
+            Target::Remote(url) => url,
+        }
+    }
+
+    /// Resident memory of the simulator, in KiB, when it is a child on Linux.
+    pub fn rss_kib(&self) -> Option<u64> {
+        match self {
+            Target::Child(c) => c.rss_kib(),
+            Target::Remote(_) => None,
+        }
+    }
+}
+
 /// A simulator started as a child process; killed when dropped.
 pub struct ChildSimulator {
     child: Child,
@@ -93,10 +137,7 @@ impl ChildSimulator {
     pub fn start(exe: &std::path::Path, users: usize) -> Result<ChildSimulator, String> {
         let fixtures =
             std::env::temp_dir().join(format!("nccall-load-{}-{users}.yaml", std::process::id()));
-        let mut yaml = format!("apps:\n  - app_key: {APP}\n    users:\n");
-        for i in 0..users {
-            yaml.push_str(&format!("      - {{ user_id: u{i}, token: t{i} }}\n"));
-        }
+        let yaml = load_fixtures(users);
         std::fs::File::create(&fixtures)
             .and_then(|mut f| f.write_all(yaml.as_bytes()))
             .map_err(|e| format!("cannot write {}: {e}", fixtures.display()))?;
@@ -157,15 +198,23 @@ impl Drop for ChildSimulator {
 
 /// What the orchestrator asks a user's task to do.
 enum Cmd {
-    Call(String),
+    /// Call this user; `intended` is when the schedule said to, which the
+    /// setup time counts from (a generator that falls behind does not hide
+    /// the queueing: no coordinated omission).
+    Call {
+        callee: String,
+        intended: Instant,
+    },
     HangUp,
 }
 
 /// What a user's task reports.
 enum Note {
-    /// The caller's call is connected, `setup` after it sent `startCall`.
+    /// The caller's call is connected, `setup` after it was scheduled.
     Connected {
         setup: Duration,
+        /// How late `startCall` left after its scheduled time.
+        lag: Duration,
     },
     /// A call of this user ended.
     Ended,
@@ -188,23 +237,38 @@ fn raise_fd_limit() {
     }
 }
 
-/// A one-line progress bar on stderr.
+/// Progress on stderr: a bar redrawn in place on a terminal; in a log (CI),
+/// one line per tenth, so the log stays short and readable.
 struct Progress {
     what: &'static str,
     total: usize,
     last: Instant,
+    terminal: bool,
+    /// The last tenth written as a line (off a terminal).
+    tenth: usize,
 }
 
 impl Progress {
     fn new(what: &'static str, total: usize) -> Self {
+        use std::io::IsTerminal;
         Progress {
             what,
             total,
             last: Instant::now() - Duration::from_secs(1),
+            terminal: std::io::stderr().is_terminal(),
+            tenth: 0,
         }
     }
 
     fn show(&mut self, done: usize) {
+        if !self.terminal {
+            let tenth = done * 10 / self.total.max(1);
+            if tenth > self.tenth {
+                self.tenth = tenth;
+                eprintln!("{} {done}/{} ({}%)", self.what, self.total, tenth * 10);
+            }
+            return;
+        }
         if self.last.elapsed() < Duration::from_millis(100) && done < self.total {
             return;
         }
@@ -225,7 +289,7 @@ impl Progress {
 }
 
 /// Runs the load against a simulator at `sim`.
-pub async fn run(config: &LoadConfig, sim: &ChildSimulator) -> Result<LoadReport, String> {
+pub async fn run(config: &LoadConfig, sim: &Target) -> Result<LoadReport, String> {
     raise_fd_limit();
     let users = config.users.max(2);
     let calls = config.calls.min(users / 2);
@@ -240,7 +304,7 @@ pub async fn run(config: &LoadConfig, sim: &ChildSimulator) -> Result<LoadReport
     for i in 0..users {
         let (gate, url, ready_tx, notes_tx) = (
             gate.clone(),
-            sim.url.clone(),
+            sim.url().to_string(),
             ready_tx.clone(),
             notes_tx.clone(),
         );
@@ -308,11 +372,12 @@ async fn run_wave(
     rate: u32,
     senders: &HashMap<usize, mpsc::UnboundedSender<Cmd>>,
     notes: &mut mpsc::UnboundedReceiver<(usize, Note)>,
-    sim: &ChildSimulator,
+    sim: &Target,
 ) -> WaveReport {
     let started = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
     let mut setups: Vec<Duration> = Vec::with_capacity(calls);
+    let mut lags: Vec<Duration> = Vec::with_capacity(calls);
     let mut errors = 0usize;
     let mut bar = Progress::new(if wave == 0 { "calls" } else { "calls again" }, calls);
     let mut placed = 0usize;
@@ -328,7 +393,10 @@ async fn run_wave(
             () = tokio::time::sleep_until(wait), if placed < calls => {
                 let caller = 2 * placed;
                 if let Some(tx) = senders.get(&caller) {
-                    let _ = tx.send(Cmd::Call(format!("u{}", caller + 1)));
+                    let _ = tx.send(Cmd::Call {
+                        callee: format!("u{}", caller + 1),
+                        intended: next.into_std(),
+                    });
                 } else {
                     errors += 1;
                 }
@@ -336,7 +404,10 @@ async fn run_wave(
                 next += interval;
             }
             note = notes.recv() => match note {
-                Some((_, Note::Connected { setup })) => setups.push(setup),
+                Some((_, Note::Connected { setup, lag })) => {
+                    setups.push(setup);
+                    lags.push(lag);
+                }
                 Some((user, Note::Error(e))) => {
                     if errors == 0 {
                         eprintln!("\nu{user}: {e}");
@@ -374,14 +445,28 @@ async fn run_wave(
             }
         }
     }
-    setups.sort();
-    let pick = |q: f64| -> Duration {
-        if setups.is_empty() {
-            return Duration::ZERO;
+    // Microseconds, 3 significant figures, up to an hour.
+    let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok();
+    if let Some(h) = histogram.as_mut() {
+        for setup in &setups {
+            let _ = h.record(u64::try_from(setup.as_micros()).unwrap_or(u64::MAX).max(1));
         }
-        let idx = ((setups.len() as f64 - 1.0) * q).round() as usize;
-        setups[idx.min(setups.len() - 1)]
+    }
+    let pick = |q: f64| -> Duration {
+        match &histogram {
+            Some(h) if !h.is_empty() => Duration::from_micros(h.value_at_quantile(q)),
+            _ => Duration::ZERO,
+        }
     };
+    let distribution = histogram
+        .as_ref()
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            h.iter_quantiles(5)
+                .map(|v| (v.quantile_iterated_to() * 100.0, v.value_iterated_to()))
+                .collect()
+        })
+        .unwrap_or_default();
     WaveReport {
         placed,
         connected: setups.len(),
@@ -389,9 +474,69 @@ async fn run_wave(
         p50: pick(0.50),
         p90: pick(0.90),
         p99: pick(0.99),
-        max: setups.last().copied().unwrap_or_default(),
+        p999: pick(0.999),
+        max: setups.iter().max().copied().unwrap_or_default(),
+        lag_p50: exact_quantile(&mut lags, 0.50),
+        lag_p99: exact_quantile(&mut lags, 0.99),
+        distribution,
         server_kib_with_calls,
         took: started.elapsed(),
+    }
+}
+
+fn exact_quantile(values: &mut [Duration], q: f64) -> Duration {
+    values.sort_unstable();
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((values.len() - 1) as f64 * q).round() as usize;
+    values[index.min(values.len() - 1)]
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl LoadReport {
+    /// The report as JSON (times in microseconds, memory in KiB; `null`
+    /// where the simulator's memory could not be read).
+    pub fn to_json(&self, config: &LoadConfig, url: &str) -> serde_json::Value {
+        serde_json::json!({
+            "config": {
+                "users": config.users,
+                "calls": config.calls,
+                "waves": config.waves,
+                "rate": config.rate,
+                "connectConcurrency": config.connect_concurrency,
+                "url": url,
+            },
+            "connect": {
+                "users": self.users,
+                "errors": self.connect_errors,
+                "tookUs": micros(self.connect_took),
+                "serverKibIdle": self.server_kib_idle,
+                "serverKibConnected": self.server_kib_connected,
+                "kibPerUser": self.kib_per_user(),
+            },
+            "latencyFrom": "the scheduled send time of startCall until the caller's onCallConnected",
+            "waves": self.waves.iter().enumerate().map(|(i, w)| serde_json::json!({
+                "wave": i + 1,
+                "placed": w.placed,
+                "connected": w.connected,
+                "errors": w.errors,
+                "setupUs": {
+                    "p50": micros(w.p50),
+                    "p90": micros(w.p90),
+                    "p99": micros(w.p99),
+                    "p99.9": micros(w.p999),
+                    "max": micros(w.max),
+                },
+                "scheduleLagUs": { "p50": micros(w.lag_p50), "p99": micros(w.lag_p99) },
+                "distribution": w.distribution.iter().map(|(p, us)| serde_json::json!({"percentile": p, "us": us})).collect::<Vec<_>>(),
+                "serverKibWithCalls": w.server_kib_with_calls,
+                "tookUs": micros(w.took),
+            })).collect::<Vec<_>>(),
+        })
     }
 }
 
@@ -462,6 +607,7 @@ impl Client {
         let me = self.index;
         let mut current: Option<String> = None;
         let mut calling_since: Option<Instant> = None;
+        let mut lag = Duration::ZERO;
         let mut last_seq = 0u64;
         let mut acked = 0u64;
         let mut beat = tokio::time::interval(self.heartbeat);
@@ -470,8 +616,9 @@ impl Client {
             let out: Option<Message> = tokio::select! {
                 cmd = cmds.recv() => match cmd {
                     None => return,
-                    Some(Cmd::Call(callee)) => {
-                        calling_since = Some(Instant::now());
+                    Some(Cmd::Call { callee, intended }) => {
+                        calling_since = Some(intended);
+                        lag = intended.elapsed();
                         let params = StartCallParams::single(callee, CallMediaType::Audio);
                         Some(frame(Request::StartCall(StartCallRequest { params, media: MediaState::default() })))
                     }
@@ -514,7 +661,7 @@ impl Client {
                                 }
                                 ServerEvent::CallConnected { .. } => {
                                     if let Some(since) = calling_since.take() {
-                                        let _ = notes.send((me, Note::Connected { setup: since.elapsed() }));
+                                        let _ = notes.send((me, Note::Connected { setup: since.elapsed(), lag }));
                                     }
                                     None
                                 }
