@@ -22,6 +22,7 @@ pub mod driver;
 pub mod engine_driver;
 pub mod fake_capture;
 pub mod junit;
+pub mod logging;
 pub mod net;
 pub mod recorders;
 pub mod rig;

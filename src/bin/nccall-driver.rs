@@ -21,6 +21,8 @@ struct Args {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    // On stderr: stdout is the protocol.
+    nccall_conformance::logging::init("warn");
     let served = match args.listen {
         Some(address) => listen(&address, args.without).await,
         None => nccall_conformance::driver::serve::serve_stdio(args.without).await,

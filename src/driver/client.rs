@@ -74,6 +74,8 @@ pub struct RemoteDriver {
     next_id: AtomicU64,
     /// Commands the driver answered `unimplemented`, in order.
     unimplemented: Mutex<Vec<String>>,
+    /// This connection's number in `--driver-trace`.
+    trace_id: u64,
 }
 
 impl RemoteDriver {
@@ -114,9 +116,11 @@ impl RemoteDriver {
         let pending: Pending = Arc::default();
         let routes: Routes = Arc::default();
         let (p, r) = (pending.clone(), routes.clone());
+        let trace_id = super::trace::next_driver();
         tokio::spawn(async move {
             let mut incoming = incoming;
             while let Some(line) = incoming.recv().await {
+                super::trace::note(trace_id, "in", &line);
                 dispatch(&line, &p, &r);
             }
             // The driver is gone: whoever waits learns it.
@@ -131,6 +135,7 @@ impl RemoteDriver {
             routes,
             next_id: AtomicU64::new(1),
             unimplemented: Mutex::default(),
+            trace_id,
         };
         let hello = driver
             .command(None, DriverCommand::Hello, Value::Null)
@@ -177,6 +182,7 @@ impl RemoteDriver {
             params,
         })
         .map_err(|e| DriverError::Broken(e.to_string()))?;
+        super::trace::note(self.trace_id, "out", &line);
         self.commands
             .send(line)
             .map_err(|_| DriverError::Broken("the driver's stdin is closed".into()))?;

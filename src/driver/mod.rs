@@ -8,6 +8,7 @@
 //! - `serve.rs`  — the reference engine behind the protocol (`nccall-driver`).
 //! - `websocket.rs` — the WebSocket transport (stdio is the other).
 //! - `schema.rs` — the messages as JSON Schema and TypeScript types.
+//! - `trace.rs` — `--driver-trace`: every line across a driver connection.
 //! - `listen.rs` — the suite listening, for drivers that connect out (a page).
 //! - `client.rs` — the suite's side: starts a driver command, sends
 //!   commands, receives results and each engine's events.
@@ -19,5 +20,6 @@ pub mod listen;
 pub mod params;
 pub mod schema;
 pub mod serve;
+pub mod trace;
 pub mod websocket;
 pub mod wire;

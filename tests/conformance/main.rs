@@ -50,6 +50,11 @@ struct Reports {
     /// longer bound only makes a real failure slower to report.
     #[arg(long, value_name = "ms", env = "NCCALL_EVENT_WAIT_MS")]
     event_wait_ms: Option<u64>,
+    /// Writes every command, reply, event and frame that crosses a driver
+    /// connection to this file, one JSON object per line (`ms`, `driver`,
+    /// `dir`, `message`; see `src/driver/trace.rs`).
+    #[arg(long, value_name = "path", env = "NCCALL_DRIVER_TRACE")]
+    driver_trace: Option<std::path::PathBuf>,
 }
 
 /// Where the JUnit writer writes during the run.
@@ -327,6 +332,13 @@ async fn main() {
         }
         runner_cli::Invocation::Run(opts) => *opts,
     };
+    nccall_conformance::logging::init("warn");
+    if let Some(path) = &opts.custom.driver_trace
+        && let Err(e) = nccall_conformance::driver::trace::trace_to(path)
+    {
+        eprintln!("cannot write the driver trace to {}: {e}", path.display());
+        exit(runner_cli::EXIT_USAGE);
+    }
     if let Some(ms) = opts.custom.event_wait_ms {
         nccall_conformance::rig::set_event_wait(std::time::Duration::from_millis(ms));
     }
