@@ -32,5 +32,5 @@ pub use fixtures::{
     Fixtures, UserFixture,
 };
 pub use media::{MediaServer, MediaStats, NetworkProfile};
-pub use server::{SimConfig, SimError, SimHandle, Simulator};
+pub use server::{SimConfig, SimError, SimHandle, SimObserver, Simulator, admin};
 pub use store::{CallLogStore, SeedSpec, SqliteStore, StoreError};

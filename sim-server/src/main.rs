@@ -47,6 +47,10 @@ struct Args {
     /// 0.0.0.0). Default: the media IP, loopback if that is 0.0.0.0.
     #[arg(long, env = "NCCALL_SIM_ADVERTISE_IP")]
     advertise_ip: Option<std::net::IpAddr>,
+    /// Serve `GET /healthz` and Prometheus `GET /metrics` on this address
+    /// (a port of its own: the signaling port speaks WebSocket only).
+    #[arg(long, value_name = "host:port", env = "NCCALL_SIM_ADMIN")]
+    admin: Option<SocketAddr>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -113,6 +117,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
@@ -181,12 +186,45 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut sim = sim;
     println!("nccall-sim: listening on {}", sim.url());
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("nccall-sim: cannot wait for Ctrl-C: {e}");
+    if let Some(address) = args.admin {
+        match tokio::net::TcpListener::bind(address).await {
+            Ok(listener) => {
+                let bound = listener.local_addr().map_or(address, |a| a);
+                println!("nccall-sim: admin on http://{bound} (/healthz, /metrics)");
+                tokio::spawn(nccall_sim::admin::serve(listener, sim.observer()));
+            }
+            Err(e) => {
+                eprintln!("nccall-sim: cannot listen on {address} for admin: {e}");
+                return ExitCode::from(1);
+            }
+        }
     }
-    println!("nccall-sim: stopped");
+    let signal = stop_signal().await;
+    // Every call log is stored when its call ends; stopping closes the
+    // connections and the store cleanly (calls still in progress end
+    // without a log, as when the process dies).
+    sim.stop().await;
+    println!("nccall-sim: stopped ({signal})");
     ExitCode::SUCCESS
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what a container runtime or an
+/// init system sends); says which.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
 }
 
 async fn signaling_load(config: LoadConfig, url: Option<String>, json: bool) -> ExitCode {

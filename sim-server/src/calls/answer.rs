@@ -80,6 +80,7 @@ impl CallTable {
         let mut joined = vec![user.to_string()];
         if call.start_time.is_none() {
             call.start_time = Some(now);
+            self.connected_total += 1;
             let caller = call.caller.clone();
             if let Some(c) = call
                 .member_mut(&caller)

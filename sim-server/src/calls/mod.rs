@@ -91,6 +91,10 @@ pub struct CallTable {
     notes: Vec<Note>,
     /// Calls that ended since the last drain, for the call logs.
     finished: Vec<Call>,
+    /// Calls placed since the server started (the metrics' counter).
+    placed_total: u64,
+    /// Calls that connected since the server started.
+    connected_total: u64,
 }
 
 impl CallTable {
@@ -143,6 +147,19 @@ impl CallTable {
 
     pub fn len(&self) -> usize {
         self.calls.len()
+    }
+
+    /// Calls placed and calls connected since the server started.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.placed_total, self.connected_total)
+    }
+
+    /// Ongoing calls that have connected (the rest are still ringing).
+    pub fn connected_now(&self) -> usize {
+        self.calls
+            .values()
+            .filter(|c| c.start_time.is_some())
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -42,6 +42,7 @@ impl CallTable {
         }
 
         self.next_call_number += 1;
+        self.placed_total += 1;
         let call_id = format!("call-{}", self.next_call_number);
         let mut caller_member = Member::new(caller, caller, CallUserState::Calling);
         caller_member.device = Some(actor.device);

@@ -100,6 +100,12 @@ pub struct CoreStats {
     pub connections: usize,
     pub online_users: usize,
     pub active_calls: usize,
+    /// Of the active calls, those that connected (the rest ring).
+    pub connected_calls: usize,
+    /// Calls placed since the server started.
+    pub calls_placed_total: u64,
+    /// Calls that connected since the server started.
+    pub calls_connected_total: u64,
 }
 
 pub struct ServerCore {
@@ -221,10 +227,14 @@ impl ServerCore {
     }
 
     pub fn stats(&self) -> CoreStats {
+        let (placed, connected) = self.calls.totals();
         CoreStats {
             connections: self.conns.len(),
             online_users: self.online.len(),
             active_calls: self.calls.len(),
+            connected_calls: self.calls.connected_now(),
+            calls_placed_total: placed,
+            calls_connected_total: connected,
         }
     }
 

@@ -31,6 +31,11 @@ pub struct MediaStats {
     pub peers: usize,
     /// Media frames forwarded so far.
     pub forwarded_frames: u64,
+    /// Datagrams sent to clients, and their bytes (media, RTCP, ICE, DTLS).
+    pub sent_datagrams: u64,
+    pub sent_bytes: u64,
+    /// Datagrams an impairment (loss, a full queue) dropped on the way out.
+    pub impaired_drops: u64,
     /// Datagrams that were no STUN, DTLS, RTP or RTCP, or that no peer
     /// connection accepted: dropped.
     pub unroutable_datagrams: u64,
@@ -286,6 +291,8 @@ impl Sfu {
             match peer.rtc.poll_output() {
                 Ok(Output::Transmit(t)) => {
                     let contents = t.contents.to_vec();
+                    self.stats.sent_datagrams += 1;
+                    self.stats.sent_bytes += contents.len() as u64;
                     let verdict = self
                         .impairments
                         .get_mut(&peer.user)
@@ -300,7 +307,7 @@ impl Sfu {
                             contents,
                         }),
                         Some(Verdict::SendAt(at)) => self.delayed.push(at, t.destination, contents),
-                        Some(Verdict::Drop) => {}
+                        Some(Verdict::Drop) => self.stats.impaired_drops += 1,
                     }
                 }
                 Ok(Output::Timeout(t)) => {

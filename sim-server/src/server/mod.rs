@@ -2,6 +2,7 @@
 //! task per connection (`connection.rs`), and one hub task (`hub.rs`) that
 //! owns the core, feeds it inputs in arrival order and fires its timers.
 
+pub mod admin;
 mod connection;
 mod hub;
 mod messages;
@@ -252,7 +253,37 @@ pub struct SimHandle {
     tasks: Vec<JoinHandle<()>>,
 }
 
+/// A read-only view of a running simulator, for its admin port: cheap to
+/// clone, it stops answering (`None`) when the simulator stops.
+#[derive(Clone)]
+pub struct SimObserver {
+    media: MediaServer,
+    hub: mpsc::UnboundedSender<Control>,
+}
+
+impl SimObserver {
+    /// The core's counters; `None` once the hub is gone.
+    pub async fn stats(&self) -> Option<CoreStats> {
+        let (ack, done) = oneshot::channel();
+        self.hub.send(Control::Stats { ack }).ok()?;
+        done.await.ok()
+    }
+
+    /// The media server's counters.
+    pub async fn media_stats(&self) -> MediaStats {
+        self.media.stats().await
+    }
+}
+
 impl SimHandle {
+    /// A view for the admin port (`server/admin.rs`).
+    pub fn observer(&self) -> SimObserver {
+        SimObserver {
+            media: self.media.clone(),
+            hub: self.hub.clone(),
+        }
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
