@@ -17,6 +17,7 @@
 //!   values (call ids → `call#1`, times → offsets from the scenario start).
 
 pub mod browser;
+pub mod call_setup;
 pub mod coverage;
 pub mod driver;
 pub mod engine_driver;

@@ -3,6 +3,10 @@
 //! `coverage` prints which scenarios exercise each method and callback of
 //! the spec (from their `@req:` tags) and fails on a gap.
 //!
+//! `bench` measures call setup of any SDK (in process, or behind a driver),
+//! phase by phase, against floors measured in the same run
+//! (`src/call_setup/`).
+//!
 //! `demo` starts a simulator on loopback, connects two virtual users over a
 //! real WebSocket, places a video call from alice to bob (bob's event handler
 //! answers it), lets it run, hangs up, and prints both event timelines.
@@ -38,6 +42,29 @@ enum Command {
         /// How long the call stays connected, in seconds.
         #[arg(long, default_value_t = 2)]
         talk_secs: u64,
+    },
+    /// Measure call setup, one call at a time between two participants:
+    /// signaling (both `onCallConnected`), media connect (ICE and DTLS up on
+    /// both sides) and first decoded frame (both views), with percentiles,
+    /// against a bare WebSocket round trip and a bare peer-connection pair
+    /// measured in the same run.
+    Bench {
+        /// Calls measured (after a few not measured, to warm up).
+        #[arg(long, default_value_t = 50)]
+        calls: usize,
+        /// The SDK behind the driver protocol, as the suite's `--driver`
+        /// (a command line; `nccall-driver` is the reference driver built
+        /// beside this binary; `ws://host:port`; `listen:ADDR`). Without
+        /// it, the reference engine in this process.
+        #[arg(long, env = "NCCALL_DRIVER")]
+        driver: Option<String>,
+        /// Signaling only: no peer connections (audio calls, engines with
+        /// media off), so the media phases and their floor are not measured.
+        #[arg(long)]
+        signaling_only: bool,
+        /// Print the report as JSON (microseconds) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Print which scenarios exercise each method and callback of the spec
     /// (their `@req:` tags); fails if one has none.
@@ -87,6 +114,12 @@ async fn main() -> anyhow::Result<()> {
     match args.command {
         Command::Demo { talk_secs } => demo(Duration::from_secs(talk_secs)).await,
         Command::Coverage { features } => coverage(&features),
+        Command::Bench {
+            calls,
+            driver,
+            signaling_only,
+            json,
+        } => bench(calls, driver, !signaling_only, json).await,
         Command::CaptureFiles { dir, users } => {
             for user in users {
                 let files = nccall_conformance::fake_capture::write_for_user(&dir, &user)
@@ -107,6 +140,187 @@ fn coverage(features: &std::path::Path) -> anyhow::Result<()> {
     println!("{}", report.summary());
     if !report.is_complete() {
         bail!("the spec is not fully covered");
+    }
+    Ok(())
+}
+
+/// `nccall-driver` as the first word names the driver built beside this
+/// binary.
+fn resolve_driver(command: &str) -> String {
+    match command.strip_prefix("nccall-driver") {
+        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+            let sibling = std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|d| d.join("nccall-driver")))
+                .filter(|p| p.exists());
+            match sibling {
+                Some(path) => format!("'{}'{rest}", path.display()),
+                None => command.to_string(),
+            }
+        }
+        _ => command.to_string(),
+    }
+}
+
+/// Calls placed before measuring: the first ones pay for lazy setup.
+const WARM_UP_CALLS: usize = 3;
+
+async fn bench(
+    calls: usize,
+    driver: Option<String>,
+    media: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    use nccall_conformance::call_setup::floor::{self, EchoClient};
+    use nccall_conformance::call_setup::one_call;
+    use nccall_conformance::call_setup::report::{Report, Series};
+
+    let mut rig = Rig::for_benchmarks()
+        .await
+        .context("starting the simulator")?;
+    let driver_label = match &driver {
+        Some(command) => {
+            let command = resolve_driver(command);
+            rig.use_driver(&command)
+                .await
+                .with_context(|| format!("starting the driver {command}"))?;
+            format!(
+                "through the driver {}",
+                driver.as_deref().unwrap_or_default()
+            )
+        }
+        None => "in process".to_string(),
+    };
+    let sdk = rig.sdk_version().await.map_or_else(
+        |e| format!("an SDK whose version is unknown ({e})"),
+        |v| match &driver {
+            Some(_) => format!("the SDK behind the driver, version {v}"),
+            None => format!("nccall {v} (the reference engine)"),
+        },
+    );
+    let (mut alice, mut bob) = if media {
+        let alice = rig.online("alice", DEFAULT_APP).await.context("alice")?;
+        let bob = rig.online("bob", DEFAULT_APP).await.context("bob")?;
+        (alice, bob)
+    } else {
+        let a = rig.signaling_participant("alice").await.context("alice")?;
+        let b = rig.signaling_participant("bob").await.context("bob")?;
+        (
+            rig.connect(a, DEFAULT_APP)
+                .await
+                .context("alice connects")?,
+            rig.connect(b, DEFAULT_APP).await.context("bob connects")?,
+        )
+    };
+    if media {
+        alice
+            .watch("bob", false)
+            .await
+            .context("alice watches bob")?;
+        bob.watch("alice", false)
+            .await
+            .context("bob watches alice")?;
+    }
+    let mut round_trip = Series::new(
+        "ws_round_trip",
+        "one startCall-sized frame to a bare WebSocket echo server and back",
+    );
+    let mut heartbeat = Series::new(
+        "sdk_heartbeat",
+        "the SDK's own round trip to the simulator (heartbeat), through the driver if any",
+    );
+    let mut pair = Series::new(
+        "pc_pair",
+        "two bare peer connections to a first decoded H.264 picture",
+    );
+    let mut signaling = Series::new("signaling", "startCall until both saw onCallConnected");
+    let mut media_connect = Series::new(
+        "media_connect",
+        "startCall until both media connections are up",
+    );
+    let mut first_frame = Series::new(
+        "first_frame",
+        "startCall until both views showed a decoded picture",
+    );
+    let mut echo = EchoClient::connect(&floor::echo_server().await.map_err(anyhow::Error::msg)?)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let mut failed_calls = 0;
+    for i in 0..WARM_UP_CALLS + calls {
+        let measured = i >= WARM_UP_CALLS;
+        // The floors interleave with the calls, so that drift in the
+        // machine's load moves both.
+        // The first frame after a pause pays for waking the runtime's
+        // threads: a warm-up round trip, then the measured one.
+        echo.round_trip().await.map_err(anyhow::Error::msg)?;
+        let rt = echo.round_trip().await.map_err(anyhow::Error::msg)?;
+        let hb_start = std::time::Instant::now();
+        alice.engine.heartbeat().await.context("heartbeat")?;
+        let hb = hb_start.elapsed();
+        let pc = if media {
+            Some(
+                floor::pair_to_first_decoded_picture()
+                    .await
+                    .map_err(anyhow::Error::msg)?,
+            )
+        } else {
+            None
+        };
+        let phases = one_call(&mut alice, &mut bob, media).await;
+        if !measured {
+            continue;
+        }
+        round_trip.record(rt);
+        heartbeat.record(hb);
+        if let Some(pc) = pc {
+            pair.record(pc);
+        }
+        match phases {
+            Ok(p) => {
+                signaling.record(p.signaling);
+                if let Some(d) = p.media_connect {
+                    media_connect.record(d);
+                }
+                if let Some(d) = p.first_frame {
+                    first_frame.record(d);
+                }
+            }
+            Err(e) => {
+                // The participants' state is unknown from here: stop, and
+                // report what was measured.
+                eprintln!("call {} failed: {e}", i + 1 - WARM_UP_CALLS);
+                failed_calls += 1;
+                break;
+            }
+        }
+        if !json {
+            eprint!("\rcalls measured: {}/{calls}", i + 1 - WARM_UP_CALLS);
+        }
+    }
+    if !json {
+        eprintln!();
+    }
+    let mut floors = vec![round_trip, heartbeat];
+    let mut phases = vec![(signaling, "ws_round_trip")];
+    if media {
+        floors.push(pair);
+        phases.push((media_connect, "pc_pair"));
+        phases.push((first_frame, "pc_pair"));
+    }
+    let report = Report {
+        sdk,
+        driver: driver_label,
+        floors,
+        phases,
+        failed_calls,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report.json())?);
+    } else {
+        print!("{}", report.table());
+    }
+    if failed_calls > 0 {
+        bail!("a call failed");
     }
     Ok(())
 }
