@@ -389,7 +389,7 @@ async fn main() {
         println!("socket-free net: {:.2?} wall time", started.elapsed());
         failed |= !verdict(&expected, &pass, "net");
         if !net_first {
-            write_junit(junit_path.as_deref(), &pass.junit);
+            write_junit(junit_path.as_deref(), &pass.junit, &expected);
             exit(if failed {
                 runner_cli::EXIT_FAILED
             } else {
@@ -408,7 +408,7 @@ async fn main() {
         None => world::set_driver(None),
     }
     let pass = run_pass(opts, expected.clone(), concurrency, false).await;
-    write_junit(junit_path.as_deref(), &pass.junit);
+    write_junit(junit_path.as_deref(), &pass.junit, &expected);
     let stale = snapshot::uncompared(whole_run);
     if !stale.is_empty() {
         println!(
@@ -472,11 +472,20 @@ fn verdict(expected: &Expectations, pass: &Pass, label: &str) -> bool {
     }
 }
 
-/// Writes the JUnit report, with unimplemented scenarios marked skipped
-/// (cucumber's writer knows passed and failed).
-fn write_junit(path: Option<&std::path::Path>, junit: &SharedBuffer) {
+/// Writes the JUnit report: unimplemented scenarios and known failures
+/// skipped, flaky failures marked, failure messages in full (`src/junit.rs`).
+fn write_junit(path: Option<&std::path::Path>, junit: &SharedBuffer, expected: &Expectations) {
+    use nccall_conformance::junit;
     let Some(path) = path else { return };
-    let report = nccall_conformance::junit::mark_unimplemented_skipped(&junit.text());
+    let marks = junit::Expected {
+        known: expected
+            .known_failures
+            .iter()
+            .map(|e| (e.scenario.as_str(), e.reason.as_str()))
+            .collect(),
+        flaky: expected.flaky.iter().map(|e| e.scenario.as_str()).collect(),
+    };
+    let report = junit::mark_expected(&junit::mark_unimplemented_skipped(&junit.text()), &marks);
     if let Err(e) = std::fs::write(path, report) {
         eprintln!("cannot write the JUnit report to {}: {e}", path.display());
         exit(runner_cli::EXIT_USAGE);

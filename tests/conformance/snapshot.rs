@@ -122,5 +122,39 @@ pub async fn check(
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_description(format!("{}: {}", feature.name, scenario.name));
-    settings.bind(|| insta::assert_yaml_snapshot!(name, timelines));
+    let diff = difference(&name, &timelines);
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_yaml_snapshot!(name, timelines))
+    }));
+    if let Err(panic) = checked {
+        // insta prints its diff to the terminal; the panic's message is
+        // what reports (JUnit) keep, so it carries the difference too.
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the snapshot does not match".into());
+        panic!("{message}\n{}", diff.unwrap_or_default());
+    }
+}
+
+/// The difference between the stored snapshot of `name` and `timelines`,
+/// both written by the same YAML serializer (so only content differs), as
+/// `-`/`+` lines with three lines of context; `None` when there is no
+/// stored snapshot or nothing differs.
+fn difference(name: &str, timelines: &impl serde::Serialize) -> Option<String> {
+    let stored = std::fs::read_to_string(format!("{SNAPSHOTS}/{name}.snap")).ok()?;
+    // The snapshot's header is a YAML document of its own, before the body.
+    let body = stored.splitn(3, "---").nth(2)?;
+    let old: serde_norway::Value = serde_norway::from_str(body).ok()?;
+    let old = serde_norway::to_string(&old).ok()?;
+    let new = serde_norway::to_string(timelines).ok()?;
+    if old == new {
+        return None;
+    }
+    let diff = similar::TextDiff::from_lines(&old, &new);
+    Some(format!(
+        "snapshot {name}, stored (-) against this run (+):\n{}",
+        diff.unified_diff().context_radius(3)
+    ))
 }
