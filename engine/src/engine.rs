@@ -48,6 +48,45 @@ use devices::OpenAudio;
 use shell::{answered, now};
 
 /// `NCCallEngine`. Cheap to clone; clones share one engine.
+///
+/// Connect, place a call, hear it connect, hang up. Against the simulator
+/// (`nccall-sim`) here; an app connects to its server the same way.
+/// Signaling only (`media_enabled: false`) to keep the example short: with
+/// media, the same calls also build, publish and show the call's audio and
+/// video.
+///
+/// ```
+/// use nccall::{CallEngine, CallEvent, CallMediaType, ConnectParams, EndCallParams, EngineConfig, StartCallParams};
+/// use nccall_sim::{Fixtures, SimConfig, Simulator};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let fixtures = Fixtures::from_yaml(
+///     "apps:\n  - app_key: app\n    users:\n      - { user_id: alice, token: a }\n      - { user_id: bob, token: b }\n",
+/// )?;
+/// let sim = Simulator::start(SimConfig::new(fixtures)).await?;
+/// let engine = |device: &str| {
+///     CallEngine::new(EngineConfig { device_id: device.into(), media_enabled: false, ..EngineConfig::default() })
+/// };
+/// let (alice, bob) = (engine("alice-phone"), engine("bob-phone"));
+/// for (who, token) in [(&alice, "a"), (&bob, "b")] {
+///     let params = ConnectParams { url: sim.url(), app_key: "app".into(), token: token.into() };
+///     who.connect(params).await?;
+/// }
+/// let mut bob_events = bob.events();
+/// let call = alice.start_call(StartCallParams::single("bob", CallMediaType::Audio)).await?;
+/// // Bob's app answers when it rings (a handler, `set_call_event_handler`, works too).
+/// while let Some(event) = bob_events.recv().await {
+///     match event {
+///         CallEvent::CallReceived(r) => bob.accept_call(r.session.call_id()).await?,
+///         CallEvent::CallConnected(_) => break,
+///         _ => {}
+///     }
+/// }
+/// alice.end_call(EndCallParams::call(call.call_id)).await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct CallEngine {
     inner: Arc<Inner>,
