@@ -452,9 +452,12 @@ async fn run_wave(
             let _ = h.record(u64::try_from(setup.as_micros()).unwrap_or(u64::MAX).max(1));
         }
     }
+    let max = setups.iter().max().copied().unwrap_or_default();
+    // A histogram bucket reads as its highest value, which may lie above
+    // the largest sample: no percentile is reported above the maximum.
     let pick = |q: f64| -> Duration {
         match &histogram {
-            Some(h) if !h.is_empty() => Duration::from_micros(h.value_at_quantile(q)),
+            Some(h) if !h.is_empty() => Duration::from_micros(h.value_at_quantile(q)).min(max),
             _ => Duration::ZERO,
         }
     };
@@ -475,7 +478,7 @@ async fn run_wave(
         p90: pick(0.90),
         p99: pick(0.99),
         p999: pick(0.999),
-        max: setups.iter().max().copied().unwrap_or_default(),
+        max,
         lag_p50: exact_quantile(&mut lags, 0.50),
         lag_p99: exact_quantile(&mut lags, 0.99),
         distribution,
