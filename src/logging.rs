@@ -1,6 +1,7 @@
 //! `tracing` for the suite, the demo and `nccall-driver`: `RUST_LOG`
 //! (e.g. `RUST_LOG=nccall=debug`) sets what is shown, on stderr (stdout
-//! is a driver's protocol, and the suite's report).
+//! is a driver's protocol, and the suite's report). Unset, only errors
+//! show: the media stack's warnings would drown the report.
 
 /// Sets up the subscriber: `RUST_LOG` if set, else `default` (a filter,
 /// such as `warn`).

@@ -110,7 +110,7 @@ impl CallEventHandler for AutoAnswer {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    nccall_conformance::logging::init("warn");
+    nccall_conformance::logging::init("error");
     match args.command {
         Command::Demo { talk_secs } => demo(Duration::from_secs(talk_secs)).await,
         Command::Coverage { features } => coverage(&features),

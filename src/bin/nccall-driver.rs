@@ -22,7 +22,7 @@ struct Args {
 async fn main() {
     let args = Args::parse();
     // On stderr: stdout is the protocol.
-    nccall_conformance::logging::init("warn");
+    nccall_conformance::logging::init("error");
     let served = match args.listen {
         Some(address) => listen(&address, args.without).await,
         None => nccall_conformance::driver::serve::serve_stdio(args.without).await,

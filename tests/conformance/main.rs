@@ -332,7 +332,7 @@ async fn main() {
         }
         runner_cli::Invocation::Run(opts) => *opts,
     };
-    nccall_conformance::logging::init("warn");
+    nccall_conformance::logging::init("error");
     if let Some(path) = &opts.custom.driver_trace
         && let Err(e) = nccall_conformance::driver::trace::trace_to(path)
     {

@@ -3,7 +3,12 @@
 //!
 //! - `media_capacity.rs` — concurrent video calls the SFU forwards.
 //! - `signaling.rs`      — connected users and concurrent calls the signaling
-//!   server handles, with setup-time percentiles and server memory.
+//!   server handles, with setup-time percentiles and server memory;
+//!   `signaling_report.rs` its report (and JSON), `target.rs` the simulator
+//!   it loads, `progress.rs` its progress lines.
 
 pub mod media_capacity;
+mod progress;
 pub mod signaling;
+mod signaling_report;
+mod target;

@@ -9,14 +9,14 @@
 //! `nccall-protocol`), not engines: the figure is the server's.
 //!
 //! A wave: callers (even users) call the next user at a steady rate; callees
-//! answer as soon as the call rings; a call's setup time is from the caller
-//! sending `startCall` to the caller receiving `callConnected`. Once every
+//! answer as soon as the call rings; a call's setup time is from when the
+//! schedule said to send `startCall` (so a generator that falls behind
+//! shows as latency, not as fewer samples) to the caller receiving
+//! `callConnected`. Once every
 //! call of the wave is up (all of them at once: the concurrency figure), the
 //! callers hang up and the wave ends when every call has ended on both sides.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -30,8 +30,11 @@ use nccall_protocol::{
 use tokio::sync::{Semaphore, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 
-/// The app every load user belongs to.
-const APP: &str = "load";
+use super::progress::Progress;
+use super::signaling_report::exact_quantile;
+pub use super::signaling_report::{LoadReport, WaveReport};
+use super::target::APP;
+pub use super::target::{ChildSimulator, Target, load_fixtures};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -44,156 +47,6 @@ pub struct LoadConfig {
     pub rate: u32,
     /// Connections opened at once while users log in.
     pub connect_concurrency: usize,
-}
-
-/// Setup-time percentiles and counts of one wave.
-#[derive(Debug, Clone)]
-pub struct WaveReport {
-    pub placed: usize,
-    pub connected: usize,
-    pub errors: usize,
-    pub p50: Duration,
-    pub p90: Duration,
-    pub p99: Duration,
-    pub p999: Duration,
-    pub max: Duration,
-    /// How late the generator sent `startCall` after its scheduled time
-    /// (part of every setup time above): median and p99.
-    pub lag_p50: Duration,
-    pub lag_p99: Duration,
-    /// Setup times, microseconds: (percentile, value) at every step of
-    /// HdrHistogram's percentile distribution (5 ticks per half).
-    pub distribution: Vec<(f64, u64)>,
-    /// Server memory with every call of the wave up.
-    pub server_kib_with_calls: Option<u64>,
-    /// From the first call placed until the last call ended.
-    pub took: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct LoadReport {
-    pub users: usize,
-    pub connect_took: Duration,
-    pub connect_errors: usize,
-    pub server_kib_idle: Option<u64>,
-    pub server_kib_connected: Option<u64>,
-    pub waves: Vec<WaveReport>,
-}
-
-impl LoadReport {
-    /// Server memory per connected user, from the idle and connected figures.
-    pub fn kib_per_user(&self) -> Option<f64> {
-        let (idle, connected) = (self.server_kib_idle?, self.server_kib_connected?);
-        Some(connected.saturating_sub(idle) as f64 / self.users.max(1) as f64)
-    }
-}
-
-/// The fixtures a simulator under load needs: the app `load` with `users`
-/// users `u0`.. whose tokens are `t0`.. (`nccall-sim load-fixtures`
-/// writes them for a simulator started elsewhere).
-pub fn load_fixtures(users: usize) -> String {
-    let mut yaml = format!("apps:\n  - app_key: {APP}\n    users:\n");
-    for i in 0..users {
-        yaml.push_str(&format!("      - {{ user_id: u{i}, token: t{i} }}\n"));
-    }
-    yaml
-}
-
-/// The simulator a load runs against.
-pub enum Target {
-    /// Started here as a child process: its memory can be read.
-    Child(ChildSimulator),
-    /// Started elsewhere (`--url`) with [`load_fixtures`]: no memory figures.
-    Remote(String),
-}
-
-impl Target {
-    pub fn url(&self) -> &str {
-        match self {
-            Target::Child(c) => &c.url,
-            Target::Remote(url) => url,
-        }
-    }
-
-    /// Resident memory of the simulator, in KiB, when it is a child on Linux.
-    pub fn rss_kib(&self) -> Option<u64> {
-        match self {
-            Target::Child(c) => c.rss_kib(),
-            Target::Remote(_) => None,
-        }
-    }
-}
-
-/// A simulator started as a child process; killed when dropped.
-pub struct ChildSimulator {
-    child: Child,
-    pub url: String,
-    fixtures: std::path::PathBuf,
-}
-
-impl ChildSimulator {
-    /// Starts `exe` (this binary) listening on a free loopback port, with
-    /// fixtures for `users` load users (`u0`.. with tokens `t0`..).
-    pub fn start(exe: &std::path::Path, users: usize) -> Result<ChildSimulator, String> {
-        let fixtures =
-            std::env::temp_dir().join(format!("nccall-load-{}-{users}.yaml", std::process::id()));
-        let yaml = load_fixtures(users);
-        std::fs::File::create(&fixtures)
-            .and_then(|mut f| f.write_all(yaml.as_bytes()))
-            .map_err(|e| format!("cannot write {}: {e}", fixtures.display()))?;
-        let mut child = Command::new(exe)
-            .args(["--listen", "127.0.0.1:0", "--fixtures"])
-            .arg(&fixtures)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start the simulator: {e}"))?;
-        let stdout = child.stdout.take().ok_or("no stdout from the simulator")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("nccall-sim: listening on ") {
-                        break url.trim().to_string();
-                    }
-                }
-                _ => {
-                    let _ = child.kill();
-                    return Err("the simulator exited before listening".into());
-                }
-            }
-        };
-        // Keep draining its output so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
-        Ok(ChildSimulator {
-            child,
-            url,
-            fixtures,
-        })
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Resident memory of the simulator process, in KiB (Linux only).
-    pub fn rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-    }
-}
-
-impl Drop for ChildSimulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.fixtures);
-    }
 }
 
 /// What the orchestrator asks a user's task to do.
@@ -233,57 +86,6 @@ fn raise_fd_limit() {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
             lim.rlim_cur = lim.rlim_max;
             let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        }
-    }
-}
-
-/// Progress on stderr: a bar redrawn in place on a terminal; in a log (CI),
-/// one line per tenth, so the log stays short and readable.
-struct Progress {
-    what: &'static str,
-    total: usize,
-    last: Instant,
-    terminal: bool,
-    /// The last tenth written as a line (off a terminal).
-    tenth: usize,
-}
-
-impl Progress {
-    fn new(what: &'static str, total: usize) -> Self {
-        use std::io::IsTerminal;
-        Progress {
-            what,
-            total,
-            last: Instant::now() - Duration::from_secs(1),
-            terminal: std::io::stderr().is_terminal(),
-            tenth: 0,
-        }
-    }
-
-    fn show(&mut self, done: usize) {
-        if !self.terminal {
-            let tenth = done * 10 / self.total.max(1);
-            if tenth > self.tenth {
-                self.tenth = tenth;
-                eprintln!("{} {done}/{} ({}%)", self.what, self.total, tenth * 10);
-            }
-            return;
-        }
-        if self.last.elapsed() < Duration::from_millis(100) && done < self.total {
-            return;
-        }
-        self.last = Instant::now();
-        let width = 30;
-        let filled = done * width / self.total.max(1);
-        eprint!(
-            "\r{:<12} [{}{}] {done}/{}",
-            self.what,
-            "#".repeat(filled),
-            "-".repeat(width - filled),
-            self.total
-        );
-        if done >= self.total {
-            eprintln!();
         }
     }
 }
@@ -484,62 +286,6 @@ async fn run_wave(
         distribution,
         server_kib_with_calls,
         took: started.elapsed(),
-    }
-}
-
-fn exact_quantile(values: &mut [Duration], q: f64) -> Duration {
-    values.sort_unstable();
-    if values.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((values.len() - 1) as f64 * q).round() as usize;
-    values[index.min(values.len() - 1)]
-}
-
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-impl LoadReport {
-    /// The report as JSON (times in microseconds, memory in KiB; `null`
-    /// where the simulator's memory could not be read).
-    pub fn to_json(&self, config: &LoadConfig, url: &str) -> serde_json::Value {
-        serde_json::json!({
-            "config": {
-                "users": config.users,
-                "calls": config.calls,
-                "waves": config.waves,
-                "rate": config.rate,
-                "connectConcurrency": config.connect_concurrency,
-                "url": url,
-            },
-            "connect": {
-                "users": self.users,
-                "errors": self.connect_errors,
-                "tookUs": micros(self.connect_took),
-                "serverKibIdle": self.server_kib_idle,
-                "serverKibConnected": self.server_kib_connected,
-                "kibPerUser": self.kib_per_user(),
-            },
-            "latencyFrom": "the scheduled send time of startCall until the caller's onCallConnected",
-            "waves": self.waves.iter().enumerate().map(|(i, w)| serde_json::json!({
-                "wave": i + 1,
-                "placed": w.placed,
-                "connected": w.connected,
-                "errors": w.errors,
-                "setupUs": {
-                    "p50": micros(w.p50),
-                    "p90": micros(w.p90),
-                    "p99": micros(w.p99),
-                    "p99.9": micros(w.p999),
-                    "max": micros(w.max),
-                },
-                "scheduleLagUs": { "p50": micros(w.lag_p50), "p99": micros(w.lag_p99) },
-                "distribution": w.distribution.iter().map(|(p, us)| serde_json::json!({"percentile": p, "us": us})).collect::<Vec<_>>(),
-                "serverKibWithCalls": w.server_kib_with_calls,
-                "tookUs": micros(w.took),
-            })).collect::<Vec<_>>(),
-        })
     }
 }
 

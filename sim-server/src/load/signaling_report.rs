@@ -1,0 +1,106 @@
+//! What a signaling load run came to: per wave, counts, setup-time
+//! percentiles (to p99.9, from an HdrHistogram) and the histogram's
+//! distribution, the generator's own lateness, server memory; as a value
+//! and as JSON (`nccall-sim signaling-load --json`).
+
+use std::time::Duration;
+
+use super::signaling::LoadConfig;
+
+/// Setup-time percentiles and counts of one wave.
+#[derive(Debug, Clone)]
+pub struct WaveReport {
+    pub placed: usize,
+    pub connected: usize,
+    pub errors: usize,
+    pub p50: Duration,
+    pub p90: Duration,
+    pub p99: Duration,
+    pub p999: Duration,
+    pub max: Duration,
+    /// How late the generator sent `startCall` after its scheduled time
+    /// (part of every setup time above): median and p99.
+    pub lag_p50: Duration,
+    pub lag_p99: Duration,
+    /// Setup times, microseconds: (percentile, value) at every step of
+    /// HdrHistogram's percentile distribution (5 ticks per half).
+    pub distribution: Vec<(f64, u64)>,
+    /// Server memory with every call of the wave up.
+    pub server_kib_with_calls: Option<u64>,
+    /// From the first call placed until the last call ended.
+    pub took: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub users: usize,
+    pub connect_took: Duration,
+    pub connect_errors: usize,
+    pub server_kib_idle: Option<u64>,
+    pub server_kib_connected: Option<u64>,
+    pub waves: Vec<WaveReport>,
+}
+
+impl LoadReport {
+    /// Server memory per connected user, from the idle and connected figures.
+    pub fn kib_per_user(&self) -> Option<f64> {
+        let (idle, connected) = (self.server_kib_idle?, self.server_kib_connected?);
+        Some(connected.saturating_sub(idle) as f64 / self.users.max(1) as f64)
+    }
+}
+
+pub(super) fn exact_quantile(values: &mut [Duration], q: f64) -> Duration {
+    values.sort_unstable();
+    if values.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((values.len() - 1) as f64 * q).round() as usize;
+    values[index.min(values.len() - 1)]
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl LoadReport {
+    /// The report as JSON (times in microseconds, memory in KiB; `null`
+    /// where the simulator's memory could not be read).
+    pub fn to_json(&self, config: &LoadConfig, url: &str) -> serde_json::Value {
+        serde_json::json!({
+            "config": {
+                "users": config.users,
+                "calls": config.calls,
+                "waves": config.waves,
+                "rate": config.rate,
+                "connectConcurrency": config.connect_concurrency,
+                "url": url,
+            },
+            "connect": {
+                "users": self.users,
+                "errors": self.connect_errors,
+                "tookUs": micros(self.connect_took),
+                "serverKibIdle": self.server_kib_idle,
+                "serverKibConnected": self.server_kib_connected,
+                "kibPerUser": self.kib_per_user(),
+            },
+            "latencyFrom": "the scheduled send time of startCall until the caller's onCallConnected",
+            "waves": self.waves.iter().enumerate().map(|(i, w)| serde_json::json!({
+                "wave": i + 1,
+                "placed": w.placed,
+                "connected": w.connected,
+                "errors": w.errors,
+                "setupUs": {
+                    "p50": micros(w.p50),
+                    "p90": micros(w.p90),
+                    "p99": micros(w.p99),
+                    "p99.9": micros(w.p999),
+                    "max": micros(w.max),
+                },
+                "scheduleLagUs": { "p50": micros(w.lag_p50), "p99": micros(w.lag_p99) },
+                "distribution": w.distribution.iter().map(|(p, us)| serde_json::json!({"percentile": p, "us": us})).collect::<Vec<_>>(),
+                "serverKibWithCalls": w.server_kib_with_calls,
+                "tookUs": micros(w.took),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
