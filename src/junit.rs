@@ -19,6 +19,11 @@ const FAILURE_OPEN: &str = "<failure ";
 /// into `<skipped .../>`, and corrects each suite's `failures` count and
 /// adds its `skipped` count.
 pub fn mark_unimplemented_skipped(xml: &str) -> String {
+    each_suite(xml, rewrite_suite)
+}
+
+/// `xml` with each `<testsuite ...>...` (up to its closing tag) rewritten by `f`.
+fn each_suite(xml: &str, f: impl Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(xml.len());
     let mut rest = xml;
     while let Some(start) = rest.find("<testsuite ") {
@@ -26,11 +31,40 @@ pub fn mark_unimplemented_skipped(xml: &str) -> String {
         let end = rest[start..]
             .find("</testsuite>")
             .map_or(rest.len(), |e| start + e);
-        out.push_str(&rewrite_suite(&rest[start..end]));
+        out.push_str(&f(&rest[start..end]));
         rest = &rest[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// The suite's opening tag with `moved` of its failures counted as
+/// skipped instead.
+fn move_failures_to_skipped(suite: String, moved: usize) -> String {
+    if moved == 0 {
+        return suite;
+    }
+    let tag_end = suite.find('>').unwrap_or(suite.len());
+    let (tag, after) = suite.split_at(tag_end);
+    let mut tag = tag.to_string();
+    if let Some(failures) = count_attribute(&tag, "failures") {
+        tag = tag.replacen(
+            &format!("failures=\"{failures}\""),
+            &format!("failures=\"{}\"", failures.saturating_sub(moved)),
+            1,
+        );
+    }
+    match count_attribute(&tag, "skipped") {
+        Some(skipped) => {
+            tag = tag.replacen(
+                &format!("skipped=\"{skipped}\""),
+                &format!("skipped=\"{}\"", skipped + moved),
+                1,
+            )
+        }
+        None => tag.push_str(&format!(" skipped=\"{moved}\"")),
+    }
+    format!("{tag}{after}")
 }
 
 fn rewrite_suite(suite: &str) -> String {
@@ -53,25 +87,7 @@ fn rewrite_suite(suite: &str) -> String {
         rest = &rest[start + len + 2..];
     }
     body.push_str(rest);
-    if skipped == 0 {
-        return body;
-    }
-    // The suite's opening tag carries the counts.
-    let Some(tag_end) = body.find('>') else {
-        return body;
-    };
-    let (tag, after) = body.split_at(tag_end);
-    let tag = match count_attribute(tag, "failures") {
-        Some(failures) => tag.replace(
-            &format!("failures=\"{failures}\""),
-            &format!(
-                "failures=\"{}\" skipped=\"{skipped}\"",
-                failures.saturating_sub(skipped)
-            ),
-        ),
-        None => format!("{tag} skipped=\"{skipped}\""),
-    };
-    format!("{tag}{after}")
+    move_failures_to_skipped(body, skipped)
 }
 
 /// What the expectations say of a scenario, by "<feature>: <scenario>".
@@ -83,18 +99,7 @@ pub struct Expected<'a> {
 /// Marks known failures skipped and flaky failures `type="flaky"`, fixing
 /// each suite's counts; then moves every failure's message into its body.
 pub fn mark_expected(xml: &str, expected: &Expected<'_>) -> String {
-    let mut out = String::with_capacity(xml.len());
-    let mut rest = xml;
-    while let Some(start) = rest.find("<testsuite ") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find("</testsuite>")
-            .map_or(rest.len(), |e| start + e);
-        out.push_str(&mark_suite(&rest[start..end], expected));
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    failure_bodies(&out)
+    failure_bodies(&each_suite(xml, |suite| mark_suite(suite, expected)))
 }
 
 /// The value of attribute `name` in `tag`, as written (still escaped).
@@ -175,30 +180,7 @@ fn mark_suite(suite: &str, expected: &Expected<'_>) -> String {
         rest = &rest[end..];
     }
     body.push_str(rest);
-    if known_here == 0 {
-        return body;
-    }
-    let tag_end = body.find('>').unwrap_or(body.len());
-    let (tag, after) = body.split_at(tag_end);
-    let mut tag = tag.to_string();
-    if let Some(failures) = count_attribute(&tag, "failures") {
-        tag = tag.replacen(
-            &format!("failures=\"{failures}\""),
-            &format!("failures=\"{}\"", failures.saturating_sub(known_here)),
-            1,
-        );
-    }
-    match count_attribute(&tag, "skipped") {
-        Some(skipped) => {
-            tag = tag.replacen(
-                &format!("skipped=\"{skipped}\""),
-                &format!("skipped=\"{}\"", skipped + known_here),
-                1,
-            )
-        }
-        None => tag.push_str(&format!(" skipped=\"{known_here}\"")),
-    }
-    format!("{tag}{after}")
+    move_failures_to_skipped(body, known_here)
 }
 
 /// `<failure type="T" message="M"/>` to `<failure type="T" message="first

@@ -147,18 +147,13 @@ fn coverage(features: &std::path::Path) -> anyhow::Result<()> {
 /// `nccall-driver` as the first word names the driver built beside this
 /// binary.
 fn resolve_driver(command: &str) -> String {
-    match command.strip_prefix("nccall-driver") {
-        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
-            let sibling = std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|d| d.join("nccall-driver")))
-                .filter(|p| p.exists());
-            match sibling {
-                Some(path) => format!("'{}'{rest}", path.display()),
-                None => command.to_string(),
-            }
-        }
-        _ => command.to_string(),
+    let sibling = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("nccall-driver")))
+        .filter(|p| p.exists());
+    match sibling {
+        Some(path) => nccall_conformance::driver::client::resolve_reference_driver(command, &path),
+        None => command.to_string(),
     }
 }
 

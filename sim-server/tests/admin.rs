@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use futures_util::{SinkExt, StreamExt};
+use nccall_protocol::{ClientFrame, HelloParams, PROTOCOL_VERSION, Request, ServerFrame};
 use nccall_sim::{Fixtures, SimConfig, Simulator, admin};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
 
 async fn get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
     let mut stream = tokio::net::TcpStream::connect(addr)
@@ -43,27 +46,47 @@ async fn health_and_metrics_while_running_and_unhealthy_once_stopped() {
         ("HTTP/1.1 200 OK", "ok\n")
     );
 
-    // One client connected: the gauge says so.
-    let (_ws, _) = tokio_tungstenite::connect_async(sim.url())
+    // One client connected and answered: the hub holds its connection, so
+    // the gauge must say so now.
+    let (mut ws, _) = tokio_tungstenite::connect_async(sim.url())
         .await
         .expect("a client");
-    let mut connections = String::new();
-    for _ in 0..50 {
-        let (status, body) = get(addr, "/metrics").await;
-        assert_eq!(status, "HTTP/1.1 200 OK");
-        assert!(body.contains("# TYPE nccall_sim_calls_connected_total counter"));
-        assert!(body.contains("nccall_sim_calls{state=\"ringing\"} 0"));
-        connections = body
-            .lines()
-            .find(|l| l.starts_with("nccall_sim_connections "))
-            .unwrap_or_default()
-            .to_string();
-        if connections == "nccall_sim_connections 1" {
+    let hello = ClientFrame {
+        id: 1,
+        request: Request::Hello(HelloParams {
+            protocol_version: PROTOCOL_VERSION,
+            app_key: "a".into(),
+            token: "t".into(),
+            device_id: "d".into(),
+            resume: None,
+        }),
+    };
+    let text = serde_json::to_string(&hello).expect("a frame");
+    ws.send(Message::text(text)).await.expect("sends hello");
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer in time");
+        let Some(Ok(Message::Text(text))) = frame else {
+            panic!("the connection ended: {frame:?}");
+        };
+        if let Ok(ServerFrame::Response(r)) = serde_json::from_str::<ServerFrame>(text.as_str()) {
+            assert_eq!(r.code, 0, "hello accepted");
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(connections, "nccall_sim_connections 1");
+    let (status, body) = get(addr, "/metrics").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("# TYPE nccall_sim_calls_connected_total counter"));
+    assert!(body.contains("nccall_sim_calls{state=\"ringing\"} 0"));
+    assert!(
+        body.lines().any(|l| l == "nccall_sim_connections 1"),
+        "{body}"
+    );
+    assert!(
+        body.lines().any(|l| l == "nccall_sim_online_users 1"),
+        "{body}"
+    );
 
     assert_eq!(get(addr, "/nothing").await.0, "HTTP/1.1 404 Not Found");
     sim.stop().await;

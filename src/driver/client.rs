@@ -256,6 +256,18 @@ impl RemoteDriver {
     }
 }
 
+/// A driver command line with a leading `nccall-driver` word replaced by
+/// the reference driver's binary at `binary` (quoted), as `--driver
+/// nccall-driver ...` means; any other command line is kept.
+pub fn resolve_reference_driver(command: &str, binary: &std::path::Path) -> String {
+    match command.strip_prefix("nccall-driver") {
+        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+            format!("'{}'{rest}", binary.display())
+        }
+        _ => command.to_string(),
+    }
+}
+
 /// A driver's two directions: lines to send it, lines it sent.
 pub type Lines = (
     mpsc::UnboundedSender<String>,

@@ -140,6 +140,19 @@ impl NetSdk {
         }
     }
 
+    /// Switches the camera or microphone; in a call, waits until the
+    /// server took it (not in a call, it is recorded for the next one).
+    fn switch(&self, camera: Option<bool>, microphone: Option<bool>) -> DriverResult<()> {
+        let mut net = self.net.lock();
+        let Some(id) = net.peers[self.peer]
+            .machine
+            .set_local_media(camera, microphone)
+        else {
+            return Ok(());
+        };
+        self.answer(&mut net, id).map(drop)
+    }
+
     /// Reads the machine.
     fn read<T>(&self, f: impl FnOnce(&CallMachine) -> T) -> T {
         f(&self.net.lock().peers[self.peer].machine)
@@ -211,7 +224,6 @@ impl EngineDriver for NetSdk {
         let Some(id) = net.peers[self.peer].machine.heartbeat() else {
             return Err(not_connected());
         };
-        net.settle().map_err(broken)?;
         Ok(self.answer(&mut net, id)?.server_time()?)
     }
 
@@ -237,28 +249,11 @@ impl EngineDriver for NetSdk {
     }
 
     async fn enable_camera(&self, enable: bool) -> DriverResult<()> {
-        let mut net = self.net.lock();
-        // Not in a call: recorded for the next one, nothing to wait for.
-        let Some(id) = net.peers[self.peer]
-            .machine
-            .set_local_media(Some(enable), None)
-        else {
-            return Ok(());
-        };
-        net.settle().map_err(broken)?;
-        self.answer(&mut net, id).map(drop)
+        self.switch(Some(enable), None)
     }
 
     async fn enable_microphone(&self, enable: bool) -> DriverResult<()> {
-        let mut net = self.net.lock();
-        let Some(id) = net.peers[self.peer]
-            .machine
-            .set_local_media(None, Some(enable))
-        else {
-            return Ok(());
-        };
-        net.settle().map_err(broken)?;
-        self.answer(&mut net, id).map(drop)
+        self.switch(None, Some(enable))
     }
 
     async fn is_camera_enabled(&self) -> DriverResult<bool> {

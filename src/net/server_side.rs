@@ -53,7 +53,6 @@ impl Net {
         let to = ms.saturating_add(Millis::try_from(by.as_millis()).unwrap_or(Millis::MAX));
         self.server_clock = ServerClock::Stepped(to);
         self.server.handle_timeout(to);
-        self.flush();
         self.settle()?;
         Ok(to)
     }
@@ -66,7 +65,6 @@ impl Net {
     ) -> Result<T, NetError> {
         let now = self.server_time();
         let value = f(&mut self.server, now);
-        self.flush();
         self.settle()?;
         Ok(value)
     }
@@ -87,7 +85,6 @@ impl Net {
         let store = std::mem::replace(&mut self.server, fresh).into_store();
         self.server = ServerCore::with_store(self.fixtures.clone(), store)?;
         self.server.set_heartbeat_interval(self.heartbeat_ms);
-        self.flush();
         Ok(())
     }
 }

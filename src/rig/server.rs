@@ -185,14 +185,14 @@ impl Server {
         spec: SeedSpec,
         prefix: &str,
     ) -> Result<(), ServerError> {
-        let core_spec = spec.clone();
-        let seeded = self
-            .either(
-                async |s| s.seed_logs(app, spec, prefix).await.map(Ok),
-                |c, _| c.seed_logs(app, &core_spec, prefix),
-            )
-            .await?;
-        seeded.map_err(|e| ServerError::Sim(SimError::Store(e)))
+        match self {
+            Server::Socket { sim, .. } => Ok(sim.seed_logs(app, spec, prefix).await?),
+            Server::Net(net) => net
+                .lock()
+                .with_server(|core, _| core.seed_logs(app, &spec, prefix))
+                .map_err(|e| ServerError::from(broken(e)))?
+                .map_err(|e| ServerError::Sim(SimError::Store(e))),
+        }
     }
 
     /// The media server's counters (the simulator's only).

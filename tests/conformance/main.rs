@@ -88,12 +88,10 @@ impl io::Write for SharedBuffer {
 
 /// `nccall-driver ...` names the reference driver built with this suite.
 fn resolve_driver(command: &str) -> String {
-    match command.strip_prefix("nccall-driver") {
-        Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
-            format!("'{}'{rest}", env!("CARGO_BIN_EXE_nccall-driver"))
-        }
-        _ => command.to_string(),
-    }
+    nccall_conformance::driver::client::resolve_reference_driver(
+        command,
+        std::path::Path::new(env!("CARGO_BIN_EXE_nccall-driver")),
+    )
 }
 
 /// The browser of `--driver chromium`, kept for the run and ended by [`exit`].
