@@ -4,18 +4,20 @@
 
 mod participant;
 mod server;
+mod tls;
 
 pub use participant::Participant;
 pub use server::{Server, ServerError};
+pub use tls::{suite_tls, use_tls};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use nccall::{
-    CallEngine, ConnectParams, EngineConfig, MachineConfig, RecordingView, VirtualDevices,
+    CallEngine, ConnectParams, EngineConfig, MachineConfig, RecordingView, TlsRoots, VirtualDevices,
 };
-use nccall_sim::{Fixtures, SimConfig, Simulator};
+use nccall_sim::{Fixtures, SimConfig, Simulator, TlsIdentity};
 use serde_json::Value;
 
 use crate::driver::client::RemoteDriver;
@@ -151,9 +153,12 @@ impl Rig {
     }
 
     async fn launch(
-        config: SimConfig,
+        mut config: SimConfig,
         data_dir: Option<std::path::PathBuf>,
     ) -> Result<Rig, nccall_sim::SimError> {
+        if let Some(pair) = suite_tls() {
+            config = config.with_tls(TlsIdentity::from_self_signed(pair)?);
+        }
         let sim = Simulator::start(config.clone()).await?;
         let epoch = sim.now();
         Ok(Rig {
@@ -304,6 +309,7 @@ impl Rig {
                 reconnect_max_backoff_ms: Some(millis(reconnect_max_backoff)),
                 media_loss_timeout_ms: Some(millis(media_loss_timeout)),
                 media_enabled: Some(media_enabled),
+                trusted_certificate_pem: suite_tls().map(|pair| pair.cert_pem.clone()),
             });
             let events = driver.create_engine(key, params).await?;
             let remote = Remote {
@@ -313,12 +319,17 @@ impl Rig {
             return Ok((Sdk::new(remote), EventSource::Remote(events)));
         }
         let devices = Arc::new(VirtualDevices::builtin());
+        let tls_roots = match suite_tls() {
+            Some(pair) => TlsRoots::only_pem(pair.cert_pem.as_bytes())?,
+            None => TlsRoots::system(),
+        };
         let engine = CallEngine::new(EngineConfig {
             device_id,
             devices: devices.clone(),
             reconnect_max_backoff,
             media_loss_timeout,
             media_enabled,
+            tls_roots,
             ..EngineConfig::default()
         });
         let stream = EventSource::InProcess(engine.events());

@@ -57,4 +57,5 @@ pub use nccall_protocol::{
 };
 pub use push::{AndroidPushConfig, AndroidPushConfigBuilder, HuaweiImportance, VivoPushType};
 pub use session::{CallSession, RemoteParticipant};
+pub use signaling::TlsRoots;
 pub use video::{MAX_BITRATE_KBPS, VideoCapture, VideoConfig, VideoConfigBuilder};

@@ -70,6 +70,9 @@ coded_enum! {
         /// The connection sent requests faster than the server's per-connection
         /// rate limit; the request was dropped.
         RateLimited = 80028, "RATE_LIMITED";
+        /// The TLS handshake with a `wss://` server failed (its certificate
+        /// is not trusted, or is not for that name); not retried.
+        TlsFailed = 80030, "TLS_FAILED";
         /// The server did not answer within the engine's request timeout.
         RequestTimeout = 80025, "REQUEST_TIMEOUT";
         /// The server answered with a code this implementation does not know.

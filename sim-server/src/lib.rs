@@ -32,5 +32,6 @@ pub use fixtures::{
     Fixtures, UserFixture,
 };
 pub use media::{MediaServer, MediaStats, NetworkProfile};
-pub use server::{SimConfig, SimError, SimHandle, SimObserver, Simulator, admin};
+pub use server::tls::{SelfSigned, TlsError, TlsIdentity};
+pub use server::{SimConfig, SimError, SimHandle, SimObserver, Simulator, admin, tls};
 pub use store::{CallLogStore, SeedSpec, SqliteStore, StoreError};

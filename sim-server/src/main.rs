@@ -4,6 +4,8 @@
 //! nccall-sim --listen 127.0.0.1:7700 --fixtures fixtures/conformance.yaml
 //! nccall-sim media-capacity --start 10 --step 10 --seconds 5
 //! nccall-sim signaling-load --users 10000 --calls 5000 --waves 3
+//! nccall-sim self-signed-cert --cert sim.crt --key sim.key
+//! nccall-sim --tls-cert sim.crt --tls-key sim.key     # wss://
 //! ```
 
 use std::net::SocketAddr;
@@ -51,6 +53,23 @@ struct Args {
     /// (a port of its own: the signaling port speaks WebSocket only).
     #[arg(long, value_name = "host:port", env = "NCCALL_SIM_ADMIN")]
     admin: Option<SocketAddr>,
+    /// Serve `wss://` (TLS) with this certificate chain (PEM, leaf first);
+    /// needs --tls-key. `nccall-sim self-signed-cert` makes a pair.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "NCCALL_SIM_TLS_CERT",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "NCCALL_SIM_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -89,6 +108,21 @@ enum Command {
     LoadFixtures {
         #[arg(long, default_value_t = 10_000)]
         users: usize,
+    },
+    /// Write a self-signed certificate and its key (PEM) for `--tls-cert`
+    /// and `--tls-key`; clients trust the certificate file (the engine's
+    /// `TlsRoots::only_pem`, the suite's `--tls`).
+    SelfSignedCert {
+        /// Where the certificate goes.
+        #[arg(long, value_name = "FILE")]
+        cert: PathBuf,
+        /// Where the key goes (written readable by its owner only).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// A DNS name or IP address the certificate is for (repeatable);
+        /// default: localhost, 127.0.0.1 and ::1.
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
     },
     /// Measure how many concurrent one-to-one video calls the SFU forwards
     /// with under 1% loss: runs of growing size until one loses more.
@@ -146,6 +180,9 @@ async fn main() -> ExitCode {
         print!("{}", signaling::load_fixtures(users));
         return ExitCode::SUCCESS;
     }
+    if let Some(Command::SelfSignedCert { cert, key, names }) = &args.command {
+        return write_self_signed(cert, key, names);
+    }
     if let Some(Command::MediaCapacity {
         start,
         step,
@@ -175,6 +212,15 @@ async fn main() -> ExitCode {
     let mut config = SimConfig::new(fixtures)
         .with_listen(args.listen)
         .with_media_addresses(args.media_ip, args.advertise_ip);
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        match nccall_sim::TlsIdentity::from_pem_files(cert, key) {
+            Ok(identity) => config = config.with_tls(identity),
+            Err(e) => {
+                eprintln!("nccall-sim: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if let Some(dir) = args.data_dir {
         println!("nccall-sim: call logs in {}", dir.display());
         config = config.with_data_dir(dir);
@@ -208,6 +254,36 @@ async fn main() -> ExitCode {
     sim.stop().await;
     println!("nccall-sim: stopped ({signal})");
     ExitCode::SUCCESS
+}
+
+fn write_self_signed(cert: &std::path::Path, key: &std::path::Path, names: &[String]) -> ExitCode {
+    let pair = match nccall_sim::tls::self_signed(names) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("nccall-sim: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = std::fs::write(cert, &pair.cert_pem) {
+        eprintln!("nccall-sim: cannot write {}: {e}", cert.display());
+        return ExitCode::from(1);
+    }
+    if let Err(e) = write_private(key, &pair.key_pem) {
+        eprintln!("nccall-sim: cannot write {}: {e}", key.display());
+        return ExitCode::from(1);
+    }
+    println!("nccall-sim: wrote {} and {}", cert.display(), key.display());
+    ExitCode::SUCCESS
+}
+
+/// Writes a key file that only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// Waits for Ctrl-C or, on Unix, SIGTERM (what a container runtime or an

@@ -72,6 +72,15 @@ impl Browser {
                 "--enable-logging=stderr",
             ])
             .arg(format!("--user-data-dir={}", profile.display()));
+        // A suite run over TLS (`--tls`): the page trusts the run's
+        // self-signed certificate by its public key (Chromium honours the
+        // pin only with a --user-data-dir, which every browser here has).
+        if let Some(pair) = crate::rig::suite_tls() {
+            command.arg(format!(
+                "--ignore-certificate-errors-spki-list={}",
+                pair.spki_sha256
+            ));
+        }
         if let Some(capture) = capture {
             command
                 .arg(format!(

@@ -163,4 +163,8 @@ pub struct CreateArgs {
     /// `false`: signaling only, no peer connections (load and benchmarks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_enabled: Option<bool>,
+    /// The simulator serves `wss://` with this certificate (PEM): trust
+    /// it (the suite's `--tls` runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_certificate_pem: Option<String>,
 }

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use nccall::{
     AudioVolumeEvent, CallEngine, CallError, CallEvent, ConnectParams, ConnectionQualityHandler,
     EndCallParams, EngineConfig, Instrumentation, ReceiveQualityEvent, RemoteVideoView,
-    RenderedFrame, SendQualityEvent, VideoView, VirtualDevices,
+    RenderedFrame, SendQualityEvent, TlsRoots, VideoView, VirtualDevices,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -232,10 +232,10 @@ impl Driver {
                 ok(id, Value::Null)
             }
             (Call::GetVersion, _) => ok(id, json!(CallEngine::get_version())),
-            (Call::CreateEngine(args), Some(name)) => {
-                self.create(name, args);
-                ok(id, Value::Null)
-            }
+            (Call::CreateEngine(args), Some(name)) => match self.create(name, args) {
+                Ok(()) => ok(id, Value::Null),
+                Err(e) => failed(id, &e),
+            },
             (call, Some(name)) => match self.engines.get(name) {
                 Some(hosted) => {
                     let heartbeat = call.command() == DriverCommand::Heartbeat;
@@ -254,9 +254,14 @@ impl Driver {
     }
 
     /// A new engine for a participant; its events go out as they come.
-    fn create(&mut self, name: &str, args: CreateArgs) {
+    /// PARAM_ERROR if the certificate to trust is not PEM.
+    fn create(&mut self, name: &str, args: CreateArgs) -> Result<(), CallError> {
         let devices = Arc::new(VirtualDevices::builtin());
         let defaults = EngineConfig::default();
+        let tls_roots = match &args.trusted_certificate_pem {
+            Some(pem) => TlsRoots::only_pem(pem.as_bytes())?,
+            None => defaults.tls_roots.clone(),
+        };
         let engine = CallEngine::new(EngineConfig {
             device_id: args.device_id.unwrap_or_else(|| format!("{name}-device")),
             devices: devices.clone(),
@@ -267,6 +272,7 @@ impl Driver {
                 .media_loss_timeout_ms
                 .map_or(defaults.media_loss_timeout, Duration::from_millis),
             media_enabled: args.media_enabled.unwrap_or(defaults.media_enabled),
+            tls_roots,
             ..defaults
         });
         let mut events = engine.events();
@@ -303,5 +309,6 @@ impl Driver {
         };
         // A replaced engine is dropped: hung up, its forwarder stopped.
         self.engines.insert(name.to_string(), hosted);
+        Ok(())
     }
 }

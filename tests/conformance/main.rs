@@ -55,6 +55,13 @@ struct Reports {
     /// `dir`, `message`; see `src/driver/trace.rs`).
     #[arg(long, value_name = "path", env = "NCCALL_DRIVER_TRACE")]
     driver_trace: Option<std::path::PathBuf>,
+    /// Runs every simulator over TLS (`wss://`) with one self-signed
+    /// certificate made for the run, which every engine is told to trust
+    /// (a driver: `createEngine`'s `trustedCertificatePem`; Chromium: its
+    /// public key pinned at launch). The socket-free net has no sockets,
+    /// so TLS does not apply to its pass.
+    #[arg(long, env = "NCCALL_TLS")]
+    tls: bool,
 }
 
 /// Where the JUnit writer writes during the run.
@@ -335,6 +342,12 @@ async fn main() {
         && let Err(e) = nccall_conformance::driver::trace::trace_to(path)
     {
         eprintln!("cannot write the driver trace to {}: {e}", path.display());
+        exit(runner_cli::EXIT_USAGE);
+    }
+    if opts.custom.tls
+        && let Err(e) = nccall_conformance::rig::use_tls()
+    {
+        eprintln!("--tls: {e}");
         exit(runner_cli::EXIT_USAGE);
     }
     if let Some(ms) = opts.custom.event_wait_ms {

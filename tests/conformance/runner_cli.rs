@@ -33,7 +33,7 @@ Exit codes:
   2  usage error, an unreadable expectations file, or a driver that cannot start
 
 Environment: NCCALL_DRIVER (--driver), NCCALL_CONCURRENCY (--concurrency), NCCALL_EVENT_WAIT_MS \
-(--event-wait-ms), NCCALL_DRIVER_TRACE (--driver-trace), RUST_LOG (the engine's and the suite's \
+(--event-wait-ms), NCCALL_DRIVER_TRACE (--driver-trace), NCCALL_TLS (--tls), RUST_LOG (the engine's and the suite's \
 logs, on stderr), INSTA_UPDATE=always (accept new snapshots), CI (never accept them).
 
 Under cargo nextest the suite is one test, `conformance`: cargo nextest run --test conformance";

@@ -8,6 +8,7 @@ use nccall_protocol::PushConfig;
 
 use crate::devices::{DeviceProvider, VirtualDevices};
 use crate::media::{DEFAULT_MEDIA_LOSS_TIMEOUT, ICE_CHECK_INTERVAL};
+use crate::signaling::TlsRoots;
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -35,6 +36,10 @@ pub struct EngineConfig {
     /// default is 200 ms, which adds a whole interval to every connect).
     /// The number of checks scales with it to keep a ~1.4 s budget.
     pub ice_check_interval: Duration,
+    /// Whom a `wss://` server's certificate may chain to: the system's
+    /// store unless set (a test server's own certificate:
+    /// [`TlsRoots::only_pem`]).
+    pub tls_roots: TlsRoots,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +52,7 @@ impl Default for EngineConfig {
             media_loss_timeout: DEFAULT_MEDIA_LOSS_TIMEOUT,
             media_enabled: true,
             ice_check_interval: ICE_CHECK_INTERVAL,
+            tls_roots: TlsRoots::system(),
         }
     }
 }
@@ -54,7 +60,7 @@ impl Default for EngineConfig {
 /// Where and as whom to connect (the analogue of the spec's chat connection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectParams {
-    /// `ws://host:port` of the simulator.
+    /// `ws://host:port` of the simulator (`wss://` over TLS).
     pub url: String,
     pub app_key: String,
     pub token: String,

@@ -14,7 +14,7 @@ use super::{CallEngine, Inner, State};
 use crate::call::{CallMachine, Completion, Output, RequestId};
 use crate::error::{CallError, CallResult};
 use crate::events::CallEvent;
-use crate::signaling::{Link, LinkEvents};
+use crate::signaling::{Link, LinkEvents, OpenError};
 
 impl Drop for Inner {
     fn drop(&mut self) {
@@ -137,9 +137,10 @@ impl Inner {
             return;
         };
         let url = st.url.clone();
+        let roots = self.config.tls_roots.clone();
         let me = self.me.clone();
         runtime.spawn(async move {
-            let opened = Link::open(&url, generation, me.clone()).await;
+            let opened = Link::open(&url, &roots, generation, me.clone()).await;
             let Some(inner) = me.upgrade() else { return };
             let events = {
                 let mut st = inner.lock_state();
@@ -151,9 +152,14 @@ impl Inner {
                         st.link = Some(link);
                         st.machine.handle_link_opened(now(), generation);
                     }
-                    Err(e) => {
+                    Err(OpenError::Other(e)) => {
                         tracing::debug!("cannot open the signaling connection: {e}");
                         st.machine.handle_link_closed(now(), generation);
+                    }
+                    Err(OpenError::Tls(e)) => {
+                        tracing::debug!("TLS refused the signaling connection: {e}");
+                        let error = CallError::new(ErrorCode::TlsFailed, e);
+                        st.machine.handle_link_failed(now(), generation, error);
                     }
                 }
                 inner.pump(&mut st)

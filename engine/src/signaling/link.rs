@@ -5,8 +5,20 @@ use futures_util::{SinkExt, StreamExt};
 use nccall_protocol::{ClientFrame, MAX_FRAME_BYTES, ServerFrame};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use super::TlsRoots;
+
+/// Why a link could not be opened.
+pub(crate) enum OpenError {
+    /// The TLS handshake failed (an untrusted certificate, a name that
+    /// does not match): trying again will not help.
+    Tls(String),
+    /// Anything else: refused, unreachable, not a WebSocket.
+    Other(String),
+}
 
 /// Where a link reports what it reads. Implemented by the engine; the link
 /// holds it weakly so that dropping the engine stops everything.
@@ -21,18 +33,34 @@ pub(crate) struct Link {
 }
 
 impl Link {
-    /// Opens the WebSocket; nothing is sent yet.
+    /// Opens the WebSocket (over TLS, trusting `roots`, for `wss://`);
+    /// nothing is sent yet.
     pub async fn open<E: LinkEvents>(
         url: &str,
+        roots: &TlsRoots,
         generation: u64,
         events: std::sync::Weak<E>,
-    ) -> Result<Link, String> {
+    ) -> Result<Link, OpenError> {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_BYTES))
             .max_frame_size(Some(MAX_FRAME_BYTES));
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
-            .await
-            .map_err(|e| format!("cannot open a WebSocket to {url}: {e}"))?;
+        let connector = if url.starts_with("wss:") {
+            let tls = roots.client_config().map_err(OpenError::Tls)?;
+            Some(Connector::Rustls(tls))
+        } else {
+            Some(Connector::Plain)
+        };
+        let (ws, _) =
+            tokio_tungstenite::connect_async_tls_with_config(url, Some(config), true, connector)
+                .await
+                .map_err(|e| {
+                    let message = format!("cannot open a WebSocket to {url}: {e}");
+                    if is_tls_failure(&e) {
+                        OpenError::Tls(message)
+                    } else {
+                        OpenError::Other(message)
+                    }
+                })?;
         let (mut sink, mut source) = ws.split();
         let (outbound, mut rx) = mpsc::unbounded_channel::<ClientFrame>();
 
@@ -85,5 +113,16 @@ impl Drop for Link {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+/// A handshake refused by TLS: rustls's error comes back wrapped in an I/O
+/// error (tokio-rustls), or as tungstenite's own TLS error.
+fn is_tls_failure(error: &tokio_tungstenite::tungstenite::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    match error {
+        Error::Tls(_) => true,
+        Error::Io(e) => e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()),
+        _ => false,
     }
 }

@@ -3,5 +3,7 @@
 //! and a heartbeat task.
 
 mod link;
+mod tls;
 
-pub(crate) use link::{Link, LinkEvents};
+pub(crate) use link::{Link, LinkEvents, OpenError};
+pub use tls::TlsRoots;

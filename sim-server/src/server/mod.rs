@@ -7,6 +7,7 @@ mod connection;
 mod hub;
 mod messages;
 mod rate_limit;
+pub mod tls;
 
 use rate_limit::RateLimit;
 
@@ -27,6 +28,7 @@ use crate::fixtures::Fixtures;
 use crate::media::{MediaServer, MediaStats, NetworkProfile};
 use crate::store::{CallLogStore, SeedSpec, SqliteStore, StoreError};
 use messages::{ConnEvent, Control, Fault};
+use tls::TlsIdentity;
 
 /// How to run a simulator.
 #[derive(Debug, Clone)]
@@ -54,6 +56,8 @@ pub struct SimConfig {
     /// unspecified). Set it when the SFU binds `0.0.0.0` in a container and
     /// peers reach it by another address.
     pub advertise_ip: Option<std::net::IpAddr>,
+    /// Serve `wss://` with this certificate; `None`: plain `ws://`.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl SimConfig {
@@ -70,6 +74,7 @@ impl SimConfig {
             rate_limited: true,
             media_ip: None,
             advertise_ip: None,
+            tls: None,
         }
     }
 
@@ -77,6 +82,12 @@ impl SimConfig {
     /// connection within two intervals).
     pub fn with_heartbeat_interval(mut self, interval: Duration) -> Self {
         self.heartbeat_interval = interval;
+        self
+    }
+
+    /// Serves `wss://` (TLS) instead of `ws://`.
+    pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
         self
     }
 
@@ -137,6 +148,8 @@ pub enum SimError {
     Store(#[from] StoreError),
     #[error("no network profile named {0} in the fixtures")]
     UnknownProfile(String),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 pub struct Simulator;
@@ -199,10 +212,13 @@ impl Simulator {
             events_tx,
             config.idle_timeout,
             config.rate_limited,
+            config.tls.clone(),
         ));
-        tracing::info!(%addr, "nccall-sim listening on ws://{addr}");
+        let scheme = if config.tls.is_some() { "wss" } else { "ws" };
+        tracing::info!(%addr, "nccall-sim listening on {scheme}://{addr}");
         Ok(SimHandle {
             addr,
+            scheme,
             media,
             network_profiles,
             clock: config.clock,
@@ -217,6 +233,7 @@ async fn accept_loop(
     hub: mpsc::UnboundedSender<ConnEvent>,
     idle: Duration,
     rate_limited: bool,
+    tls: Option<TlsIdentity>,
 ) {
     let next_conn = Arc::new(AtomicU64::new(1));
     // The connections live in this task's set: stopping the simulator (this
@@ -229,7 +246,27 @@ async fn accept_loop(
                     let conn = next_conn.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(conn, %peer, "connection accepted");
                     let limit = rate_limited.then(|| RateLimit::new(std::time::Instant::now()));
-                    conns.spawn(connection::serve(stream, conn, hub.clone(), idle, limit));
+                    let hub = hub.clone();
+                    let _ = stream.set_nodelay(true);
+                    match &tls {
+                        None => {
+                            conns.spawn(connection::serve(stream, conn, hub, idle, limit));
+                        }
+                        Some(identity) => {
+                            // The handshake runs on the connection's task:
+                            // a slow client holds up no one else.
+                            let acceptor = identity.acceptor.clone();
+                            conns.spawn(async move {
+                                match tokio::time::timeout(idle, acceptor.accept(stream)).await {
+                                    Ok(Ok(stream)) => {
+                                        connection::serve(stream, conn, hub, idle, limit).await
+                                    }
+                                    Ok(Err(e)) => tracing::debug!(conn, "TLS handshake failed: {e}"),
+                                    Err(_) => tracing::debug!(conn, "TLS handshake timed out"),
+                                }
+                            });
+                        }
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: keep serving the others.
@@ -245,6 +282,8 @@ async fn accept_loop(
 /// A running simulator.
 pub struct SimHandle {
     addr: SocketAddr,
+    /// `ws` or `wss`.
+    scheme: &'static str,
     media: MediaServer,
     network_profiles: std::collections::BTreeMap<String, NetworkProfile>,
     clock: SimClock,
@@ -290,7 +329,7 @@ impl SimHandle {
 
     /// The URL engines connect to.
     pub fn url(&self) -> String {
-        format!("ws://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     pub fn clock(&self) -> &SimClock {

@@ -114,6 +114,17 @@ impl CallMachine {
         }
     }
 
+    /// Link `generation` could not be opened for a reason that trying
+    /// again will not mend (TLS refused the server's certificate): as
+    /// [`CallMachine::handle_link_closed`], but a first `connect` fails
+    /// with `error` rather than SIGNAL_DISCONNECTED. A reconnect is still
+    /// tried again (a server's certificate may be replaced meanwhile).
+    pub fn handle_link_failed(&mut self, now: Instant, generation: u64, error: CallError) {
+        if self.connection.is_current(generation) {
+            self.link_lost_because(now, error);
+        }
+    }
+
     /// The connection status now.
     pub fn status(&self) -> (ConnectionStatus, u64) {
         (self.connection.status(), self.connection.reconnections())
@@ -169,6 +180,18 @@ impl CallMachine {
     /// The current link is gone: fail what was in flight, and let the
     /// connection decide whether to try again.
     pub(super) fn link_lost(&mut self, now: Instant) {
+        self.link_lost_because(
+            now,
+            CallError::new(
+                ErrorCode::SignalDisconnected,
+                "the signaling connection closed before hello succeeded",
+            ),
+        );
+    }
+
+    /// The link is gone; a first `connect` still awaited fails with
+    /// `connect_error`.
+    fn link_lost_because(&mut self, now: Instant, connect_error: CallError) {
         self.drop_link(CallError::new(
             ErrorCode::SignalDisconnected,
             "the signaling connection closed before the server answered",
@@ -177,13 +200,7 @@ impl CallMachine {
             && let Some(id) = self.connect_request.take()
         {
             self.requests.take(id);
-            self.complete(
-                id,
-                Err(CallError::new(
-                    ErrorCode::SignalDisconnected,
-                    "the signaling connection closed before hello succeeded",
-                )),
-            );
+            self.complete(id, Err(connect_error));
         }
         self.outputs.push_back(Output::CloseLink);
         self.note_status();
