@@ -79,17 +79,7 @@ async fn a_written_certificate_serves_wss_to_a_client_that_trusts_it() {
         assert_eq!(mode & 0o777, 0o600, "the key is its owner's alone");
     }
 
-    let mut child = Command::new(SIM)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--fixtures",
-            FIXTURES,
-            "--tls-cert",
-        ])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
+    let mut child = serving(&cert, &key)
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
         .spawn()
@@ -148,19 +138,7 @@ async fn a_written_certificate_serves_wss_to_a_client_that_trusts_it() {
 fn a_key_that_does_not_read_is_a_usage_error() {
     let (dir, cert, key) = written_pair("bad-key");
     std::fs::write(&key, "not a key").expect("overwritten");
-    let out = Command::new(SIM)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--fixtures",
-            FIXTURES,
-            "--tls-cert",
-        ])
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .output()
-        .expect("simulator runs");
+    let out = serving(&cert, &key).output().expect("simulator runs");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("private key"), "{stderr}");
