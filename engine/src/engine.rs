@@ -137,6 +137,7 @@ impl Default for CallEngine {
 }
 
 impl CallEngine {
+    /// An engine with these settings; nothing connects until [`CallEngine::connect`].
     pub fn new(config: EngineConfig) -> Self {
         let media = MediaShared::default();
         let loss_ms = u64::try_from(config.media_loss_timeout.as_millis()).unwrap_or(u64::MAX);

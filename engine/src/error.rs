@@ -12,6 +12,7 @@ pub struct CallError {
 }
 
 impl CallError {
+    /// An error with a stable code and a message for people.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         CallError {
             code,
@@ -30,6 +31,7 @@ impl CallError {
         }
     }
 
+    /// The stable code.
     pub fn code(&self) -> ErrorCode {
         self.code
     }
@@ -39,9 +41,11 @@ impl CallError {
         self.code.code()
     }
 
+    /// What went wrong, for people (not stable: match on the code).
     pub fn message(&self) -> &str {
         &self.message
     }
 }
 
+/// What every fallible API call returns.
 pub type CallResult<T> = Result<T, CallError>;

@@ -14,48 +14,65 @@ use serde::{Deserialize, Serialize};
 
 use crate::session::CallSession;
 
+/// `onCallReceived`: a call rings for this user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallReceivedEvent {
+    /// The call, as this device sees it.
     pub session: CallSession,
     /// What the caller passed as `extra` in `start_call`.
     pub extra: Option<String>,
 }
 
+/// `onCallEnded`: the call is over for this user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallEndedEvent {
     /// The session in its final state.
     pub session: CallSession,
+    /// Why, from this user's point of view.
     pub reason: CallEndReason,
 }
 
+/// `onCallConnected`: the call is connected for this user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallConnectedEvent {
+    /// The call, now connected.
     pub session: CallSession,
 }
 
+/// `onLocalCallLogReceived` and `onServerCallLogReceived`: a call's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallLogEvent {
+    /// The log.
     pub call_log: CallLog,
 }
 
+/// `onMediaTypeChangeRequestReceived`: the other side asks to change the media type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaTypeChangeRequestEvent {
+    /// Who asks.
     pub user_id: String,
+    /// Names the request in the reply.
     pub transaction_id: String,
+    /// The media type asked for.
     pub media_type: CallMediaType,
 }
 
+/// `onMediaTypeChangeResultReceived`: how a media-type change request ended, for both sides.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaTypeChangeResultEvent {
+    /// Who asked.
     pub user_id: String,
+    /// Names the request.
     pub transaction_id: String,
+    /// The call's media type now.
     pub media_type: CallMediaType,
+    /// Agreed, refused, cancelled or timed out.
     pub result: MediaTypeChangeResult,
 }
 
@@ -63,24 +80,35 @@ pub struct MediaTypeChangeResultEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteDeviceStateEvent {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// The user this is about.
     pub user_id: String,
+    /// `true`: switched off.
     pub disabled: bool,
 }
 
+/// `onRemoteUserInvited`: users were invited into the call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteUserInvitedEvent {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Who was invited.
     pub invitee_user_list: Vec<String>,
+    /// Who invited this user (the caller, unless invited later).
     pub inviter_user_id: String,
 }
 
+/// `onRemoteUserStateChanged`: another participant's state changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteUserStateChangedEvent {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// The user this is about.
     pub user_id: String,
+    /// That user's state in the call.
     pub user_state: CallUserState,
     /// Set when the user left: why, from the local user's point of view.
     pub reason: Option<CallEndReason>,
@@ -91,13 +119,17 @@ pub struct RemoteUserStateChangedEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartTimeReceivedEvent {
+    /// Billing start, ms since the Unix epoch (server clock).
     pub start_time: i64,
 }
 
+/// `onCallTypeChanged`: a one-to-one call became a group call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallTypeChangedEvent {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// One-to-one (`SINGLE`) or group (`MULTI`).
     pub call_type: CallType,
 }
 
@@ -108,30 +140,43 @@ pub struct CallTypeChangedEvent {
 #[serde(tag = "callback", content = "event")]
 #[non_exhaustive]
 pub enum CallEvent {
+    /// `onCallReceived`.
     #[serde(rename = "onCallReceived")]
     CallReceived(CallReceivedEvent),
+    /// `onCallEnded`.
     #[serde(rename = "onCallEnded")]
     CallEnded(CallEndedEvent),
+    /// `onCallConnected`.
     #[serde(rename = "onCallConnected")]
     CallConnected(CallConnectedEvent),
+    /// `onLocalCallLogReceived`: the log this device built when the call ended.
     #[serde(rename = "onLocalCallLogReceived")]
     LocalCallLogReceived(CallLogEvent),
+    /// `onServerCallLogReceived`: the server's log of the call.
     #[serde(rename = "onServerCallLogReceived")]
     ServerCallLogReceived(CallLogEvent),
+    /// `onMediaTypeChangeRequestReceived`.
     #[serde(rename = "onMediaTypeChangeRequestReceived")]
     MediaTypeChangeRequestReceived(MediaTypeChangeRequestEvent),
+    /// `onMediaTypeChangeResultReceived`.
     #[serde(rename = "onMediaTypeChangeResultReceived")]
     MediaTypeChangeResultReceived(MediaTypeChangeResultEvent),
+    /// `onRemoteCameraStateChanged`.
     #[serde(rename = "onRemoteCameraStateChanged")]
     RemoteCameraStateChanged(RemoteDeviceStateEvent),
+    /// `onRemoteMicrophoneStateChanged`.
     #[serde(rename = "onRemoteMicrophoneStateChanged")]
     RemoteMicrophoneStateChanged(RemoteDeviceStateEvent),
+    /// `onRemoteUserInvited`.
     #[serde(rename = "onRemoteUserInvited")]
     RemoteUserInvited(RemoteUserInvitedEvent),
+    /// `onRemoteUserStateChanged`.
     #[serde(rename = "onRemoteUserStateChanged")]
     RemoteUserStateChanged(RemoteUserStateChangedEvent),
+    /// `onStartTimeReceived`.
     #[serde(rename = "onStartTimeReceived")]
     StartTimeReceived(StartTimeReceivedEvent),
+    /// `onCallTypeChanged`.
     #[serde(rename = "onCallTypeChanged")]
     CallTypeChanged(CallTypeChangedEvent),
 }
@@ -198,7 +243,9 @@ pub trait CallEventHandler: Send + Sync {
     fn on_media_type_change_request_received(&self, _event: &MediaTypeChangeRequestEvent) {}
     /// The outcome of a media type change request, on both sides.
     fn on_media_type_change_result_received(&self, _event: &MediaTypeChangeResultEvent) {}
+    /// `onRemoteCameraStateChanged`.
     fn on_remote_camera_state_changed(&self, _event: &RemoteDeviceStateEvent) {}
+    /// `onRemoteMicrophoneStateChanged`.
     fn on_remote_microphone_state_changed(&self, _event: &RemoteDeviceStateEvent) {}
     /// Users were invited into a group call.
     fn on_remote_user_invited(&self, _event: &RemoteUserInvitedEvent) {}

@@ -8,6 +8,8 @@
 //!
 //! `docs/api-mapping.md` maps every TypeScript name of the spec to its Rust name.
 
+#![warn(missing_docs)]
+
 mod call;
 mod devices;
 mod engine;

@@ -9,14 +9,18 @@ use crate::error::{CallError, CallResult};
 /// vivo's push class: operational messages or system messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VivoPushType {
+    /// Operational messages (`typeVivo` 0).
     Operation,
+    /// System messages (`typeVivo` 1).
     System,
 }
 
 /// Huawei notification importance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HuaweiImportance {
+    /// `NORMAL`.
     Normal,
+    /// `LOW`.
     Low,
 }
 
@@ -46,12 +50,14 @@ impl AndroidPushConfig {
     }
 }
 
+/// `createAndroidPushConfigBuilder`: the Android vendor settings of a push.
 #[derive(Debug, Clone, Default)]
 pub struct AndroidPushConfigBuilder {
     settings: BTreeMap<String, String>,
 }
 
 impl AndroidPushConfigBuilder {
+    /// A builder with no settings.
     pub fn new() -> Self {
         Self::default()
     }
@@ -66,18 +72,22 @@ impl AndroidPushConfigBuilder {
         self.set("notificationId", id)
     }
 
+    /// Xiaomi's notification channel.
     pub fn set_channel_id_mi(self, id: impl Into<String>) -> Self {
         self.set("channelIdMi", id)
     }
 
+    /// Huawei's notification channel.
     pub fn set_channel_id_huawei(self, id: impl Into<String>) -> Self {
         self.set("channelIdHuawei", id)
     }
 
+    /// OPPO's notification channel.
     pub fn set_channel_id_oppo(self, id: impl Into<String>) -> Self {
         self.set("channelIdOppo", id)
     }
 
+    /// vivo's push class.
     pub fn set_type_vivo(self, kind: VivoPushType) -> Self {
         let value = match kind {
             VivoPushType::Operation => "0",
@@ -86,6 +96,7 @@ impl AndroidPushConfigBuilder {
         self.set("typeVivo", value)
     }
 
+    /// Huawei's notification importance.
     pub fn set_importance_huawei(self, importance: HuaweiImportance) -> Self {
         let value = match importance {
             HuaweiImportance::Normal => "NORMAL",
@@ -94,18 +105,22 @@ impl AndroidPushConfigBuilder {
         self.set("importanceHuawei", value)
     }
 
+    /// The image Huawei's notification shows.
     pub fn set_image_url_huawei(self, url: impl Into<String>) -> Self {
         self.set("imageUrlHuawei", url)
     }
 
+    /// FCM's collapse key (a newer push replaces an older one with the same key).
     pub fn set_fcm_collapse_key(self, key: impl Into<String>) -> Self {
         self.set("fcmCollapseKey", key)
     }
 
+    /// The image FCM's notification shows.
     pub fn set_fcm_image_url(self, url: impl Into<String>) -> Self {
         self.set("fcmImageUrl", url)
     }
 
+    /// FCM's notification channel.
     pub fn set_fcm_channel_id(self, id: impl Into<String>) -> Self {
         self.set("fcmChannelId", id)
     }

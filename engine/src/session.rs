@@ -36,18 +36,22 @@ pub(crate) struct SessionRecord {
 }
 
 impl CallSession {
+    /// The call's id.
     pub fn call_id(&self) -> &str {
         &self.call_id
     }
 
+    /// Where the call is for this user (`NCCallState`).
     pub fn call_state(&self) -> CallState {
         self.call_state
     }
 
+    /// One-to-one or group.
     pub fn call_type(&self) -> CallType {
         self.call_type
     }
 
+    /// Audio, or audio and video (the current type, after any change).
     pub fn media_type(&self) -> CallMediaType {
         self.media_type
     }
@@ -57,10 +61,12 @@ impl CallSession {
         &self.remote_participants
     }
 
+    /// Who placed the call.
     pub fn caller_user_id(&self) -> &str {
         &self.caller_user_id
     }
 
+    /// Who invited this user (the caller unless invited later).
     pub fn inviter_user_id(&self) -> &str {
         &self.inviter_user_id
     }
@@ -145,18 +151,22 @@ impl RemoteParticipant {
             self.reached = state;
         }
     }
+    /// The participant's user id.
     pub fn user_id(&self) -> &str {
         &self.user_id
     }
 
+    /// Their state in the call now.
     pub fn user_state(&self) -> CallUserState {
         self.user_state
     }
 
+    /// Whether their camera is on.
     pub fn is_camera_enabled(&self) -> bool {
         self.camera_enabled
     }
 
+    /// Whether their microphone is on.
     pub fn is_microphone_enabled(&self) -> bool {
         self.microphone_enabled
     }

@@ -12,10 +12,13 @@ use crate::error::{CallError, CallResult};
 /// Highest bitrate a config may ask for, in kbps.
 pub const MAX_BITRATE_KBPS: u32 = 10_000;
 
+/// `NCCallVideoConfig`: what the camera captures and the encoder sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoConfig {
+    /// Capture size.
     pub resolution: VideoResolution,
+    /// Frames a second.
     pub frame_rate: VideoFrameRate,
     /// kbps; `None` lets the engine choose.
     pub min_bitrate_kbps: Option<u32>,
@@ -34,21 +37,25 @@ impl Default for VideoConfig {
     }
 }
 
+/// `createVideoConfigBuilder`.
 #[derive(Debug, Clone, Default)]
 pub struct VideoConfigBuilder {
     config: VideoConfig,
 }
 
 impl VideoConfigBuilder {
+    /// The default configuration (640×480, 15 fps, bitrates the engine's).
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Capture size.
     pub fn set_resolution(mut self, resolution: VideoResolution) -> Self {
         self.config.resolution = resolution;
         self
     }
 
+    /// Frames a second.
     pub fn set_frame_rate(mut self, frame_rate: VideoFrameRate) -> Self {
         self.config.frame_rate = frame_rate;
         self
@@ -95,7 +102,9 @@ impl VideoConfigBuilder {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VideoCapture {
+    /// The camera capturing.
     pub device_id: String,
+    /// What it captures.
     pub config: VideoConfig,
 }
 

@@ -10,6 +10,7 @@ coded_enum! {
     /// A stable numeric result code. `Success` is 0; every other value is a
     /// failure. On the wire a code travels as its number.
     pub enum ErrorCode, wire = none {
+        /// No error (only in a response's `code`).
         Success = 0, "SUCCESS";
         /// A parameter is missing or malformed.
         ParamError = 80001, "PARAM_ERROR";

@@ -11,7 +11,9 @@ use crate::coded::coded_enum;
 coded_enum! {
     /// `NCCallType`: one-to-one or group.
     pub enum CallType, wire = name {
+        /// A one-to-one call.
         Single = 0, "SINGLE";
+        /// A group call (several callees, invitations, joining).
         Group = 1, "GROUP";
     }
 }
@@ -19,7 +21,9 @@ coded_enum! {
 coded_enum! {
     /// `NCCallMediaType`: audio only, or audio and video.
     pub enum CallMediaType, wire = name {
+        /// Audio only.
         Audio = 0, "AUDIO";
+        /// Audio and video.
         AudioVideo = 1, "AUDIO_VIDEO";
     }
 }
@@ -124,15 +128,25 @@ coded_enum! {
         PublishError = 9, "PUBLISH_ERROR";
         /// Subscribing to remote media failed.
         SubscribeError = 10, "SUBSCRIBE_ERROR";
+        /// The caller hung up before I answered.
         RemoteCancel = 11, "REMOTE_CANCEL";
+        /// The callee rejected my call.
         RemoteReject = 12, "REMOTE_REJECT";
+        /// The other side hung up a connected call.
         RemoteHangup = 13, "REMOTE_HANGUP";
+        /// The callee was busy in another call.
         RemoteBusyLine = 14, "REMOTE_BUSY_LINE";
+        /// The callee did not answer in time.
         RemoteNoResponse = 15, "REMOTE_NO_RESPONSE";
+        /// The other side's engine does not support the call.
         RemoteEngineUnsupported = 16, "REMOTE_ENGINE_UNSUPPORTED";
+        /// The other side's network failed.
         RemoteNetworkError = 17, "REMOTE_NETWORK_ERROR";
+        /// The other side could not open its camera or microphone.
         RemoteGetMediaResourcesError = 18, "REMOTE_GET_MEDIA_RESOURCES_ERROR";
+        /// The other side could not publish its media.
         RemotePublishError = 19, "REMOTE_PUBLISH_ERROR";
+        /// The other side could not receive my media.
         RemoteSubscribeError = 20, "REMOTE_SUBSCRIBE_ERROR";
         /// Another device of mine joined a different call.
         OtherClientJoinedCall = 21, "OTHER_CLIENT_JOINED_CALL";
@@ -142,9 +156,13 @@ coded_enum! {
         KickedByServer = 23, "KICKED_BY_SERVER";
         /// I answered a system (GSM) call.
         AcceptSystemCall = 24, "ACCEPT_SYSTEM_CALL";
+        /// The other side's other device joined the call.
         RemoteOtherClientJoinedCall = 31, "REMOTE_OTHER_CLIENT_JOINED_CALL";
+        /// The other side's other device was already in a call.
         RemoteOtherClientInCall = 32, "REMOTE_OTHER_CLIENT_IN_CALL";
+        /// The server removed the other side from the call.
         RemoteKickedByServer = 33, "REMOTE_KICKED_BY_SERVER";
+        /// The other side answered a phone (system) call.
         RemoteAcceptSystemCall = 34, "REMOTE_ACCEPT_SYSTEM_CALL";
         /// Answered on another device of mine.
         AcceptByOtherClient = 101, "ACCEPT_BY_OTHER_CLIENT";
@@ -236,15 +254,25 @@ coded_enum! {
     /// 640×480 (the default) and 640×360; the others are the ancestor's
     /// common sizes. Numbers are this project's.
     pub enum VideoResolution, wire = name {
+        /// 176 × 144 pixels.
         R176x144 = 1, "RESOLUTION_176X144";
+        /// 240 × 240 pixels.
         R240x240 = 2, "RESOLUTION_240X240";
+        /// 320 × 180 pixels.
         R320x180 = 3, "RESOLUTION_320X180";
+        /// 320 × 240 pixels.
         R320x240 = 4, "RESOLUTION_320X240";
+        /// 480 × 360 pixels.
         R480x360 = 5, "RESOLUTION_480X360";
+        /// 640 × 360 pixels.
         R640x360 = 6, "RESOLUTION_640X360";
+        /// 640 × 480 pixels.
         R640x480 = 7, "RESOLUTION_640X480";
+        /// 720 × 480 pixels.
         R720x480 = 8, "RESOLUTION_720X480";
+        /// 1280 × 720 pixels.
         R1280x720 = 9, "RESOLUTION_1280X720";
+        /// 1920 × 1080 pixels.
         R1920x1080 = 10, "RESOLUTION_1920X1080";
     }
 }
@@ -262,9 +290,13 @@ coded_enum! {
     /// `NCCallVideoFrameRate`: capture frame rates (the spec names FPS_15,
     /// the default, and FPS_24). Numbers are frames per second.
     pub enum VideoFrameRate, wire = name {
+        /// 10 frames a second.
         Fps10 = 10, "FPS_10";
+        /// 15 frames a second.
         Fps15 = 15, "FPS_15";
+        /// 24 frames a second.
         Fps24 = 24, "FPS_24";
+        /// 30 frames a second.
         Fps30 = 30, "FPS_30";
     }
 }

@@ -12,7 +12,9 @@ use crate::{
 /// among its requests in flight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientFrame {
+    /// The request's id, echoed in its [`Response`].
     pub id: u64,
+    /// What is asked (its `type` and parameters, flattened into the frame).
     #[serde(flatten)]
     pub request: Request,
 }
@@ -90,11 +92,15 @@ impl Request {
     }
 }
 
+/// `hello`: the first request of a connection, authenticating it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HelloParams {
+    /// The protocol version the client speaks ([`crate::PROTOCOL_VERSION`]).
     pub protocol_version: u32,
+    /// The app the user belongs to.
     pub app_key: String,
+    /// The user's token in that app.
     pub token: String,
     /// Names this device among the user's devices (free text, e.g. "web-1").
     #[serde(default)]
@@ -108,7 +114,9 @@ pub struct HelloParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResumeParams {
+    /// The session named by the earlier `hello`'s result.
     pub session_id: String,
+    /// The last event (`seq`) of that session the client processed: later ones are sent again.
     pub last_seq: u64,
 }
 
@@ -117,12 +125,16 @@ pub struct ResumeParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AckParams {
+    /// The last event processed.
     pub seq: u64,
 }
 
+/// `hello`'s result: who the user is and how this connection is kept alive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HelloResult {
+    /// The user the token belongs to.
+    /// The user this is about.
     pub user_id: String,
     /// Server clock, ms since the Unix epoch.
     pub server_time: i64,
@@ -142,15 +154,19 @@ pub struct HelloResult {
     pub resume_window_ms: u64,
 }
 
+/// `heartbeat`'s result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeartbeatResult {
+    /// Server clock, ms since the Unix epoch.
     pub server_time: i64,
 }
 
-/// Limits of a push configuration, checked by engines and the server alike.
+/// Longest push title, in bytes (a limit engines and the server both check).
 pub const MAX_PUSH_TITLE_BYTES: usize = 128;
+/// Longest push content, in bytes.
 pub const MAX_PUSH_CONTENT_BYTES: usize = 1024;
+/// Longest value of an Android push setting, in bytes.
 pub const MAX_PUSH_VALUE_BYTES: usize = 256;
 
 /// The Android settings a push may carry (keys of [`PushConfig::android`]),
@@ -172,8 +188,10 @@ pub const ANDROID_PUSH_KEYS: &[&str] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushConfig {
+    /// The notification's title (at most 128 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_title: Option<String>,
+    /// The notification's text (at most 1,024 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_content: Option<String>,
     /// Android vendor settings as key/value pairs.
@@ -181,16 +199,23 @@ pub struct PushConfig {
     pub android: std::collections::BTreeMap<String, String>,
 }
 
+/// `startCall`'s parameters, as the app gives them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartCallParams {
+    /// Whom to call: one user for `SINGLE`, one or more for `MULTI`.
     pub callee_ids: Vec<String>,
+    /// One-to-one (`SINGLE`) or group (`MULTI`).
     pub call_type: CallType,
+    /// Audio, or audio and video.
     pub media_type: CallMediaType,
+    /// The caller's free-form text, passed through untouched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra: Option<String>,
+    /// The app's own id for the call's target (a group, a room), passed through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_id: Option<String>,
+    /// How the callee's push notification reads, when they are offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_config: Option<PushConfig>,
 }
@@ -297,41 +322,56 @@ impl StartCallParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserStateEntry {
+    /// The user this is about.
     pub user_id: String,
+    /// That user's state in the call.
     pub user_state: CallUserState,
 }
 
+/// `startCall`'s result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StartCallResult {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Callees who were in another call and were not rung (or rang busy).
     #[serde(default)]
     pub busy_line_user_list: Vec<UserStateEntry>,
 }
 
+/// `acceptCall`: answer a call that rings for this user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AcceptCallParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// This device's camera and microphone as it joins.
     #[serde(flatten)]
     pub media: MediaState,
 }
 
+/// `endCall`: hang up, decline or cancel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EndCallParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// How the callee's push notification reads, when they are offline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_config: Option<PushConfig>,
 }
 
+/// `inviteToCall`: bring more users into a call (a one-to-one call becomes a group call).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteToCallParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Whom to invite.
     pub user_ids: Vec<String>,
 }
 
+/// `inviteToCall`'s result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteToCallResult {
@@ -340,10 +380,13 @@ pub struct InviteToCallResult {
     pub busy_line_user_list: Vec<UserStateEntry>,
 }
 
+/// `joinCall`: enter a group call this user was not rung for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JoinCallParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// This device's camera and microphone as it joins.
     #[serde(flatten)]
     pub media: MediaState,
 }
@@ -354,8 +397,10 @@ pub struct JoinCallParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MediaState {
+    /// Whether the camera is on.
     #[serde(default = "on")]
     pub camera_enabled: bool,
+    /// Whether the microphone is on.
     #[serde(default = "on")]
     pub microphone_enabled: bool,
 }
@@ -376,25 +421,33 @@ fn on() -> bool {
 /// `startCall` on the wire: the app's parameters and the caller's media state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StartCallRequest {
+    /// The app's parameters.
     #[serde(flatten)]
     pub params: StartCallParams,
+    /// This device's camera and microphone as it joins.
     #[serde(flatten)]
     pub media: MediaState,
 }
 
+/// `setMediaState`: this user switched the camera or the microphone during a call (`None`: unchanged).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetMediaStateParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Whether the camera is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub camera_enabled: Option<bool>,
+    /// Whether the microphone is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microphone_enabled: Option<bool>,
 }
 
+/// `publishMedia`: this user's peer connection to the media server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishMediaParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
     /// The SDP offer (ICE gathering complete: candidates included). Its
     /// m-lines are, in order: audio, video (full resolution), video (low
@@ -417,9 +470,12 @@ pub struct PublishMediaParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMediaParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// The SDP (offer or answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sdp: Option<String>,
+    /// Receive slots, as in [`PublishMediaParams::receive_user_ids`].
     pub receive_user_ids: Vec<String>,
 }
 
@@ -427,6 +483,7 @@ pub struct UpdateMediaParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateMediaResult {
+    /// The SDP (offer or answer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sdp: Option<String>,
 }
@@ -435,8 +492,11 @@ pub struct UpdateMediaResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscribeVideoParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// The user this is about.
     pub user_id: String,
+    /// `true`: the low-resolution stream; `false`: full resolution.
     pub low_resolution: bool,
 }
 
@@ -444,34 +504,47 @@ pub struct SubscribeVideoParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishMediaResult {
+    /// The SDP (offer or answer).
     pub sdp: String,
 }
 
+/// `requestChangeMediaType`: ask the other side to change the call's media type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestChangeMediaTypeParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Audio, or audio and video.
     pub media_type: CallMediaType,
 }
 
+/// `requestChangeMediaType`'s result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestChangeMediaTypeResult {
+    /// Names one media-type change request.
     pub transaction_id: String,
 }
 
+/// `cancelChangeMediaType`: withdraw a pending request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Names one media-type change request.
     pub transaction_id: String,
 }
 
+/// `replyChangeMediaType`: the other side's answer to a request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplyChangeMediaTypeParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// Names one media-type change request.
     pub transaction_id: String,
+    /// `true`: agree, the call changes; `false`: refuse.
     pub is_agreed: bool,
 }
 
@@ -479,11 +552,17 @@ pub struct ReplyChangeMediaTypeParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallInfo {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
+    /// One-to-one (`SINGLE`) or group (`MULTI`).
     pub call_type: CallType,
+    /// Audio, or audio and video.
     pub media_type: CallMediaType,
+    /// Who placed the call.
     pub caller_user_id: String,
+    /// Who invited this user (the caller, unless invited later).
     pub inviter_user_id: String,
+    /// Everyone in the call, in the order they joined.
     pub participants: Vec<Participant>,
 }
 
@@ -491,9 +570,13 @@ pub struct CallInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Participant {
+    /// The user this is about.
     pub user_id: String,
+    /// That user's state in the call.
     pub user_state: CallUserState,
+    /// Whether the camera is on.
     pub camera_enabled: bool,
+    /// Whether the microphone is on.
     pub microphone_enabled: bool,
 }
 
@@ -506,22 +589,33 @@ pub enum ServerFrame {
     /// Something happened; `seq` counts the events sent to this session
     /// (this device's connection, kept across resumes), from 1.
     Event {
+        /// This event's number in the session.
         seq: u64,
+        /// What happened (its `event` tag and fields, flattened into the frame).
         #[serde(flatten)]
         event: ServerEvent,
     },
     /// A frame the server could not attribute to a request (bad JSON, too large).
-    Error { code: u32, message: String },
+    Error {
+        /// An [`crate::ErrorCode`]'s number (`BAD_FRAME`, `RATE_LIMITED`).
+        code: u32,
+        /// What was wrong with the frame.
+        message: String,
+    },
 }
 
 /// The answer to one request. `code` 0 is success; then `result` holds the
 /// request's result object if it has one (`hello`, `heartbeat`, `startCall`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {
+    /// The request's id.
     pub id: u64,
+    /// 0 for success, else an [`crate::ErrorCode`]'s number.
     pub code: u32,
+    /// What went wrong, for people (absent on success).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request's result object, for those that have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
 }
@@ -533,89 +627,132 @@ pub enum ServerEvent {
     /// A call rings for this user.
     #[serde(rename_all = "camelCase")]
     CallReceived {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// One-to-one (`SINGLE`) or group (`MULTI`).
         call_type: CallType,
+        /// Audio, or audio and video.
         media_type: CallMediaType,
+        /// Who placed the call.
         caller_user_id: String,
+        /// Who invited this user (the caller, unless invited later).
         inviter_user_id: String,
         /// Everyone in the call, the receiving user included.
         participants: Vec<Participant>,
+        /// The caller's free-form text, passed through untouched.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         extra: Option<String>,
+        /// The app's own id for the call's target (a group, a room), passed through.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target_id: Option<String>,
     },
     /// Another participant's state changed; `reason` is set when they left.
     #[serde(rename_all = "camelCase")]
     RemoteUserStateChanged {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The user this is about.
         user_id: String,
+        /// That user's state in the call.
         user_state: CallUserState,
+        /// Why they left, when they did.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<CallEndReason>,
     },
     /// The call is connected for this user.
     #[serde(rename_all = "camelCase")]
     CallConnected {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// Everyone in the call, in the order they joined.
         participants: Vec<Participant>,
     },
     /// Billing start time of the call, ms since the Unix epoch, by the server clock.
     #[serde(rename_all = "camelCase")]
-    StartTimeReceived { call_id: String, start_time: i64 },
+    StartTimeReceived {
+        /// The call's id.
+        call_id: String,
+        /// When billing started.
+        start_time: i64,
+    },
     /// Users were invited into the call by `inviterUserId`.
     #[serde(rename_all = "camelCase")]
     RemoteUserInvited {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// Who was invited.
         invitee_user_list: Vec<String>,
+        /// Who invited this user (the caller, unless invited later).
         inviter_user_id: String,
     },
     /// The call's type changed (a one-to-one call became a group call).
     #[serde(rename_all = "camelCase")]
     CallTypeChanged {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// One-to-one (`SINGLE`) or group (`MULTI`).
         call_type: CallType,
     },
     /// The other side asks to change the call's media type.
     #[serde(rename_all = "camelCase")]
     MediaTypeChangeRequestReceived {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// Who asks.
         user_id: String,
+        /// Names one media-type change request.
         transaction_id: String,
+        /// Audio, or audio and video.
         media_type: CallMediaType,
     },
     /// How a media-type change request ended, sent to both sides; `userId`
     /// is the requester, `mediaType` the call's media type now.
     #[serde(rename_all = "camelCase")]
     MediaTypeChangeResultReceived {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// Who asked.
         user_id: String,
+        /// Names one media-type change request.
         transaction_id: String,
+        /// The call's media type now.
         media_type: CallMediaType,
+        /// Agreed, refused, cancelled or timed out.
         result: MediaTypeChangeResult,
     },
     /// Another participant's camera went on or off (`disabled: true` = off).
     #[serde(rename_all = "camelCase")]
     RemoteCameraStateChanged {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The user this is about.
         user_id: String,
+        /// `true`: the camera is off.
         disabled: bool,
     },
     /// Another participant's microphone went on or off (`disabled: true` = off).
     #[serde(rename_all = "camelCase")]
     RemoteMicrophoneStateChanged {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The user this is about.
         user_id: String,
+        /// `true`: the microphone is off.
         disabled: bool,
     },
     /// The server's log of a call that ended (also delivered on connect to a
     /// user who was offline when it ended).
     #[serde(rename_all = "camelCase")]
-    ServerCallLogReceived { call_log: Box<CallLog> },
+    ServerCallLogReceived {
+        /// The log, as `getHistoryCallLogs` returns it.
+        call_log: Box<CallLog>,
+    },
     /// The call is over for this user, for this reason (from this user's point of view).
     #[serde(rename_all = "camelCase")]
     CallEnded {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// Why, from this user's point of view.
         reason: CallEndReason,
         /// Server clock when it ended, ms since the Unix epoch.
         end_time: i64,

@@ -10,6 +10,8 @@
 //! `NCCallState`, `NCCallUserState`, `NCCallLogOrder`) plus the end-reason and
 //! error-code tables; the engine re-exports them as its public types.
 
+#![warn(missing_docs)]
+
 mod call_log;
 mod coded;
 mod codes;

@@ -11,6 +11,7 @@ pub type Millis = i64;
 /// Where virtual clocks start: 2026-01-01T00:00:00Z.
 pub const VIRTUAL_EPOCH_MS: Millis = 1_767_225_600_000;
 
+/// The server's clock: the system's, or a virtual one steps move.
 #[derive(Debug, Clone)]
 pub enum SimClock {
     /// Wall-clock time; timers fire on their own.
@@ -25,6 +26,7 @@ impl SimClock {
         SimClock::Virtual(Arc::new(AtomicI64::new(VIRTUAL_EPOCH_MS)))
     }
 
+    /// Milliseconds since the Unix epoch.
     pub fn now(&self) -> Millis {
         match self {
             SimClock::System => SystemTime::now()
@@ -35,6 +37,7 @@ impl SimClock {
         }
     }
 
+    /// Whether only [`crate::SimHandle::advance`] moves it.
     pub fn is_virtual(&self) -> bool {
         matches!(self, SimClock::Virtual(_))
     }

@@ -43,9 +43,11 @@ pub enum BusyPolicy {
     Reject,
 }
 
+/// The apps and users a simulator knows (a YAML file: `fixtures/conformance.yaml`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// Every app.
     pub apps: Vec<AppFixture>,
     /// Named network impairments that steps and tools apply to a user's
     /// media path (see `media/impairment.rs`).
@@ -53,18 +55,25 @@ pub struct Fixtures {
     pub network_profiles: BTreeMap<String, crate::media::NetworkProfile>,
 }
 
+/// One app and its rules.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppFixture {
+    /// The key clients connect with.
     pub app_key: String,
+    /// `false`: `hello` is refused with RTC_SERVICE_UNAVAILABLE.
     #[serde(default = "yes")]
     pub calling_enabled: bool,
+    /// How long a callee rings before NO_RESPONSE (the ancestor's 60 s unless set).
     #[serde(default = "default_ring_timeout")]
     pub ring_timeout_secs: u64,
+    /// What calling a user who is in another call does.
     #[serde(default)]
     pub busy_policy: BusyPolicy,
+    /// Most members a call may have.
     #[serde(default = "default_max_participants")]
     pub max_participants: usize,
+    /// The app's users.
     #[serde(default)]
     pub users: Vec<UserFixture>,
     /// Call logs to store at start (if the store is empty).
@@ -72,10 +81,13 @@ pub struct AppFixture {
     pub seed_call_logs: Vec<crate::store::SeedSpec>,
 }
 
+/// One user and the token that logs them in.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserFixture {
+    /// The user this is about.
     pub user_id: String,
+    /// What `hello` takes as this user's credential.
     pub token: String,
 }
 
@@ -94,24 +106,31 @@ fn default_max_participants() -> usize {
 /// A fixture file that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
+    /// The file could not be read.
     #[error("cannot read fixtures file {path}: {source}")]
     Read {
+        /// Its path.
         path: String,
+        /// Why.
         source: std::io::Error,
     },
+    /// Not YAML of the fixtures' shape.
     #[error("invalid fixtures YAML: {0}")]
     Yaml(#[from] serde_norway::Error),
+    /// Read, but inconsistent (a repeated app, user or token; a bad profile).
     #[error("invalid fixtures: {0}")]
     Invalid(String),
 }
 
 impl Fixtures {
+    /// From YAML text, checked.
     pub fn from_yaml(text: &str) -> Result<Self, FixtureError> {
         let fixtures: Fixtures = serde_norway::from_str(text)?;
         fixtures.validate()?;
         Ok(fixtures)
     }
 
+    /// From a YAML file, checked.
     pub fn from_file(path: &Path) -> Result<Self, FixtureError> {
         let text = std::fs::read_to_string(path).map_err(|source| FixtureError::Read {
             path: path.display().to_string(),
@@ -161,6 +180,7 @@ impl Fixtures {
         Ok(())
     }
 
+    /// The app with this key.
     pub fn app(&self, app_key: &str) -> Option<&AppFixture> {
         self.apps.iter().find(|a| a.app_key == app_key)
     }
@@ -172,10 +192,12 @@ impl AppFixture {
         self.users.iter().find(|u| u.token == token)
     }
 
+    /// Whether the app has a user with this id.
     pub fn has_user(&self, user_id: &str) -> bool {
         self.users.iter().any(|u| u.user_id == user_id)
     }
 
+    /// The ring timeout in milliseconds.
     pub fn ring_timeout_ms(&self) -> i64 {
         i64::try_from(self.ring_timeout_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
     }

@@ -12,6 +12,8 @@
 //! Start one in-process with [`Simulator::start`]; the `nccall-sim` binary
 //! runs one standalone.
 
+#![warn(missing_docs)]
+
 mod calls;
 mod clock;
 mod core;

@@ -13,21 +13,29 @@ use crate::error::{CallError, CallResult};
 /// The result of a request, once the server answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Completion {
+    /// `connect`: `hello` succeeded.
     Hello(HelloResult),
+    /// `start_call`: the call's id and the callees who were busy.
     StartCall(StartCallResult),
+    /// `invite_to_call`: the invitees who were busy.
     InviteToCall(InviteToCallResult),
     /// The transaction id of a media-type change request.
     MediaTypeChangeRequested(String),
+    /// `get_history_call_logs`: one page.
     CallLogPage(CallLogPage),
     /// The media server's SDP answer.
     Published(String),
     /// The media server's answer to a renegotiation offer, if one was sent.
     MediaUpdated(Option<String>),
+    /// `get_ongoing_call_logs`: the logs of calls in progress.
     CallLogs(Vec<CallLog>),
+    /// `delete_call_logs_for_me`: the ids that had no log.
     Deleted(DeleteCallLogsResult),
+    /// `delete_all_call_logs_for_me`: how many logs were deleted.
     DeletedAll(u64),
     /// Server time from a heartbeat answer.
     Heartbeat(i64),
+    /// A request with no result succeeded (accept, end, invite, media state...).
     Done,
 }
 
@@ -40,6 +48,7 @@ impl Completion {
         }
     }
 
+    /// `start_call`'s result; CALL_STATE_INVALID if this completion is another request's.
     pub fn started_call(self) -> CallResult<StartCallResult> {
         match self {
             Completion::StartCall(started) => Ok(started),
@@ -47,6 +56,7 @@ impl Completion {
         }
     }
 
+    /// `invite_to_call`'s result (as [`Completion::started_call`] for another kind).
     pub fn invited(self) -> CallResult<InviteToCallResult> {
         match self {
             Completion::InviteToCall(invited) => Ok(invited),
@@ -62,6 +72,7 @@ impl Completion {
         }
     }
 
+    /// `get_history_call_logs`'s page.
     pub fn call_log_page(self) -> CallResult<CallLogPage> {
         match self {
             Completion::CallLogPage(page) => Ok(page),
@@ -69,6 +80,7 @@ impl Completion {
         }
     }
 
+    /// `get_ongoing_call_logs`'s logs.
     pub fn call_logs(self) -> CallResult<Vec<CallLog>> {
         match self {
             Completion::CallLogs(logs) => Ok(logs),
@@ -76,6 +88,7 @@ impl Completion {
         }
     }
 
+    /// `delete_call_logs_for_me`'s result.
     pub fn deleted(self) -> CallResult<DeleteCallLogsResult> {
         match self {
             Completion::Deleted(result) => Ok(result),

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 pub enum ConnectionStatus {
     /// Never connected, or closed by `disconnect`.
     Disconnected,
+    /// `hello` succeeded on a live connection.
     Connected,
     /// Lost; the engine is reconnecting and will resume its session.
     Reconnecting,

@@ -45,7 +45,10 @@ use server_events::RecentSet;
 pub enum Output {
     /// Open a signaling connection (replacing any other); report it with
     /// `handle_link_opened` or `handle_link_closed` and this generation.
-    OpenLink { generation: u64 },
+    OpenLink {
+        /// Names this connection in the shell's reports about it.
+        generation: u64,
+    },
     /// Close the signaling connection: it was given up, or it went silent.
     CloseLink,
     /// Send this frame on the open connection.
@@ -58,7 +61,9 @@ pub enum Output {
     Media(MediaIntent),
     /// The connection status changed, or the engine reconnected again.
     Status {
+        /// The status now.
         status: ConnectionStatus,
+        /// How many times a lost connection came back so far.
         reconnections: u64,
     },
 }
@@ -86,6 +91,10 @@ impl Default for MachineConfig {
     }
 }
 
+/// The engine's sans-IO core: calls, requests, the connection's life and
+/// the media decisions, driven by inputs that carry `now` and read through
+/// [`CallMachine::poll_output`] and [`CallMachine::poll_timeout`]. It never
+/// blocks, spawns or reads a clock.
 #[derive(Debug)]
 pub struct CallMachine {
     /// Set once `hello` succeeded on the current connection.
@@ -141,6 +150,7 @@ impl Default for CallMachine {
 const ACK_EVERY: u64 = 32;
 
 impl CallMachine {
+    /// A machine with no connection and no calls.
     pub fn new(config: MachineConfig) -> Self {
         CallMachine {
             user_id: None,
@@ -165,22 +175,27 @@ impl CallMachine {
         }
     }
 
+    /// Whether this device's camera is switched on (for every call it enters).
     pub fn is_camera_enabled(&self) -> bool {
         self.local_media.camera_enabled
     }
 
+    /// Whether this device's microphone is switched on.
     pub fn is_microphone_enabled(&self) -> bool {
         self.local_media.microphone_enabled
     }
 
+    /// The user `hello` authenticated on the current connection.
     pub fn user_id(&self) -> Option<&str> {
         self.user_id.as_deref()
     }
 
+    /// Whether `hello` succeeded on the current connection.
     pub fn is_connected(&self) -> bool {
         self.user_id.is_some()
     }
 
+    /// The primary call (the one `end_call` without an id ends), if any.
     pub fn current_session(&self) -> Option<CallSession> {
         self.current
             .as_ref()
@@ -188,6 +203,7 @@ impl CallMachine {
             .cloned()
     }
 
+    /// A call this device knows that has not ended.
     pub fn session(&self, call_id: &str) -> Option<&CallSession> {
         self.sessions.get(call_id)
     }

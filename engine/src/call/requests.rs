@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use nccall_protocol::{Request, StartCallParams};
 
+/// Names one API call until its [`crate::Completion`] comes back.
 pub type RequestId = u64;
 
 /// What an in-flight request was, to interpret its answer.

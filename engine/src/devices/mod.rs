@@ -46,12 +46,16 @@ pub use virtual_devices::{
 )]
 #[serde(rename_all = "camelCase")]
 pub enum DeviceKind {
+    /// A microphone.
     AudioInput,
+    /// A speaker.
     AudioOutput,
+    /// A camera.
     VideoInput,
 }
 
 impl DeviceKind {
+    /// Every kind, in this order.
     pub const ALL: [DeviceKind; 3] = [
         DeviceKind::AudioInput,
         DeviceKind::AudioOutput,
@@ -71,8 +75,11 @@ impl DeviceKind {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceInfo {
+    /// Stable id, what the select calls take.
     pub device_id: String,
+    /// Name for people.
     pub label: String,
+    /// Microphone, speaker or camera.
     pub kind: DeviceKind,
 }
 

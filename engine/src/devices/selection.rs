@@ -16,12 +16,16 @@ use crate::error::{CallError, CallResult};
 /// A kind whose device in use changed because devices came or went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceLoss {
+    /// The kind of device.
     pub kind: DeviceKind,
+    /// The device that was in use and is gone.
     pub was: String,
     /// The device now in use, `None` if no device of the kind is left.
     pub now: Option<String>,
 }
 
+/// Which device of each kind the app chose and which is in use (the
+/// chosen one while present, else the kind's default).
 #[derive(Debug, Clone, Default)]
 pub struct DeviceSelection {
     chosen: [Option<String>; 3],

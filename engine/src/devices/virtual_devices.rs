@@ -20,21 +20,28 @@ use crate::video::VideoConfig;
 /// The built-in virtual devices (`fixtures/devices.yaml`).
 pub const DEFAULT_DEVICES_YAML: &str = include_str!("../../../fixtures/devices.yaml");
 
+/// The virtual devices of `fixtures/devices.yaml`, by kind.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VirtualDevicesSpec {
+    /// Microphones (each a tone).
     #[serde(default)]
     pub microphones: Vec<VirtualDeviceSpec>,
+    /// Speakers.
     #[serde(default)]
     pub speakers: Vec<VirtualDeviceSpec>,
+    /// Cameras (each drawing numbered frames with a marker).
     #[serde(default)]
     pub cameras: Vec<VirtualDeviceSpec>,
 }
 
+/// One virtual device.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VirtualDeviceSpec {
+    /// Its device id.
     pub id: String,
+    /// Its label.
     pub label: String,
     /// Microphones only: the frequency of the tone it produces.
     #[serde(default)]
@@ -62,6 +69,7 @@ pub struct VirtualDevices {
 }
 
 impl VirtualDevices {
+    /// The devices `spec` lists, plugged as it says.
     pub fn from_spec(spec: VirtualDevicesSpec) -> Self {
         let mut slots = Vec::new();
         for (kind, list) in [
@@ -77,6 +85,7 @@ impl VirtualDevices {
         }
     }
 
+    /// From YAML in the form of `fixtures/devices.yaml`; PARAM_ERROR if it does not read.
     pub fn from_yaml(text: &str) -> CallResult<Self> {
         let spec: VirtualDevicesSpec = serde_norway::from_str(text).map_err(|e| {
             CallError::new(ErrorCode::ParamError, format!("invalid devices YAML: {e}"))
@@ -156,11 +165,14 @@ impl DeviceProvider for VirtualDevices {
 /// A virtual microphone's signal: a sine tone, 16-bit mono.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ToneSource {
+    /// The tone's pitch.
     pub frequency_hz: u32,
+    /// Samples a second.
     pub sample_rate: u32,
 }
 
 impl ToneSource {
+    /// A tone of `frequency_hz` at `sample_rate` (at least 1).
     pub fn new(frequency_hz: u32, sample_rate: u32) -> Self {
         ToneSource {
             frequency_hz,
@@ -190,8 +202,11 @@ impl ToneSource {
 /// A virtual camera's output: frame `n` says who made it and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoFrame {
+    /// Its number since capture started, from 0.
     pub number: u64,
+    /// Width in pixels.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
     /// Capture time of the frame, from the start of capture.
     pub timestamp_us: u64,
@@ -200,10 +215,12 @@ pub struct VideoFrame {
 /// Numbered frames at the configured resolution and frame rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameSource {
+    /// Resolution and frame rate.
     pub config: VideoConfig,
 }
 
 impl FrameSource {
+    /// Frame `number`: its size and capture time.
     pub fn frame(&self, number: u64) -> VideoFrame {
         let (width, height) = self.config.resolution.size();
         let fps = u64::from(self.config.frame_rate.code().max(1));

@@ -62,14 +62,18 @@ impl Default for EngineConfig {
 pub struct ConnectParams {
     /// `ws://host:port` of the simulator (`wss://` over TLS).
     pub url: String,
+    /// The app key the user belongs to.
     pub app_key: String,
+    /// The user's token in that app.
     pub token: String,
 }
 
 /// `endCall`'s parameters: no call id means the current (primary) call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndCallParams {
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: Option<String>,
+    /// How the callee's push notification reads, when they are offline.
     pub push_config: Option<PushConfig>,
 }
 

@@ -18,7 +18,9 @@ pub struct MediaStats {
     /// A peer connection to the media server is up (ICE and DTLS connected)
     /// for the current call.
     pub connected: bool,
+    /// RTP audio packets received in the current call.
     pub audio_packets_received: u64,
+    /// Video frames decoded in the current call.
     pub video_frames_received: u64,
     /// The round trip to the media server at the last quality interval.
     #[serde(rename = "roundTripTimeMs", with = "crate::millis::option")]

@@ -96,8 +96,11 @@ pub enum Decoded {
     Nothing,
     /// A picture: its size from the decoder, its marker if readable.
     Picture {
+        /// Width in pixels, as decoded.
         width: u32,
+        /// Height in pixels.
         height: u32,
+        /// The picture's marker (sender, frame number, capture time), if it reads.
         marker: Option<VideoMarker>,
     },
     /// The stream cannot be decoded until a key frame comes: ask for one.
@@ -130,6 +133,7 @@ fn has_idr(unit: &[u8]) -> bool {
 }
 
 impl VideoDecoder {
+    /// A decoder waiting for its first key frame; an error if OpenH264 cannot start.
     pub fn new() -> Result<VideoDecoder, String> {
         let decoder = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
             .map_err(|e| format!("H.264 decoder: {e}"))?;

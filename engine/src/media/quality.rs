@@ -17,10 +17,15 @@ pub const QUALITY_INTERVAL: Duration = Duration::from_secs(1);
 pub enum CallQuality {
     /// Not enough traffic in the interval to tell.
     Unknown = 0,
+    /// Under 1% loss and 100 ms round trip.
     Excellent = 1,
+    /// Under 3% loss.
     Good = 2,
+    /// Under 10% loss.
     Poor = 3,
+    /// Under 20% loss.
     Bad = 4,
+    /// 20% loss or more.
     VeryBad = 5,
     /// Nothing got through.
     Down = 6,
@@ -64,22 +69,30 @@ impl CallQuality {
     }
 }
 
+/// `onSendQualityChanged`: how this side's media reaches the media server.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendQualityEvent {
+    /// The interval's rating.
     pub quality: CallQuality,
     /// Share of this side's packets the other end reported lost (0..=1).
     pub packet_loss_rate: f64,
+    /// Round trip to the media server, when measured.
     #[serde(rename = "roundTripTimeMs", with = "crate::millis::option")]
     pub round_trip_time: Option<Duration>,
 }
 
+/// `onReceiveQualityChanged`: how one remote user's media arrives.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiveQualityEvent {
+    /// The user this is about.
     pub user_id: String,
+    /// The interval's rating.
     pub quality: CallQuality,
+    /// Share of that user's packets lost on the way here (0..=1).
     pub packet_loss_rate: f64,
+    /// RFC 3550 interarrival jitter of that user's audio.
     #[serde(rename = "jitterMs", with = "crate::millis")]
     pub jitter: Duration,
 }
@@ -88,19 +101,26 @@ pub struct ReceiveQualityEvent {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AudioVolume {
+    /// The user this is about.
     pub user_id: String,
+    /// 0 (silence) to 9.
     pub level: u8,
 }
 
+/// `onAudioVolumeChanged`: audio levels, this user's and the others'.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AudioVolumeEvent {
+    /// One level per user heard.
     pub volumes: Vec<AudioVolume>,
 }
 
 /// `NCCallConnectionQualityHandler`. Callbacks run on a media task.
 pub trait ConnectionQualityHandler: Send + Sync + 'static {
+    /// `onSendQualityChanged`, once per quality interval.
     fn on_send_quality_changed(&self, _event: &SendQualityEvent) {}
+    /// `onReceiveQualityChanged`, once per interval and remote user.
     fn on_receive_quality_changed(&self, _event: &ReceiveQualityEvent) {}
+    /// `onAudioVolumeChanged`.
     fn on_audio_volume_changed(&self, _event: &AudioVolumeEvent) {}
 }
 

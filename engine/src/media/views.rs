@@ -13,9 +13,13 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RenderedFrame {
+    /// The frame's number at the sender's camera.
     pub number: u64,
+    /// Width in pixels, as decoded.
     pub width: u32,
+    /// Height in pixels.
     pub height: u32,
+    /// From the sender's capture to this view.
     #[serde(rename = "delayMs", with = "crate::millis")]
     pub delay: Duration,
     /// The sender's marker tag (`marker::tag_of` of their user id).
@@ -25,13 +29,16 @@ pub struct RenderedFrame {
 
 /// The analogue of the spec's `<video>` element.
 pub trait VideoView: Send + Sync + 'static {
+    /// A frame was rendered into the view (called on a media task).
     fn on_frame(&self, frame: &RenderedFrame);
 }
 
 /// `setRemoteVideoView`'s items.
 #[derive(Clone)]
 pub struct RemoteVideoView {
+    /// The user this is about.
     pub user_id: String,
+    /// Where that user's frames go.
     pub view: Arc<dyn VideoView>,
     /// Receive the user's low-resolution stream (a quarter of the pixels).
     pub enable_low_resolution_stream: bool,
@@ -56,14 +63,17 @@ pub struct RecordingView {
 }
 
 impl RecordingView {
+    /// An empty view, shared with whoever renders into it.
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
 
+    /// Frames rendered so far.
     pub fn frames(&self) -> u64 {
         self.recorded.lock().map(|r| r.frames).unwrap_or(0)
     }
 
+    /// The last frame rendered.
     pub fn last_frame(&self) -> Option<RenderedFrame> {
         self.recorded.lock().ok().and_then(|r| r.last)
     }

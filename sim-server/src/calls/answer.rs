@@ -14,6 +14,8 @@ use super::{Actor, CallTable, DeviceId, Refusal, Target};
 use crate::clock::Millis;
 
 impl CallTable {
+    /// `acceptCall` by `actor`: the call connects for them (and for the caller
+    /// if it was ringing); their other devices stop ringing.
     pub fn accept(
         &mut self,
         now: Millis,

@@ -7,21 +7,31 @@ use nccall_protocol::{
 use super::DeviceId;
 use crate::clock::Millis;
 
+/// One call in progress, as the server holds it.
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// The call's id.
     pub id: String,
+    /// The app it belongs to.
     pub app: String,
+    /// One-to-one (`SINGLE`) or group (`MULTI`).
     pub call_type: CallType,
+    /// Audio, or audio and video.
     pub media_type: CallMediaType,
+    /// Who placed it.
     pub caller: String,
     /// Who placed the call; an invitee's `inviterUserId` is who invited them.
     pub inviter: String,
+    /// The caller's free-form text, passed through untouched.
     pub extra: Option<String>,
+    /// The app's own id for the call's target (a group, a room), passed through.
     pub target_id: Option<String>,
+    /// How the callee's push notification reads, when they are offline.
     pub push_config: Option<PushConfig>,
     /// The caller first, then callees and invitees in the order they came.
     /// Members who left stay, in state ENDED, for the record.
     pub members: Vec<Member>,
+    /// When it was placed.
     pub created_at: Millis,
     /// Billing start: set once, by the server clock, when the call connects.
     pub start_time: Option<Millis>,
@@ -39,9 +49,12 @@ pub struct PendingChange {
     pub deadline: Millis,
 }
 
+/// One member of a call and where they are in it.
 #[derive(Debug, Clone)]
 pub struct Member {
+    /// The user this is about.
     pub user_id: String,
+    /// Their state (RINGING, CONNECTED, ENDED, ...).
     pub state: CallUserState,
     /// Who invited this member (the caller for the first callees).
     pub inviter: String,
@@ -96,18 +109,22 @@ impl Member {
 }
 
 impl Call {
+    /// Whether the call connected (its billing started).
     pub fn is_connected(&self) -> bool {
         self.start_time.is_some()
     }
 
+    /// The member with this user id, present or not.
     pub fn member(&self, user_id: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.user_id == user_id)
     }
 
+    /// As [`Call::member`], to change.
     pub fn member_mut(&mut self, user_id: &str) -> Option<&mut Member> {
         self.members.iter_mut().find(|m| m.user_id == user_id)
     }
 
+    /// The members who have not left.
     pub fn present(&self) -> impl Iterator<Item = &Member> {
         self.members.iter().filter(|m| m.is_present())
     }
@@ -129,6 +146,7 @@ impl Call {
             .collect()
     }
 
+    /// The call as `joinCall` returns it.
     pub fn info(&self) -> CallInfo {
         CallInfo {
             call_id: self.id.clone(),

@@ -13,6 +13,8 @@ use crate::clock::Millis;
 use crate::fixtures::AppFixture;
 
 impl CallTable {
+    /// `inviteToCall` by `actor`: the invitees ring (busy ones as the app's
+    /// busy policy says); a one-to-one call becomes a group call.
     pub fn invite(
         &mut self,
         now: Millis,

@@ -9,6 +9,7 @@ use crate::clock::Millis;
 use crate::fixtures::AppFixture;
 
 impl CallTable {
+    /// `joinCall` by `actor`: they enter a group call they were not rung for.
     pub fn join(
         &mut self,
         now: Millis,

@@ -19,6 +19,8 @@ use super::{Actor, Call, CallTable, DeviceId, Refusal, Target};
 use crate::clock::Millis;
 
 impl CallTable {
+    /// `endCall` by `actor`: cancel, decline or hang up, each with its end
+    /// reasons for everyone; a call left with one member ends.
     pub fn end(
         &mut self,
         now: Millis,

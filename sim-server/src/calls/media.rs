@@ -35,6 +35,8 @@ use crate::clock::Millis;
 pub const MEDIA_TYPE_CHANGE_TIMEOUT_MS: Millis = 60_000;
 
 impl CallTable {
+    /// `setMediaState`: a member switched their camera or microphone; the
+    /// others are told.
     pub fn set_media_state(
         &mut self,
         actor: &Actor,
@@ -59,6 +61,8 @@ impl CallTable {
         Ok(())
     }
 
+    /// `requestChangeMediaType`: the other side is asked; the request times
+    /// out after 60 s (the ancestor's timeout).
     pub fn request_media_change(
         &mut self,
         now: Millis,
@@ -129,6 +133,7 @@ impl CallTable {
         Ok(RequestChangeMediaTypeResult { transaction_id })
     }
 
+    /// `cancelChangeMediaType` by the requester.
     pub fn cancel_media_change(
         &mut self,
         actor: &Actor,
@@ -145,6 +150,7 @@ impl CallTable {
         Ok(())
     }
 
+    /// `replyChangeMediaType` by the other side: agreed changes the call.
     pub fn reply_media_change(
         &mut self,
         actor: &Actor,

@@ -37,11 +37,14 @@ pub type DeviceId = u64;
 /// A user of an app: user ids are unique only within an app.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserKey {
+    /// The app's key.
     pub app: String,
+    /// The user's id in that app.
     pub user: String,
 }
 
 impl UserKey {
+    /// `user` of `app`.
     pub fn new(app: &str, user: &str) -> Self {
         UserKey {
             app: app.to_string(),
@@ -53,7 +56,9 @@ impl UserKey {
 /// Who did something: a user, on one of their devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
+    /// Who.
     pub user: UserKey,
+    /// On which of their devices (connections).
     pub device: DeviceId,
 }
 
@@ -71,8 +76,11 @@ pub enum Target {
 /// Something a user must be told, in this order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
+    /// Whom to tell.
     pub to: UserKey,
+    /// On which of their devices.
     pub target: Target,
+    /// What to tell them.
     pub event: ServerEvent,
     /// Push settings to use if the user has no live device.
     pub push: Option<PushConfig>,
@@ -98,6 +106,7 @@ pub struct CallTable {
 }
 
 impl CallTable {
+    /// A table with no calls.
     pub fn new() -> Self {
         Self::default()
     }
@@ -132,6 +141,7 @@ impl CallTable {
             .filter(move |c| c.app == user.app && c.member(&user.user).is_some())
     }
 
+    /// The call with this id, if it has not ended.
     pub fn get(&self, call_id: &str) -> Option<&Call> {
         self.calls.get(call_id)
     }
@@ -145,6 +155,7 @@ impl CallTable {
             .filter_map(|id| self.calls.get(id))
     }
 
+    /// How many calls have not ended.
     pub fn len(&self) -> usize {
         self.calls.len()
     }
@@ -162,6 +173,7 @@ impl CallTable {
             .count()
     }
 
+    /// Whether no call is in progress.
     pub fn is_empty(&self) -> bool {
         self.calls.is_empty()
     }

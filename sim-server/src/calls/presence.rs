@@ -9,6 +9,8 @@ use super::{CallTable, DeviceId, Target, UserKey};
 use crate::clock::Millis;
 
 impl CallTable {
+    /// A device of `user` came online: calls that ring for the user and no
+    /// device yet ring on it too.
     pub fn on_device_online(&mut self, user: &UserKey, device: DeviceId) {
         let ringing: Vec<String> = self
             .calls_of(user)

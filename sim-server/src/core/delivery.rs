@@ -9,6 +9,7 @@ use super::{Output, ServerCore};
 use crate::calls::{DeviceId, Note, Target, UserKey};
 use crate::clock::Millis;
 
+/// Why a push was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PushKind {
@@ -21,15 +22,23 @@ pub enum PushKind {
 /// One push notification the simulated cloud "sent".
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PushRecord {
+    /// When it was sent (server clock).
     pub at: Millis,
+    /// The app of the user.
     pub app: String,
+    /// The user this is about.
     pub user_id: String,
+    /// Incoming call or hang-up.
     pub kind: PushKind,
+    /// The call's id (the server's, stable for the call's life).
     pub call_id: String,
     /// The caller, for an incoming call.
     pub from_user_id: Option<String>,
+    /// Audio, or audio and video.
     pub media_type: Option<CallMediaType>,
+    /// The caller's free-form text, passed through untouched.
     pub extra: Option<String>,
+    /// How the callee's push notification reads, when they are offline.
     pub push_config: PushConfig,
 }
 

@@ -36,54 +36,93 @@ pub const HEARTBEAT_INTERVAL_MS: u64 = 20_000;
 /// are opaque; after a restart they jump ahead by up to this much).
 const CALL_NUMBER_BLOCK: u64 = 1_000;
 
+/// What the core is told, with the time it happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    Opened { conn: ConnId },
-    Frame { conn: ConnId, frame: ClientFrame },
-    Closed { conn: ConnId },
+    /// A connection opened (nothing said on it yet).
+    Opened {
+        /// The shell's name for it.
+        conn: ConnId,
+    },
+    /// A decoded frame arrived on a connection.
+    Frame {
+        /// The connection.
+        conn: ConnId,
+        /// The frame.
+        frame: ClientFrame,
+    },
+    /// A connection closed (or was lost).
+    Closed {
+        /// The connection.
+        conn: ConnId,
+    },
 }
 
+/// What the core asks of its shell, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
+    /// Send a frame on a connection.
     Send {
+        /// The connection.
         conn: ConnId,
+        /// The frame.
         frame: ServerFrame,
     },
     /// Close the connection after sending what was queued before.
     Close {
+        /// The connection.
         conn: ConnId,
     },
     /// Hand an SDP offer to the media server; its answer (or failure) is
     /// the response to request `id` on `conn`.
     PublishMedia {
+        /// The connection the request came on.
         conn: ConnId,
+        /// The request's id.
         id: u64,
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The publishing user.
         user: String,
+        /// The SDP (offer or answer).
         sdp: String,
+        /// Senders whose low-resolution stream this user wants.
         low_resolution_from: Vec<String>,
+        /// Receive slots (see `PublishMediaParams::receive_user_ids`).
         receive_from: Vec<String>,
     },
     /// Re-assign the user's receive slots, renegotiating when `sdp` (an
     /// offer) is given; the answer is the response to request `id` on `conn`.
     UpdateMedia {
+        /// The connection the request came on.
         conn: ConnId,
+        /// The request's id.
         id: u64,
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The user.
         user: String,
+        /// The SDP (offer or answer).
         sdp: Option<String>,
+        /// Receive slots.
         receive_from: Vec<String>,
     },
     /// The user wants `sender`'s low (or full) resolution video.
     SubscribeVideo {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The receiving user.
         user: String,
+        /// Whose video.
         sender: String,
+        /// `true`: the low-resolution stream.
         low: bool,
     },
     /// The user left the call: drop their peer connection in it.
     ReleaseMedia {
+        /// The call's id (the server's, stable for the call's life).
         call_id: String,
+        /// The user who left.
         user: String,
     },
 }
@@ -97,8 +136,11 @@ struct Conn {
 /// Counters for diagnostics and load reports.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CoreStats {
+    /// Open connections.
     pub connections: usize,
+    /// Users with at least one device session.
     pub online_users: usize,
+    /// Calls in progress (ringing or connected).
     pub active_calls: usize,
     /// Of the active calls, those that connected (the rest ring).
     pub connected_calls: usize,
@@ -108,6 +150,10 @@ pub struct CoreStats {
     pub calls_connected_total: u64,
 }
 
+/// The simulator's sans-IO core: connections, device sessions, calls,
+/// pushes and call logs, driven by [`ServerCore::handle_input`] and
+/// [`ServerCore::handle_timeout`] with the time, read by
+/// [`ServerCore::poll_output`] and [`ServerCore::poll_timeout`].
 pub struct ServerCore {
     fixtures: Fixtures,
     conns: HashMap<ConnId, Conn>,
@@ -188,6 +234,8 @@ impl ServerCore {
         seed(self.store.as_mut(), app, spec, prefix)
     }
 
+    /// One input at `now` (server clock); what it causes is queued for
+    /// [`ServerCore::poll_output`].
     pub fn handle_input(&mut self, now: Millis, input: Input) {
         self.now = now;
         match input {
@@ -221,11 +269,13 @@ impl ServerCore {
         .min()
     }
 
+    /// The next thing for the shell to do, in order.
     #[must_use]
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
     }
 
+    /// The counters now.
     pub fn stats(&self) -> CoreStats {
         let (placed, connected) = self.calls.totals();
         CoreStats {

@@ -232,6 +232,7 @@ impl ServerCore {
         self.blocked.insert(user);
     }
 
+    /// Ends a network fault of `user` (see `block`).
     pub fn unblock(&mut self, user: &UserKey) {
         self.blocked.remove(user);
     }

@@ -32,26 +32,38 @@ use crate::media::{MediaServer, write_frame};
 /// What a run is asked to do.
 #[derive(Debug, Clone)]
 pub struct CapacityConfig {
+    /// Concurrent one-to-one video calls.
     pub calls: usize,
     /// Length of the measured window, after every call is connected.
     pub measure: Duration,
+    /// Frames a second each sender sends.
     pub fps: u32,
+    /// Frame width in pixels.
     pub width: u16,
+    /// Frame height in pixels.
     pub height: u16,
 }
 
 /// What a run measured.
 #[derive(Debug, Clone)]
 pub struct CapacityReport {
+    /// Calls asked for.
     pub calls: usize,
+    /// Calls whose peer connections connected.
     pub connected: usize,
     /// Setup of all calls: offer to every publisher connected.
     pub setup: Duration,
+    /// Video frames sent in the window.
     pub video_sent: u64,
+    /// Video frames received in the window.
     pub video_received: u64,
+    /// Audio packets sent in the window.
     pub audio_sent: u64,
+    /// Audio packets received in the window.
     pub audio_received: u64,
+    /// Median delay from send to receipt.
     pub delay_p50: Duration,
+    /// 99th percentile of that delay.
     pub delay_p99: Duration,
     /// CPU time of the SFU thread during the window, as a share of one core.
     pub sfu_cpu: Option<f64>,
@@ -60,6 +72,7 @@ pub struct CapacityReport {
 }
 
 impl CapacityReport {
+    /// Share of what was sent that did not arrive (0..=1; 1 if nothing was sent).
     pub fn loss(&self) -> f64 {
         let sent = self.video_sent + self.audio_sent;
         if sent == 0 {

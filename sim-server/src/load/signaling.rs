@@ -36,12 +36,14 @@ pub use super::signaling_report::{LoadReport, WaveReport};
 use super::target::APP;
 pub use super::target::{ChildSimulator, Target, load_fixtures};
 
+/// What a signaling load run does.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
     /// Users connected at once.
     pub users: usize,
     /// Concurrent one-to-one calls per wave (each takes two users).
     pub calls: usize,
+    /// Rounds of calls: placed, connected, hung up, then again.
     pub waves: usize,
     /// Calls placed per second.
     pub rate: u32,

@@ -10,17 +10,26 @@ use super::signaling::LoadConfig;
 /// Setup-time percentiles and counts of one wave.
 #[derive(Debug, Clone)]
 pub struct WaveReport {
+    /// Calls placed.
     pub placed: usize,
+    /// Calls that connected.
     pub connected: usize,
+    /// Calls that failed (refused, timed out, dropped).
     pub errors: usize,
+    /// Median setup: scheduled `startCall` to both sides connected.
     pub p50: Duration,
+    /// 90th percentile setup.
     pub p90: Duration,
+    /// 99th percentile setup.
     pub p99: Duration,
+    /// 99.9th percentile setup.
     pub p999: Duration,
+    /// Slowest setup.
     pub max: Duration,
     /// How late the generator sent `startCall` after its scheduled time
     /// (part of every setup time above): median and p99.
     pub lag_p50: Duration,
+    /// 99th percentile of that lateness.
     pub lag_p99: Duration,
     /// Setup times, microseconds: (percentile, value) at every step of
     /// HdrHistogram's percentile distribution (5 ticks per half).
@@ -31,13 +40,20 @@ pub struct WaveReport {
     pub took: Duration,
 }
 
+/// What a signaling load run measured.
 #[derive(Debug, Clone)]
 pub struct LoadReport {
+    /// Users connected.
     pub users: usize,
+    /// How long connecting every user took.
     pub connect_took: Duration,
+    /// Users who could not connect.
     pub connect_errors: usize,
+    /// Server memory before anyone connected (a child simulator on Linux).
     pub server_kib_idle: Option<u64>,
+    /// Server memory with every user connected.
     pub server_kib_connected: Option<u64>,
+    /// One report per wave.
     pub waves: Vec<WaveReport>,
 }
 

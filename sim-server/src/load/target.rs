@@ -28,6 +28,7 @@ pub enum Target {
 }
 
 impl Target {
+    /// Where its clients connect.
     pub fn url(&self) -> &str {
         match self {
             Target::Child(c) => &c.url,
@@ -47,6 +48,7 @@ impl Target {
 /// A simulator started as a child process; killed when dropped.
 pub struct ChildSimulator {
     child: Child,
+    /// Where its clients connect.
     pub url: String,
     fixtures: std::path::PathBuf,
 }
@@ -93,6 +95,7 @@ impl ChildSimulator {
         })
     }
 
+    /// Its process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -31,7 +31,7 @@ pub struct NetworkProfile {
     /// (never below zero); packets can overtake each other, as on a real path.
     pub jitter_ms: u32,
     /// Link rate in kbit/s; 0 is no cap. Over it packets queue, and past
-    /// [`MAX_QUEUE_DELAY`] of queue they are dropped.
+    /// 200 ms (`MAX_QUEUE_DELAY`) of queue they are dropped.
     pub bandwidth_kbps: u32,
 }
 
@@ -49,6 +49,7 @@ impl NetworkProfile {
         *self == NetworkProfile::default()
     }
 
+    /// An error naming the field if the profile cannot apply (loss above 100%).
     pub fn validate(&self) -> Result<(), String> {
         if self.loss_percent > 100 {
             return Err(format!("loss_percent is {}, above 100", self.loss_percent));

@@ -113,6 +113,7 @@ impl MediaServer {
         sent
     }
 
+    /// The UDP address peers send media to.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
@@ -196,6 +197,7 @@ impl MediaServer {
         });
     }
 
+    /// The counters now.
     pub async fn stats(&self) -> MediaStats {
         let (reply, stats) = oneshot::channel();
         if !self.send(Command::Stats { reply }) {

@@ -33,6 +33,7 @@ pub struct MediaStats {
     pub forwarded_frames: u64,
     /// Datagrams sent to clients, and their bytes (media, RTCP, ICE, DTLS).
     pub sent_datagrams: u64,
+    /// Bytes of those datagrams.
     pub sent_bytes: u64,
     /// Datagrams an impairment (loss, a full queue) dropped on the way out.
     pub impaired_drops: u64,

@@ -33,8 +33,11 @@ use tls::TlsIdentity;
 /// How to run a simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// Where signaling listens (port 0: a free one).
     pub listen: SocketAddr,
+    /// The apps and users it knows.
     pub fixtures: Fixtures,
+    /// The system's clock, or a virtual one.
     pub clock: SimClock,
     /// A connection silent for this long (no frame, no heartbeat) is closed.
     pub idle_timeout: Duration,
@@ -97,6 +100,7 @@ impl SimConfig {
         self
     }
 
+    /// Seeds network impairment (see [`SimConfig::seed`]).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -114,6 +118,7 @@ impl SimConfig {
         self
     }
 
+    /// Listens on `listen` (port 0: a free one).
     pub fn with_listen(mut self, listen: SocketAddr) -> Self {
         self.listen = listen;
         self
@@ -133,25 +138,35 @@ impl SimConfig {
     }
 }
 
+/// Why a simulator could not start or do what it was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// A socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// Why.
         source: std::io::Error,
     },
+    /// It stopped before answering.
     #[error("the simulator has stopped")]
     Stopped,
+    /// A clock move asked of a simulator on the system clock.
     #[error("only a virtual clock can be advanced; this simulator runs on the system clock")]
     NotVirtual,
+    /// The call-log store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A network profile the fixtures do not name.
     #[error("no network profile named {0} in the fixtures")]
     UnknownProfile(String),
+    /// The TLS certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
 }
 
+/// Starts simulators ([`Simulator::start`]).
 pub struct Simulator;
 
 impl Simulator {
@@ -323,6 +338,7 @@ impl SimHandle {
         }
     }
 
+    /// The signaling listener's address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
@@ -332,6 +348,7 @@ impl SimHandle {
         format!("{}://{}", self.scheme, self.addr)
     }
 
+    /// The simulator's clock.
     pub fn clock(&self) -> &SimClock {
         &self.clock
     }
@@ -351,6 +368,7 @@ impl SimHandle {
         self.ask(|ack| Control::Advance { by_ms, ack }).await
     }
 
+    /// The core's counters.
     pub async fn stats(&self) -> Result<CoreStats, SimError> {
         self.ask(|ack| Control::Stats { ack }).await
     }
@@ -439,6 +457,7 @@ impl SimHandle {
         self.fault(app, user_id, Fault::Down).await
     }
 
+    /// Ends [`SimHandle::network_down`] for `user_id`.
     pub async fn network_up(&self, app: &str, user_id: &str) -> Result<(), SimError> {
         self.fault(app, user_id, Fault::Restore).await
     }

@@ -27,14 +27,24 @@ impl std::fmt::Debug for TlsIdentity {
 /// Why a certificate or key could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A file could not be read.
     #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The certificate PEM holds no certificate.
     #[error("no certificate in the PEM given")]
     NoCertificate,
+    /// The key PEM holds no key rustls can read.
     #[error("the PEM's private key cannot be read: {0}")]
     Key(String),
+    /// rustls refused the pair (e.g. a key that is not the certificate's).
     #[error("the certificate and key cannot be used: {0}")]
     Config(String),
+    /// rcgen could not make a certificate (e.g. a name that is neither DNS nor IP).
     #[error("cannot make a self-signed certificate: {0}")]
     Generate(String),
 }

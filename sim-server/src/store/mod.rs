@@ -63,6 +63,7 @@ pub trait CallLogStore: Send {
     /// Logs not yet delivered to their owner, oldest first.
     fn undelivered(&self, app: &str, owner: &str) -> Result<Vec<CallLog>, StoreError>;
 
+    /// Marks logs as delivered to their owner (they are not sent again on connect).
     fn mark_delivered(
         &mut self,
         app: &str,

@@ -15,13 +15,20 @@ use nccall_protocol::{
 };
 use serde::Deserialize;
 
+/// Call logs to store at start, for history tests: `count` calls between
+/// `owner` and `peer`, ending `interval_ms` apart from `first_end_time`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedSpec {
+    /// Whose logs.
     pub owner: String,
+    /// The other participant.
     pub peer: String,
+    /// How many calls.
     pub count: usize,
+    /// When the first ended (ms since the Unix epoch).
     pub first_end_time: i64,
+    /// Time between two calls' ends.
     #[serde(default)]
     pub interval_ms: i64,
 }

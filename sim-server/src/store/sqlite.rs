@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS call_numbers (
 );
 ";
 
+/// Call logs in SQLite: in memory, or in a directory where they survive restarts.
 pub struct SqliteStore {
     conn: Connection,
     /// The largest sync time handed out so far.
@@ -34,6 +35,7 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// A store that lasts as long as the process.
     pub fn in_memory() -> Result<Self, StoreError> {
         Self::with(Connection::open_in_memory()?)
     }

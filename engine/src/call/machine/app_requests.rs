@@ -240,6 +240,9 @@ impl CallMachine {
         Ok(self.active_session()?.call_id)
     }
 
+    /// `startCall`: checks the parameters as the server would (PARAM_ERROR,
+    /// SESSION_EXIST, LOCAL_VIEW_NOT_SET, ...) and sends the request; the
+    /// answer comes as [`crate::Completion::StartCall`].
     pub fn start_call(&mut self, params: StartCallParams) -> Result<RequestId, CallError> {
         self.require_local_view(params.media_type)?;
         let me = self.require_connection()?;
