@@ -77,19 +77,33 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Measure the signaling server: USERS connected at once, CALLS
-    /// concurrent one-to-one calls placed, answered and hung up in WAVES,
+    /// concurrent calls placed, answered and hung up in WAVES (or for
+    /// --duration: a soak), at RATE calls a second (reached over --ramp),
     /// against a simulator started as a child process (its memory is read
-    /// from /proc).
+    /// from /proc) or one at --url.
     SignalingLoad {
         #[arg(long, default_value_t = 10_000)]
         users: usize,
         #[arg(long, default_value_t = 5_000)]
         calls: usize,
+        /// Waves of calls (at least this many with --duration).
         #[arg(long, default_value_t = 3)]
         waves: usize,
         /// Calls placed per second.
         #[arg(long, default_value_t = 1_000)]
         rate: u32,
+        /// Members of each call: 2 is one-to-one; more makes group calls
+        /// of a caller and GROUP_SIZE - 1 callees (at most 16).
+        #[arg(long, default_value_t = 2, value_name = "GROUP_SIZE")]
+        group_size: usize,
+        /// Soak: keep running waves until this many seconds have passed
+        /// since the first call.
+        #[arg(long, value_name = "SECS")]
+        duration: Option<u64>,
+        /// Ramp: the rate grows from 1 call/s to --rate over this many
+        /// seconds from the first call.
+        #[arg(long, value_name = "SECS", default_value_t = 0)]
+        ramp: u64,
         /// Connections opened at once while users log in.
         #[arg(long, default_value_t = 200)]
         connect_concurrency: usize,
@@ -100,8 +114,12 @@ enum Command {
         url: Option<String>,
         /// Print the report as JSON on stdout (latencies in microseconds,
         /// with HdrHistogram's percentile distribution) instead of a table.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// Print one CSV row per wave on stdout (latencies in microseconds)
+        /// instead of a table.
+        #[arg(long)]
+        csv: bool,
     },
     /// Print the fixtures a simulator needs to be loaded by
     /// `signaling-load --url`: the app `load` with USERS users.
@@ -162,19 +180,28 @@ async fn main() -> ExitCode {
         calls,
         waves,
         rate,
+        group_size,
+        duration,
+        ramp,
         connect_concurrency,
         url,
         json,
+        csv,
     }) = args.command
     {
         let config = LoadConfig {
-            users,
-            calls,
-            waves,
-            rate,
             connect_concurrency,
+            group_size,
+            duration: duration.map(Duration::from_secs),
+            ramp: Duration::from_secs(ramp),
+            ..LoadConfig::one_to_one(users, calls, waves, rate)
         };
-        return signaling_load(config, url, json).await;
+        let format = match (json, csv) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Csv,
+            _ => Format::Table,
+        };
+        return signaling_load(config, url, format).await;
     }
     if let Some(Command::LoadFixtures { users }) = args.command {
         print!("{}", signaling::load_fixtures(users));
@@ -303,7 +330,15 @@ async fn stop_signal() -> &'static str {
     "Ctrl-C"
 }
 
-async fn signaling_load(config: LoadConfig, url: Option<String>, json: bool) -> ExitCode {
+/// How `signaling-load` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+async fn signaling_load(config: LoadConfig, url: Option<String>, format: Format) -> ExitCode {
     let sim = match url {
         Some(url) => Target::Remote(url),
         None => {
@@ -327,11 +362,24 @@ async fn signaling_load(config: LoadConfig, url: Option<String>, json: bool) -> 
         Target::Child(c) => format!("simulator pid {}", c.pid()),
         Target::Remote(_) => "a simulator started elsewhere".to_string(),
     };
+    let kind = if config.group_size <= 2 {
+        "one-to-one calls".to_string()
+    } else {
+        format!("group calls of {}", config.group_size)
+    };
+    let length = match config.duration {
+        Some(d) => format!("waves for {} s", d.as_secs()),
+        None => format!("{} waves", config.waves),
+    };
+    let ramp = if config.ramp.is_zero() {
+        String::new()
+    } else {
+        format!(" (ramped over {} s)", config.ramp.as_secs())
+    };
     eprintln!(
-        "signaling load: {} users, {} concurrent one-to-one calls x {} waves at {} calls/s, {who} at {}",
+        "signaling load: {} users, {} concurrent {kind} x {length} at {} calls/s{ramp}, {who} at {}",
         config.users,
         config.calls,
-        config.waves,
         config.rate,
         sim.url()
     );
@@ -343,16 +391,25 @@ async fn signaling_load(config: LoadConfig, url: Option<String>, json: bool) -> 
         }
     };
     let failed = report.connect_errors > 0 || report.waves.iter().any(|w| w.errors > 0);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report.to_json(&config, sim.url())).unwrap_or_default()
-        );
-        return if failed {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        };
+    let code = if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    match format {
+        Format::Json => {
+            let json = report.to_json(&config, sim.url());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
+            return code;
+        }
+        Format::Csv => {
+            print!("{}", report.to_csv());
+            return code;
+        }
+        Format::Table => {}
     }
     let kib =
         |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));

@@ -1,7 +1,11 @@
 //! The signaling load tool end to end, small: a simulator child process,
 //! 40 users, 20 concurrent calls in two waves, every call set up and ended,
-//! percentiles in order and the JSON report readable.
+//! percentiles in order and the JSON and CSV reports readable; group calls;
+//! a soak that runs waves until its duration passed; a ramp that places
+//! its first calls slower than the full rate.
 //! (The figures come from `nccall-sim signaling-load`, not from here.)
+
+use std::time::{Duration, Instant};
 
 use nccall_sim::load::signaling::{self, ChildSimulator, LoadConfig, Target};
 
@@ -10,11 +14,8 @@ async fn a_small_load_sets_up_and_ends_every_call() {
     let exe = std::path::Path::new(env!("CARGO_BIN_EXE_nccall-sim"));
     let sim = Target::Child(ChildSimulator::start(exe, 40).expect("simulator"));
     let config = LoadConfig {
-        users: 40,
-        calls: 20,
-        waves: 2,
-        rate: 500,
         connect_concurrency: 10,
+        ..LoadConfig::one_to_one(40, 20, 2, 500)
     };
     let report = signaling::run(&config, &sim).await.expect("load");
     assert_eq!(report.connect_errors, 0);
@@ -35,4 +36,63 @@ async fn a_small_load_sets_up_and_ends_every_call() {
     if cfg!(target_os = "linux") {
         assert!(report.kib_per_user().is_some(), "memory read from /proc");
     }
+    let csv = report.to_csv();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3, "a header and one row per wave:\n{csv}");
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()), "{csv}");
+    assert_eq!(rows[2][2], "20", "wave 2 connected 20:\n{csv}");
+}
+
+fn simulator(users: usize) -> Target {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_nccall-sim"));
+    Target::Child(ChildSimulator::start(exe, users).expect("simulator"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_calls_connect_and_end_for_every_member() {
+    let sim = simulator(12);
+    // 12 users in calls of 4: 3 concurrent group calls.
+    let config = LoadConfig {
+        group_size: 4,
+        ..LoadConfig::one_to_one(12, 10, 1, 200)
+    };
+    let report = signaling::run(&config, &sim).await.expect("load");
+    let wave = &report.waves[0];
+    assert_eq!((wave.placed, wave.connected, wave.errors), (3, 3, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soak_runs_waves_until_its_duration_passed() {
+    let sim = simulator(8);
+    let soak = Duration::from_millis(1_500);
+    let config = LoadConfig {
+        duration: Some(soak),
+        ..LoadConfig::one_to_one(8, 4, 1, 200)
+    };
+    let started = Instant::now();
+    let report = signaling::run(&config, &sim).await.expect("load");
+    assert!(started.elapsed() >= soak);
+    assert!(report.waves.len() >= 2, "{} waves", report.waves.len());
+    assert!(
+        report
+            .waves
+            .iter()
+            .all(|w| w.errors == 0 && w.connected == 4)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ramp_starts_slow() {
+    let sim = simulator(8);
+    // At the full 1,000 calls/s four calls are placed within 3 ms; ramped
+    // over 10 s the first call waits a whole second (1 call/s) before the
+    // second is placed.
+    let config = LoadConfig {
+        ramp: Duration::from_secs(10),
+        ..LoadConfig::one_to_one(8, 4, 1, 1_000)
+    };
+    let report = signaling::run(&config, &sim).await.expect("load");
+    let wave = &report.waves[0];
+    assert_eq!((wave.connected, wave.errors), (4, 0));
+    assert!(wave.took >= Duration::from_secs(1), "{:?}", wave.took);
 }

@@ -8,13 +8,17 @@
 //! wire protocol of `docs/protocol.md` with the typed frames of
 //! `nccall-protocol`), not engines: the figure is the server's.
 //!
-//! A wave: callers (even users) call the next user at a steady rate; callees
-//! answer as soon as the call rings; a call's setup time is from when the
-//! schedule said to send `startCall` (so a generator that falls behind
-//! shows as latency, not as fewer samples) to the caller receiving
-//! `callConnected`. Once every
-//! call of the wave is up (all of them at once: the concurrency figure), the
-//! callers hang up and the wave ends when every call has ended on both sides.
+//! A wave: callers (every `group_size`-th user) call the next user (or, for
+//! group calls, the next `group_size - 1` users) at a steady rate, or at a
+//! rate that ramps up to it; callees answer as soon as the call rings; a
+//! call's setup time is from when the schedule said to send `startCall` (so
+//! a generator that falls behind shows as latency, not as fewer samples) to
+//! the caller receiving `callConnected` (in a group call: the first callee
+//! answered). Once every call of the wave is up (all of them at once: the
+//! concurrency figure), they are hung up (the caller of a one-to-one call,
+//! every callee of a group call, which then ends for its caller) and the
+//! wave ends when every member has seen their call end. Waves repeat a
+//! number of times, or until a duration has passed (a soak).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use nccall_protocol::{
-    AcceptCallParams, AckParams, CallMediaType, ClientFrame, EndCallParams, HelloParams,
+    AcceptCallParams, AckParams, CallMediaType, CallType, ClientFrame, EndCallParams, HelloParams,
     HelloResult, MediaState, PROTOCOL_VERSION, Request, ServerEvent, ServerFrame, StartCallParams,
     StartCallRequest, StartCallResult,
 };
@@ -43,12 +47,48 @@ pub struct LoadConfig {
     pub users: usize,
     /// Concurrent one-to-one calls per wave (each takes two users).
     pub calls: usize,
-    /// Rounds of calls: placed, connected, hung up, then again.
+    /// Rounds of calls: placed, connected, hung up, then again (at least
+    /// this many; see `duration`).
     pub waves: usize,
-    /// Calls placed per second.
+    /// Calls placed per second (once the ramp is over).
     pub rate: u32,
     /// Connections opened at once while users log in.
     pub connect_concurrency: usize,
+    /// Members of each call: 2 is a one-to-one call, more a group call of
+    /// the caller and `group_size - 1` callees.
+    pub group_size: usize,
+    /// A soak: waves go on until this much time has passed since the first
+    /// call was placed (and at least `waves` of them ran).
+    pub duration: Option<Duration>,
+    /// The rate grows linearly from 1 call/s to `rate` over this long from
+    /// the first call placed (zero: `rate` from the start).
+    pub ramp: Duration,
+}
+
+impl LoadConfig {
+    /// `users` users, `calls` concurrent one-to-one calls in `waves` waves
+    /// at `rate` calls a second; no ramp, no soak, 200 logins at once.
+    pub fn one_to_one(users: usize, calls: usize, waves: usize, rate: u32) -> LoadConfig {
+        LoadConfig {
+            users,
+            calls,
+            waves,
+            rate,
+            connect_concurrency: 200,
+            group_size: 2,
+            duration: None,
+            ramp: Duration::ZERO,
+        }
+    }
+
+    /// The rate `elapsed` after the first call: ramping up to `rate`.
+    fn rate_at(&self, elapsed: Duration) -> f64 {
+        let full = f64::from(self.rate.max(1));
+        if self.ramp.is_zero() || elapsed >= self.ramp {
+            return full;
+        }
+        (full * elapsed.as_secs_f64() / self.ramp.as_secs_f64()).max(1.0)
+    }
 }
 
 /// What the orchestrator asks a user's task to do.
@@ -57,7 +97,7 @@ enum Cmd {
     /// setup time counts from (a generator that falls behind does not hide
     /// the queueing: no coordinated omission).
     Call {
-        callee: String,
+        callees: Vec<String>,
         intended: Instant,
     },
     HangUp,
@@ -95,8 +135,10 @@ fn raise_fd_limit() {
 /// Runs the load against a simulator at `sim`.
 pub async fn run(config: &LoadConfig, sim: &Target) -> Result<LoadReport, String> {
     raise_fd_limit();
-    let users = config.users.max(2);
-    let calls = config.calls.min(users / 2);
+    // The load's fixtures set no participant limit: the default's applies.
+    let group = config.group_size.clamp(2, crate::DEFAULT_MAX_PARTICIPANTS);
+    let users = config.users.max(group);
+    let calls = config.calls.min(users / group);
     let server_kib_idle = sim.rss_kib();
 
     // Log everyone in.
@@ -156,8 +198,19 @@ pub async fn run(config: &LoadConfig, sim: &Target) -> Result<LoadReport, String
     let server_kib_connected = sim.rss_kib();
 
     let mut waves = Vec::new();
-    for wave in 0..config.waves {
-        let report = run_wave(wave, calls, config.rate, &senders, &mut notes, sim).await;
+    let first_call = Instant::now();
+    let schedule = Schedule {
+        config,
+        group,
+        calls,
+        first_call,
+    };
+    loop {
+        let soaking = config.duration.is_some_and(|d| first_call.elapsed() < d);
+        if waves.len() >= config.waves.max(1) && !soaking {
+            break;
+        }
+        let report = run_wave(waves.len(), &schedule, &senders, &mut notes, sim).await;
         waves.push(report);
     }
     Ok(LoadReport {
@@ -170,16 +223,26 @@ pub async fn run(config: &LoadConfig, sim: &Target) -> Result<LoadReport, String
     })
 }
 
+/// What every wave of a run shares.
+struct Schedule<'a> {
+    config: &'a LoadConfig,
+    /// Members per call.
+    group: usize,
+    /// Calls per wave.
+    calls: usize,
+    /// When the run's first call was scheduled: the ramp counts from it.
+    first_call: Instant,
+}
+
 async fn run_wave(
     wave: usize,
-    calls: usize,
-    rate: u32,
+    schedule: &Schedule<'_>,
     senders: &HashMap<usize, mpsc::UnboundedSender<Cmd>>,
     notes: &mut mpsc::UnboundedReceiver<(usize, Note)>,
     sim: &Target,
 ) -> WaveReport {
+    let (calls, group) = (schedule.calls, schedule.group);
     let started = Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / f64::from(rate.max(1)));
     let mut setups: Vec<Duration> = Vec::with_capacity(calls);
     let mut lags: Vec<Duration> = Vec::with_capacity(calls);
     let mut errors = 0usize;
@@ -195,17 +258,20 @@ async fn run_wave(
         };
         tokio::select! {
             () = tokio::time::sleep_until(wait), if placed < calls => {
-                let caller = 2 * placed;
+                let caller = group * placed;
                 if let Some(tx) = senders.get(&caller) {
                     let _ = tx.send(Cmd::Call {
-                        callee: format!("u{}", caller + 1),
+                        callees: (caller + 1..caller + group).map(|u| format!("u{u}")).collect(),
                         intended: next.into_std(),
                     });
                 } else {
                     errors += 1;
                 }
                 placed += 1;
-                next += interval;
+                let rate = schedule
+                    .config
+                    .rate_at(next.into_std().saturating_duration_since(schedule.first_call));
+                next += Duration::from_secs_f64(1.0 / rate);
             }
             note = notes.recv() => match note {
                 Some((_, Note::Connected { setup, lag })) => {
@@ -230,14 +296,24 @@ async fn run_wave(
     }
     // Every call of the wave is up now.
     let server_kib_with_calls = sim.rss_kib();
+    // A one-to-one call ends when its caller hangs up; a group call when
+    // every callee has left (the caller, alone, is ended by the server).
     for i in 0..calls {
-        if let Some(tx) = senders.get(&(2 * i)) {
-            let _ = tx.send(Cmd::HangUp);
+        let caller = group * i;
+        let hang_up = if group == 2 {
+            caller..caller + 1
+        } else {
+            caller + 1..caller + group
+        };
+        for user in hang_up {
+            if let Some(tx) = senders.get(&user) {
+                let _ = tx.send(Cmd::HangUp);
+            }
         }
     }
-    // Both sides of every connected call see it end.
+    // Every member of every connected call sees it end.
     let mut ended = 0usize;
-    let expected = 2 * setups.len();
+    let expected = group * setups.len();
     while ended < expected {
         match tokio::time::timeout(Duration::from_secs(30), notes.recv()).await {
             Ok(Some((_, Note::Ended))) => ended += 1,
@@ -367,10 +443,21 @@ impl Client {
             let out: Option<Message> = tokio::select! {
                 cmd = cmds.recv() => match cmd {
                     None => return,
-                    Some(Cmd::Call { callee, intended }) => {
+                    Some(Cmd::Call { callees, intended }) => {
                         calling_since = Some(intended);
                         lag = intended.elapsed();
-                        let params = StartCallParams::single(callee, CallMediaType::Audio);
+                        let params = if callees.len() == 1 {
+                            StartCallParams::single(callees[0].clone(), CallMediaType::Audio)
+                        } else {
+                            StartCallParams {
+                                callee_ids: callees,
+                                call_type: CallType::Group,
+                                media_type: CallMediaType::Audio,
+                                extra: None,
+                                target_id: None,
+                                push_config: None,
+                            }
+                        };
                         Some(frame(Request::StartCall(StartCallRequest { params, media: MediaState::default() })))
                     }
                     Some(Cmd::HangUp) => current.clone().map(|call_id| {

@@ -88,6 +88,9 @@ impl LoadReport {
                 "calls": config.calls,
                 "waves": config.waves,
                 "rate": config.rate,
+                "groupSize": config.group_size,
+                "durationSecs": config.duration.map(|d| d.as_secs()),
+                "rampSecs": config.ramp.as_secs(),
                 "connectConcurrency": config.connect_concurrency,
                 "url": url,
             },
@@ -118,5 +121,36 @@ impl LoadReport {
                 "tookUs": micros(w.took),
             })).collect::<Vec<_>>(),
         })
+    }
+
+    /// One row per wave, with a header: counts, setup percentiles and the
+    /// generator's lateness in microseconds, server memory in KiB (empty
+    /// where it could not be read), the wave's length in microseconds.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "wave,placed,connected,errors,setup_p50_us,setup_p90_us,setup_p99_us,setup_p999_us,setup_max_us,lag_p50_us,lag_p99_us,server_kib_with_calls,took_us\n",
+        );
+        for (i, w) in self.waves.iter().enumerate() {
+            let kib = w
+                .server_kib_with_calls
+                .map_or(String::new(), |k| k.to_string());
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                i + 1,
+                w.placed,
+                w.connected,
+                w.errors,
+                micros(w.p50),
+                micros(w.p90),
+                micros(w.p99),
+                micros(w.p999),
+                micros(w.max),
+                micros(w.lag_p50),
+                micros(w.lag_p99),
+                kib,
+                micros(w.took),
+            ));
+        }
+        out
     }
 }
