@@ -54,8 +54,9 @@ enum Command {
         calls: usize,
         /// The SDK behind the driver protocol, as the suite's `--driver`
         /// (a command line; `nccall-driver` is the reference driver built
-        /// beside this binary; `ws://host:port`; `listen:ADDR`). Without
-        /// it, the reference engine in this process.
+        /// beside this binary; `ws://host:port`; `listen:ADDR`; `chromium`,
+        /// the Web NCCallEngine in headless Chromium, or `chromium:URL` a
+        /// page of yours). Without it, the reference engine in this process.
         #[arg(long, env = "NCCALL_DRIVER")]
         driver: Option<String>,
         /// Signaling only: no peer connections (audio calls, engines with
@@ -173,9 +174,26 @@ async fn bench(
     let mut rig = Rig::for_benchmarks()
         .await
         .context("starting the simulator")?;
+    // The browser, when the SDK lives in a page: kept until the bench ends.
+    let mut _browser = None;
     let driver_label = match &driver {
         Some(command) => {
-            let command = resolve_driver(command);
+            let mut command = resolve_driver(command);
+            if command == "chromium" || command.starts_with("chromium:") {
+                use nccall_conformance::browser::driver_page::BrowserDriver;
+                let work =
+                    std::env::temp_dir().join(format!("nccall-bench-{}", std::process::id()));
+                let browser = BrowserDriver::start(&command, 1, &work)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("--driver {command}: {e}"))?;
+                eprintln!(
+                    "driver page: {} in headless Chromium (browser log: {})",
+                    browser.page,
+                    browser.log_path().display()
+                );
+                command = browser.target.clone();
+                _browser = Some(browser);
+            }
             rig.use_driver(&command)
                 .await
                 .with_context(|| format!("starting the driver {command}"))?;
@@ -241,6 +259,7 @@ async fn bench(
         .await
         .map_err(anyhow::Error::msg)?;
     let mut failed_calls = 0;
+    let mut progress = nccall_sim::load::progress::Progress::new("calls measured", calls);
     for i in 0..WARM_UP_CALLS + calls {
         let measured = i >= WARM_UP_CALLS;
         // The floors interleave with the calls, so that drift in the
@@ -288,12 +307,9 @@ async fn bench(
                 break;
             }
         }
-        if !json {
-            eprint!("\rcalls measured: {}/{calls}", i + 1 - WARM_UP_CALLS);
+        if measured {
+            progress.show(i + 1 - WARM_UP_CALLS);
         }
-    }
-    if !json {
-        eprintln!();
     }
     let mut floors = vec![round_trip, heartbeat];
     let mut phases = vec![(signaling, "ws_round_trip")];

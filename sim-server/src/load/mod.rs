@@ -8,7 +8,7 @@
 //!   it loads, `progress.rs` its progress lines.
 
 pub mod media_capacity;
-mod progress;
+pub mod progress;
 pub mod signaling;
 mod signaling_report;
 mod target;

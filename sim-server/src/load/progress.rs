@@ -1,10 +1,10 @@
-//! Progress of a load run on stderr.
+//! Progress of a long run on stderr (the load tools, `nccall-conformance bench`).
 
 use std::time::{Duration, Instant};
 
 /// Progress on stderr: a bar redrawn in place on a terminal; in a log (CI),
 /// one line per tenth, so the log stays short and readable.
-pub(super) struct Progress {
+pub struct Progress {
     what: &'static str,
     total: usize,
     last: Instant,
@@ -14,7 +14,8 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    pub(super) fn new(what: &'static str, total: usize) -> Self {
+    /// Progress of `total` steps of `what`.
+    pub fn new(what: &'static str, total: usize) -> Self {
         use std::io::IsTerminal;
         Progress {
             what,
@@ -25,7 +26,8 @@ impl Progress {
         }
     }
 
-    pub(super) fn show(&mut self, done: usize) {
+    /// `done` of the steps are done.
+    pub fn show(&mut self, done: usize) {
         if !self.terminal {
             let tenth = done * 10 / self.total.max(1);
             if tenth > self.tenth {
