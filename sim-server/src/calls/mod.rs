@@ -13,10 +13,12 @@
 //! - `media.rs`    — camera/microphone switches and media-type change (1-to-1).
 //! - `presence.rs` — an invited user who comes online starts ringing.
 //! - `timeout.rs`  — ring deadlines.
+//! - `deadlines.rs` — the calls, filed by their next deadline.
 
 mod answer;
 mod busy;
 mod call;
+mod deadlines;
 mod invite;
 mod join;
 mod leave;
@@ -25,7 +27,7 @@ mod presence;
 mod start;
 mod timeout;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use nccall_protocol::{CallUserState, ErrorCode, PushConfig, ServerEvent};
 
@@ -92,7 +94,7 @@ pub type Refusal = (ErrorCode, String);
 /// Every call that has not ended, with an index of each user's calls.
 #[derive(Debug, Default)]
 pub struct CallTable {
-    calls: BTreeMap<String, Call>,
+    calls: deadlines::CallMap,
     by_user: HashMap<UserKey, BTreeSet<String>>,
     next_call_number: u64,
     next_transaction_number: u64,
@@ -266,7 +268,7 @@ impl CallTable {
         for m in call.members.iter().filter(|m| m.is_present()) {
             self.index(&call.app, &m.user_id, &call.id);
         }
-        self.calls.insert(call.id.clone(), call);
+        self.calls.insert(call);
     }
 
     fn remove(&mut self, call_id: &str) -> Option<Call> {

@@ -500,3 +500,29 @@ fn inviting_into_a_one_to_one_call_upgrades_it_first() {
     );
     assert_eq!(again.unwrap_err().0, ErrorCode::UserAlreadyInCall);
 }
+
+#[test]
+fn the_next_deadline_follows_every_change_to_a_call() {
+    // Read between every change: the index must be refiled each time (a
+    // change the index missed would leave a stale deadline behind).
+    let mut t = CallTable::new();
+    let first = placed(&mut t);
+    assert_eq!(t.next_deadline(), Some(T0 + 30_000));
+    t.accept(T0 + 500, &actor("bob"), &first, ON).unwrap();
+    assert_eq!(t.next_deadline(), None, "answered: no ring deadline left");
+    t.invite(
+        T0 + 1_000,
+        &app(),
+        &actor("alice"),
+        &first,
+        vec!["carol".into()],
+        &|_| true,
+    )
+    .unwrap();
+    assert_eq!(t.next_deadline(), Some(T0 + 31_000), "carol rings");
+    t.end(T0 + 2_000, &actor("carol"), &first, None).unwrap();
+    assert_eq!(t.next_deadline(), None, "carol declined");
+    t.end(T0 + 3_000, &actor("alice"), &first, None).unwrap();
+    assert_eq!(t.next_deadline(), None);
+    assert!(t.is_empty(), "the call ended");
+}

@@ -11,15 +11,7 @@ use crate::clock::Millis;
 impl CallTable {
     /// The earliest moment at which [`CallTable::handle_timeout`] has work.
     pub fn next_deadline(&self) -> Option<Millis> {
-        let rings = self
-            .calls
-            .values()
-            .flat_map(|c| c.members.iter().filter_map(|m| m.ring_deadline));
-        let changes = self
-            .calls
-            .values()
-            .filter_map(|c| c.pending_change.as_ref().map(|p| p.deadline));
-        rings.chain(changes).min()
+        self.calls.next_deadline()
     }
 
     /// Fires every deadline at or before `now`, earliest first; each event is

@@ -97,7 +97,9 @@ impl ServerCore {
             }
             self.outputs.push_back(Output::Close { conn: old });
         }
-        s.detached_at = None;
+        if let Some(at) = s.detached_at.take() {
+            self.detached.remove(&(at, device));
+        }
         while s.outbox.front().is_some_and(|(seq, _)| *seq <= last_seq) {
             s.outbox.pop_front();
         }
@@ -127,7 +129,10 @@ impl ServerCore {
             && s.conn == Some(conn)
         {
             s.conn = None;
-            s.detached_at = Some(now);
+            if let Some(at) = s.detached_at.replace(now) {
+                self.detached.remove(&(at, device));
+            }
+            self.detached.insert((now, device));
         }
     }
 
@@ -166,11 +171,13 @@ impl ServerCore {
 
     /// When the next detached session expires.
     pub(super) fn next_expiry(&self) -> Option<Millis> {
-        self.devices
-            .values()
-            .filter_map(|s| s.detached_at)
-            .min()
-            .map(|at| at + RESUME_WINDOW_MS)
+        let first = self.detached.first().map(|(at, _)| *at);
+        debug_assert_eq!(
+            first,
+            self.devices.values().filter_map(|s| s.detached_at).min(),
+            "the detached index disagrees with the sessions"
+        );
+        first.map(|at| at + RESUME_WINDOW_MS)
     }
 
     /// Ends every session detached for the whole window.
@@ -191,6 +198,9 @@ impl ServerCore {
         let Some(s) = self.devices.remove(&device) else {
             return;
         };
+        if let Some(at) = s.detached_at {
+            self.detached.remove(&(at, device));
+        }
         if let Some(set) = self.online.get_mut(&s.user) {
             set.remove(&device);
             if set.is_empty() {
