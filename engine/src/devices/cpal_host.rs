@@ -14,6 +14,7 @@ use crate::error::CallResult;
 pub struct CpalDevices;
 
 impl CpalDevices {
+    /// The host's devices (nothing is opened until a call needs one).
     pub fn new() -> Self {
         CpalDevices
     }
