@@ -112,6 +112,10 @@ enum Command {
         /// (`nccall-sim load-fixtures --users N`). Its memory is not read.
         #[arg(long)]
         url: Option<String>,
+        /// For a `wss://` --url: trust only this certificate (PEM), e.g.
+        /// the simulator's self-signed one; default: the system's roots.
+        #[arg(long, value_name = "FILE", requires = "url")]
+        tls_root: Option<PathBuf>,
         /// Print the report as JSON on stdout (latencies in microseconds,
         /// with HdrHistogram's percentile distribution) instead of a table.
         #[arg(long, conflicts_with = "csv")]
@@ -185,15 +189,29 @@ async fn main() -> ExitCode {
         ramp,
         connect_concurrency,
         url,
+        tls_root,
         json,
         csv,
     }) = args.command
     {
+        let tls = match tls_root.map(|path| {
+            std::fs::read(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|pem| nccall_sim::tls::client_trusting(&pem).map_err(|e| e.to_string()))
+        }) {
+            None => None,
+            Some(Ok(tls)) => Some(tls),
+            Some(Err(e)) => {
+                eprintln!("nccall-sim: --tls-root: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let config = LoadConfig {
             connect_concurrency,
             group_size,
             duration: duration.map(Duration::from_secs),
             ramp: Duration::from_secs(ramp),
+            tls,
             ..LoadConfig::one_to_one(users, calls, waves, rate)
         };
         let format = match (json, csv) {

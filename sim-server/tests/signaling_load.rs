@@ -2,7 +2,8 @@
 //! 40 users, 20 concurrent calls in two waves, every call set up and ended,
 //! percentiles in order and the JSON and CSV reports readable; group calls;
 //! a soak that runs waves until its duration passed; a ramp that places
-//! its first calls slower than the full rate.
+//! its first calls slower than the full rate; a `wss://` simulator loaded
+//! by users that trust its self-signed certificate.
 //! (The figures come from `nccall-sim signaling-load`, not from here.)
 
 use std::time::{Duration, Instant};
@@ -95,4 +96,38 @@ async fn a_ramp_starts_slow() {
     let wave = &report.waves[0];
     assert_eq!((wave.connected, wave.errors), (4, 0));
     assert!(wave.took >= Duration::from_secs(1), "{:?}", wave.took);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_simulator_is_loaded_over_wss() {
+    use nccall_sim::{Fixtures, SimConfig, Simulator, TlsIdentity, tls};
+    let pair = tls::self_signed(&[]).expect("certificate");
+    let fixtures = Fixtures::from_yaml(&signaling::load_fixtures(8)).expect("fixtures");
+    let sim = Simulator::start(
+        SimConfig::new(fixtures)
+            .without_rate_limit()
+            .with_tls(TlsIdentity::from_self_signed(&pair).expect("identity")),
+    )
+    .await
+    .expect("simulator");
+    assert!(sim.url().starts_with("wss://"));
+    let config = LoadConfig {
+        tls: Some(tls::client_trusting(pair.cert_pem.as_bytes()).expect("roots")),
+        ..LoadConfig::one_to_one(8, 4, 1, 200)
+    };
+    let report = signaling::run(&config, &Target::Remote(sim.url()))
+        .await
+        .expect("load");
+    assert_eq!(report.connect_errors, 0);
+    assert_eq!((report.waves[0].connected, report.waves[0].errors), (4, 0));
+    // Without the certificate (the system's roots), nobody logs in.
+    let untrusting = LoadConfig {
+        tls: None,
+        ..config
+    };
+    let refused = signaling::run(&untrusting, &Target::Remote(sim.url())).await;
+    assert!(
+        refused.is_err() || refused.as_ref().is_ok_and(|r| r.connect_errors == 8),
+        "the system's roots do not trust a self-signed simulator"
+    );
 }

@@ -63,6 +63,9 @@ pub struct LoadConfig {
     /// The rate grows linearly from 1 call/s to `rate` over this long from
     /// the first call placed (zero: `rate` from the start).
     pub ramp: Duration,
+    /// For a `wss://` simulator: the TLS configuration its users connect
+    /// with (`None`: the system's roots).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl LoadConfig {
@@ -78,6 +81,7 @@ impl LoadConfig {
             group_size: 2,
             duration: None,
             ramp: Duration::ZERO,
+            tls: None,
         }
     }
 
@@ -145,20 +149,22 @@ pub async fn run(config: &LoadConfig, sim: &Target) -> Result<LoadReport, String
     let (notes_tx, mut notes) = mpsc::unbounded_channel::<(usize, Note)>();
     let started = Instant::now();
     let gate = Arc::new(Semaphore::new(config.connect_concurrency.max(1)));
+    let connector = config.tls.clone().map(tokio_tungstenite::Connector::Rustls);
     let (ready_tx, mut ready) =
         mpsc::unbounded_channel::<Result<(usize, mpsc::UnboundedSender<Cmd>), String>>();
     for i in 0..users {
-        let (gate, url, ready_tx, notes_tx) = (
+        let (gate, url, ready_tx, notes_tx, connector) = (
             gate.clone(),
             sim.url().to_string(),
             ready_tx.clone(),
             notes_tx.clone(),
+            connector.clone(),
         );
         tokio::spawn(async move {
             let Ok(_permit) = gate.acquire_owned().await else {
                 return;
             };
-            match connect(&url, i).await {
+            match connect(&url, connector, i).await {
                 Ok(client) => {
                     let (tx, rx) = mpsc::unbounded_channel();
                     let _ = ready_tx.send(Ok((i, tx)));
@@ -385,8 +391,12 @@ fn frame(request: Request) -> Message {
     Message::text(text)
 }
 
-async fn connect(url: &str, index: usize) -> Result<Client, String> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+async fn connect(
+    url: &str,
+    connector: Option<tokio_tungstenite::Connector>,
+    index: usize,
+) -> Result<Client, String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(url, None, false, connector)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     let hello = Request::Hello(HelloParams {

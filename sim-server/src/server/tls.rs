@@ -128,6 +128,29 @@ impl TlsIdentity {
     }
 }
 
+/// A client configuration that trusts only the certificates in
+/// `cert_pem` (a simulator's self-signed one): what the load tool's
+/// `--tls-root` connects with.
+pub fn client_trusting(cert_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(cert_pem) {
+        let cert = cert.map_err(|e| TlsError::Config(e.to_string()))?;
+        roots
+            .add(cert)
+            .map_err(|e| TlsError::Config(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(TlsError::NoCertificate);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Config(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
