@@ -194,14 +194,9 @@ async fn main() -> ExitCode {
         csv,
     }) = args.command
     {
-        let tls = match tls_root.map(|path| {
-            std::fs::read(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                .and_then(|pem| nccall_sim::tls::client_trusting(&pem).map_err(|e| e.to_string()))
-        }) {
-            None => None,
-            Some(Ok(tls)) => Some(tls),
-            Some(Err(e)) => {
+        let tls = match tls_root.as_deref().map(trusting).transpose() {
+            Ok(tls) => tls,
+            Err(e) => {
                 eprintln!("nccall-sim: --tls-root: {e}");
                 return ExitCode::from(2);
             }
@@ -299,6 +294,12 @@ async fn main() -> ExitCode {
     sim.stop().await;
     println!("nccall-sim: stopped ({signal})");
     ExitCode::SUCCESS
+}
+
+/// A TLS client configuration trusting only the certificate in `path`.
+fn trusting(path: &std::path::Path) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    nccall_sim::tls::client_trusting(&pem).map_err(|e| e.to_string())
 }
 
 fn write_self_signed(cert: &std::path::Path, key: &std::path::Path, names: &[String]) -> ExitCode {

@@ -37,15 +37,18 @@ pub(super) async fn run(
             biased;
             event = events.recv() => {
                 let Some(event) = event else { break };
-                apply(&mut core, &mut conns, &clock, event);
-                // Whatever else is already queued goes in before the next
-                // `poll_timeout`, which scans every call's deadlines: one
-                // scan per input made it a quarter of the server's CPU
-                // under load (5,000 calls; docs/perf.md). The batch is
-                // bounded so that a due timer waits for at most this many.
-                for _ in 1..INPUT_BATCH {
-                    let Ok(event) = events.try_recv() else { break };
-                    apply(&mut core, &mut conns, &clock, event);
+                match event {
+                    ConnEvent::Open { conn, tx } => {
+                        conns.insert(conn, tx);
+                        core.handle_input(clock.now(), Input::Opened { conn });
+                    }
+                    ConnEvent::Frame { conn, frame } => {
+                        core.handle_input(clock.now(), Input::Frame { conn, frame });
+                    }
+                    ConnEvent::Closed { conn } => {
+                        conns.remove(&conn);
+                        core.handle_input(clock.now(), Input::Closed { conn });
+                    }
                 }
             }
             msg = control.recv() => {
@@ -93,31 +96,6 @@ pub(super) async fn run(
             () = sleep_until(&clock, deadline) => core.handle_timeout(clock.now()),
         }
         route(&mut core, &mut conns, &media);
-    }
-}
-
-/// Inputs applied between two looks at the core's timers.
-const INPUT_BATCH: usize = 256;
-
-/// One connection event into the core.
-fn apply(
-    core: &mut ServerCore,
-    conns: &mut HashMap<ConnId, mpsc::UnboundedSender<ConnCmd>>,
-    clock: &SimClock,
-    event: ConnEvent,
-) {
-    match event {
-        ConnEvent::Open { conn, tx } => {
-            conns.insert(conn, tx);
-            core.handle_input(clock.now(), Input::Opened { conn });
-        }
-        ConnEvent::Frame { conn, frame } => {
-            core.handle_input(clock.now(), Input::Frame { conn, frame });
-        }
-        ConnEvent::Closed { conn } => {
-            conns.remove(&conn);
-            core.handle_input(clock.now(), Input::Closed { conn });
-        }
     }
 }
 
